@@ -1,0 +1,63 @@
+/**
+ * `Sys`: the one typed interface through which the agent touches the operating system. The C
+ * module `mote:sys` (native-arm/sys_module.c) implements it on QuickJS; nothing else in the
+ * agent issues syscalls. Only kernel/, the telemetry transport and the OTA store receive a Sys.
+ * Every failing call throws a SysError carrying errno, its name and the call.
+ */
+
+/** What every failing `Sys` call throws. `code` is the errno name (`EPERM`), `call` the syscall. */
+export interface SysError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly call: string;
+}
+
+export interface Uname {
+  sysname: string;
+  nodename: string;
+  release: string;
+  version: string;
+  machine: string;
+}
+
+export interface Sys {
+  /** bpf(2): `attr` is the bpf_attr bytes; returns the syscall's result (an fd or 0). */
+  bpf(cmd: number, attr: Uint8Array): number;
+  /** perf_event_open(2) with a perf_event_attr in `attr`; returns the new fd. */
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** ioctl(2): `arg` is an integer, or bytes whose address is passed. */
+  ioctl(fd: number, request: number, arg: number | Uint8Array): number;
+  /** The user-space address of a typed array's first byte, for pointer fields in bpf_attr. */
+  addressOf(bytes: ArrayBufferView): bigint;
+  /** mmap(2) of an fd; the returned ArrayBuffer aliases the mapping until munmap. */
+  mmap(fd: number, length: number, prot: number, flags: number, offset: number): ArrayBuffer;
+  munmap(mapping: ArrayBuffer): void;
+
+  open(path: string, flags: number, mode: number): number;
+  close(fd: number): void;
+  /** read(2) into `bytes`; returns the count, 0 at end of file. */
+  read(fd: number, bytes: Uint8Array): number;
+  /** write(2) from `bytes`; returns the count written. */
+  write(fd: number, bytes: Uint8Array): number;
+  fsync(fd: number): void;
+  /** Whole-file read; throws SysError(ENOENT) when missing. */
+  readFile(path: string): Uint8Array;
+  /** Replaces `path` atomically: temp file, fsync, rename, fsync of the directory. */
+  writeFileAtomic(path: string, bytes: Uint8Array): void;
+
+  /** socket(2). */
+  socket(domain: number, type: number, protocol: number): number;
+  setsockopt(fd: number, level: number, option: number, value: Uint8Array): void;
+  /** bind(2) with raw sockaddr bytes. */
+  bind(fd: number, sockaddr: Uint8Array): void;
+  /** Starts a non-blocking TCP connect by host name and port; returns the fd at once. */
+  tcpConnect(host: string, port: number): number;
+  /** SO_ERROR of a socket: 0 once a pending connect succeeded, else the errno. */
+  socketError(fd: number): number;
+
+  uname(): Uname;
+  getpid(): number;
+  /** CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
+  monotonicNs(): bigint;
+  realtimeNs(): bigint;
+}

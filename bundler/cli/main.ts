@@ -1,0 +1,39 @@
+/**
+ * Dispatcher of the host CLI: `mote <command> [options]`. Knows no command by name; it looks
+ * them up in the registry and prints the list on `--help` or an unknown command.
+ */
+import { commands } from './commands/index.ts';
+import { UsageError } from './command.ts';
+import { MoteError } from '../../agent/src/errors.ts';
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 8);
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return ['usage: mote <command> [options]', '', 'commands:', ...lines, '', "Run 'mote <command> --help' for a command's options."].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`mote: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`mote ${name}: ${err.message}\nRun 'mote ${name} --help' for usage.`);
+      return 2;
+    }
+    if (err instanceof MoteError) {
+      console.error(`mote ${name}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
