@@ -1,4 +1,5 @@
 /** The registry of `mote` subcommands. Add one line per command module. */
 import type { Command } from '../command.ts';
+import { btfCommand } from './btf.ts';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [btfCommand];

@@ -1,0 +1,115 @@
+/**
+ * The BTF of Debian's armhf kernel (armmp-lpae flavour), which ships without
+ * CONFIG_DEBUG_INFO_BTF. We download the `-dbg` package, extract only its vmlinux, encode BTF
+ * from the DWARF with pahole, and dump a `vmlinux.h` with bpftool. Everything is cached under
+ * `<cache>/armhf-btf/<release>_<package version>/`; each step is skipped when its output exists.
+ * The ~620 MB .deb and the ~300 MB vmlinux are deleted once the BTF exists: they can always be
+ * downloaded again, and the BTF is all later steps need.
+ */
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { allExist, moteCacheDir, produceAtomically, writeFileAtomically } from './cache.ts';
+import { BtfSourcingError } from './errors.ts';
+import { dumpVmlinuxHeader } from './header.ts';
+import type { KernelBtf } from './host.ts';
+import { progress, runTool } from './run-tool.ts';
+
+const METAPACKAGE = 'linux-image-armmp-lpae-dbg:armhf';
+const APT_REMEDY = "Run 'dpkg --add-architecture armhf && apt-get update' so apt knows the armhf packages, then re-run.";
+
+export interface ArmhfKernelBtf extends KernelBtf {
+  /** The Debian package the BTF came from, and its version. */
+  packageName: string;
+  packageVersion: string;
+}
+
+interface ArmhfKernelPackage {
+  name: string;
+  version: string;
+  release: string;
+}
+
+/** Resolves the metapackage to the current versioned image package, e.g. 6.1.0-50-armmp-lpae. */
+export async function resolveArmhfKernelPackage(): Promise<ArmhfKernelPackage> {
+  const step = 'resolve armhf kernel version';
+  const depends = await runTool({ step, command: 'apt-cache', args: ['depends', METAPACKAGE], remedy: APT_REMEDY });
+  const match = /Depends:\s*(linux-image-(\S+)-dbg)(?::armhf)?/.exec(depends);
+  if (!match) throw new BtfSourcingError(step, `'${METAPACKAGE}' depends on no linux-image-*-dbg package`, APT_REMEDY);
+  const [, name, release] = match as unknown as [string, string, string];
+  const show = await runTool({ step, command: 'apt-cache', args: ['show', '--no-all-versions', `${name}:armhf`], remedy: APT_REMEDY });
+  const version = /^Version:\s*(\S+)/m.exec(show)?.[1];
+  if (!version) throw new BtfSourcingError(step, `apt-cache shows no version for ${name}:armhf`, APT_REMEDY);
+  return { name, version, release };
+}
+
+export async function ensureArmhfBtf(): Promise<ArmhfKernelBtf> {
+  const pkg = await resolveArmhfKernelPackage();
+  const dir = moteCacheDir('armhf-btf', `${pkg.release}_${pkg.version}`);
+  const btfPath = join(dir, 'vmlinux.btf');
+  const headerPath = join(dir, 'vmlinux.h');
+  const result = { release: pkg.release, btfPath, headerPath, packageName: pkg.name, packageVersion: pkg.version };
+  if (allExist(btfPath, headerPath)) return result;
+
+  if (!allExist(btfPath)) {
+    const vmlinuxPath = join(dir, `vmlinux-${pkg.release}`);
+    if (!allExist(vmlinuxPath)) await extractVmlinux(pkg, dir, vmlinuxPath);
+    progress(`encoding BTF from DWARF with pahole (about a minute)`);
+    await produceAtomically(btfPath, (tmp) =>
+      runTool({
+        step: 'encode BTF',
+        command: 'pahole',
+        args: ['-j', '--btf_gen_floats', `--btf_encode_detached=${tmp}`, vmlinuxPath],
+        remedy: "Install pahole ('apt-get install dwarves', v1.22 or newer). If the vmlinux is corrupt, delete it from the cache directory and re-run.",
+      }).then(() => undefined),
+    );
+    rmSync(vmlinuxPath, { force: true });
+    rmSync(join(dir, 'download'), { recursive: true, force: true });
+    progress(`removed the .deb and vmlinux; kept ${btfPath} (${statSync(btfPath).size} bytes)`);
+  }
+  progress('dumping armhf vmlinux.h with bpftool');
+  await dumpVmlinuxHeader(btfPath, headerPath, 'armhf vmlinux.h');
+  writeFileAtomically(join(dir, 'source.json'), JSON.stringify({ package: pkg.name, version: pkg.version, release: pkg.release }, null, 2) + '\n');
+  return result;
+}
+
+async function extractVmlinux(pkg: ArmhfKernelPackage, dir: string, vmlinuxPath: string): Promise<void> {
+  const debPath = await downloadDeb(pkg, join(dir, 'download'));
+  const member = `./usr/lib/debug/boot/vmlinux-${pkg.release}`;
+  progress(`extracting ${member} (about 20 s)`);
+  await produceAtomically(vmlinuxPath, (tmp) =>
+    runTool({
+      step: 'extract vmlinux',
+      command: 'bash',
+      args: ['-o', 'pipefail', '-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xO -f - "$2" > "$3"', 'extract', debPath, member, tmp],
+      remedy: `The .deb may be truncated: delete ${debPath} and re-run to download it again.`,
+    }).then(() => undefined),
+  );
+}
+
+async function downloadDeb(pkg: ArmhfKernelPackage, downloadDir: string): Promise<string> {
+  const existing = findDeb(downloadDir, pkg.name);
+  if (existing) return existing;
+  mkdirSync(downloadDir, { recursive: true });
+  progress(`downloading ${pkg.name}:armhf ${pkg.version} (about 620 MB) into ${downloadDir}`);
+  await runTool({
+    step: 'download armhf kernel debug package',
+    command: 'apt-get',
+    args: ['download', `${pkg.name}:armhf=${pkg.version}`],
+    cwd: downloadDir,
+    remedy: `Check network access to the Debian mirror and free disk space (about 1 GB), then re-run. ${APT_REMEDY}`,
+  });
+  const deb = findDeb(downloadDir, pkg.name);
+  if (!deb) throw new BtfSourcingError('download armhf kernel debug package', `apt-get reported success but no ${pkg.name}_*.deb is in ${downloadDir}`, 'Re-run; if it persists, download the package by hand into that directory.');
+  return deb;
+}
+
+function findDeb(dir: string, packageName: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const name = names.find((n) => n.startsWith(`${packageName}_`) && n.endsWith('_armhf.deb'));
+  return name === undefined ? undefined : join(dir, name);
+}

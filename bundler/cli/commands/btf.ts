@@ -1,0 +1,45 @@
+/**
+ * `mote btf [--host] [--armhf] [--json]`: makes (or finds in the cache) the kernel BTFs and
+ * vmlinux.h headers BPF objects are built and checked against, and prints where they are.
+ */
+import { statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ensureArmhfBtf, ensureHostBtf, type KernelBtf } from '../../btf/index.ts';
+import { UsageError, type Command } from '../command.ts';
+
+const HELP = `usage: mote btf [--host] [--armhf] [--json]
+
+Produces the kernel BTF and vmlinux.h for the build host (--host) and for Debian's armhf
+armmp-lpae kernel (--armhf; downloads ~620 MB once). With neither flag, does both.
+Results are cached under \${XDG_CACHE_HOME:-~/.cache}/mote/.`;
+
+export const btfCommand: Command = {
+  name: 'btf',
+  summary: 'make and cache the host and armhf kernel BTFs and vmlinux.h headers',
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args: argv, options: { host: { type: 'boolean' }, armhf: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const both = !values.host && !values.armhf;
+    const results: Record<string, KernelBtf> = {};
+    if (values.host || both) results.host = await ensureHostBtf();
+    if (values.armhf || both) results.armhf = await ensureArmhfBtf();
+    if (values.json) {
+      console.log(JSON.stringify(results, null, 2));
+      return 0;
+    }
+    for (const [target, btf] of Object.entries(results)) {
+      console.log(`${target}: kernel ${btf.release}`);
+      console.log(`  btf       ${btf.btfPath} (${statSync(btf.btfPath).size} bytes)`);
+      console.log(`  vmlinux.h ${btf.headerPath}`);
+    }
+    return 0;
+  },
+};
