@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Bootstrap: everything `npm start`, `npm test` and `npm run build` need on a fresh Debian 12
+# machine, as root. Each step is idempotent and cached, prints what it does, and on failure says
+# which step failed and what to do. Big downloads and toolchain builds live in MOTE_CACHE
+# (default ${XDG_CACHE_HOME:-~/.cache}/mote), outside the checkout, so fresh clones reuse them.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${MOTE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mote}
+mkdir -p "$cache"
+
+# QuickJS comes from Debian's source package; version, suite and checksum are pinned here.
+pin() { sed -n "s/^$1=//p" "$here/bundler/quickjs.pin"; }
+quickjs_version=$(pin version)
+quickjs_debian_version=$(pin debian_version)
+quickjs_suite=$(pin suite)
+quickjs_sha256=$(pin orig_sha256)
+
+step_number=0
+step() { step_number=$((step_number + 1)); current_step="$1"; printf '[bootstrap %d] %s\n' "$step_number" "$1"; }
+on_error() {
+  printf '[bootstrap] FAILED at step "%s".\n' "${current_step:-start}" >&2
+  printf '[bootstrap] %s\n' "${hint:-Read the messages above, fix the cause, and run the command again; finished steps are cached.}" >&2
+}
+trap on_error ERR
+
+step "Debian packages"
+hint="Run as root on Debian 12 with working apt sources; 'apt-get install' the packages listed in bundler/debian-packages.txt by hand to see the error."
+if [ "$(id -u)" != 0 ]; then echo "[bootstrap] must run as root to install Debian packages" >&2; false; fi
+if ! dpkg --print-foreign-architectures | grep -qx armhf; then dpkg --add-architecture armhf; fi
+mapfile -t wanted < <(sed -e 's/#.*//' -e '/^\s*$/d' "$here/bundler/debian-packages.txt")
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "  installing: ${missing[*]}"
+  # A mirror in mid-sync can fail one index; the install below says if what we need is missing.
+  apt-get update -q || echo "  apt-get update reported errors; trying the install with the lists it has"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "  all ${#wanted[@]} present"
+fi
+
+step "npm modules"
+hint="Check that the npm registry is reachable, then run 'npm ci' in $here to see the error."
+if [ ! -f "$here/node_modules/.package-lock.json" ] || [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "  node_modules up to date"
+fi
+
+step "QuickJS $quickjs_version source"
+hint="The source comes from Debian's $quickjs_suite suite through this machine's Debian mirror; check 'apt-get update' works, or remove $cache/quickjs and retry."
+quickjs_dir="$cache/quickjs"
+quickjs_src="$quickjs_dir/quickjs-$quickjs_version"
+tarball="$quickjs_dir/quickjs_$quickjs_version.orig.tar.xz"
+if [ ! -f "$quickjs_src/.verified" ]; then
+  mkdir -p "$quickjs_dir/apt/lists/partial" "$quickjs_dir/apt/cache/archives/partial"
+  if [ ! -f "$tarball" ]; then
+    # A project-local apt configuration: the mirror the system already uses, the trixie sources.
+    mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/{u=$2} /^Suites:/ && / bookworm( |$)/ {print u; exit}')
+    [ -n "$mirror" ] || mirror=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+    [ -n "$mirror" ] || { echo "  no Debian bookworm mirror found in the apt sources" >&2; false; }
+    echo "deb-src $mirror $quickjs_suite main" > "$quickjs_dir/apt/sources.list"
+    apt_options=(-o "Dir::Etc::sourcelist=$quickjs_dir/apt/sources.list" -o Dir::Etc::sourceparts=/nonexistent
+      -o "Dir::State::Lists=$quickjs_dir/apt/lists" -o "Dir::Cache=$quickjs_dir/apt/cache" -o APT::Sandbox::User=root)
+    apt-get -q "${apt_options[@]}" update
+    (cd "$quickjs_dir" && apt-get -q "${apt_options[@]}" source --download-only "quickjs=$quickjs_debian_version")
+  fi
+  echo "$quickjs_sha256  $tarball" | sha256sum --check --quiet || {
+    echo "  checksum mismatch for $tarball; removing it, run again to re-download" >&2; rm -f "$tarball"; false; }
+  rm -rf "$quickjs_src"
+  tar -C "$quickjs_dir" -xf "$tarball"
+  touch "$quickjs_src/.verified"
+else
+  echo "  cached and verified: $quickjs_src"
+fi
+
+step "QuickJS libraries (host and armhf musl)"
+hint="Run 'make -C native-arm quickjs QUICKJS_SRC=$quickjs_src QUICKJS_OUT=$cache/quickjs-build' to see the compiler error."
+make --no-print-directory -s -C "$here/native-arm" quickjs QUICKJS_SRC="$quickjs_src" QUICKJS_OUT="$cache/quickjs-build"
+
+echo "[bootstrap] done (cache: $cache)"

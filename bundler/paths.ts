@@ -1,0 +1,30 @@
+/**
+ * Where things live on the build host: the checkout, its git-ignored build/ folder, and the
+ * cache outside the checkout (MOTE_CACHE, else $XDG_CACHE_HOME/mote, else ~/.cache/mote) that
+ * holds downloads and toolchain builds so fresh clones reuse them.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const buildDir = join(repoRoot, 'build');
+export const cacheDir = process.env.MOTE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mote');
+
+/** A value from bundler/quickjs.pin (`key=value` lines). */
+export function quickjsPin(key: 'version' | 'debian_version' | 'suite' | 'orig_sha256'): string {
+  const text = readFileSync(join(repoRoot, 'bundler', 'quickjs.pin'), 'utf8');
+  const match = text.match(new RegExp(`^${key}=(.*)$`, 'm'));
+  if (!match) throw new Error(`bundler/quickjs.pin has no '${key}='; restore it from git`);
+  return match[1];
+}
+
+export const quickjsSource = join(cacheDir, 'quickjs', `quickjs-${quickjsPin('version')}`);
+export const quickjsBuild = join(cacheDir, 'quickjs-build');
+
+/** The agent binaries `npm run build` produces. */
+export const agentBinary = {
+  host: join(buildDir, 'host', 'mote-agent'),
+  armhf: join(buildDir, 'armhf', 'mote-agent'),
+} as const;

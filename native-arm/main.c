@@ -1,0 +1,35 @@
+/*
+ * mote-agent's host program: creates a QuickJS runtime, registers the std, os and mote:sys
+ * modules, evaluates the agent's bytecode (compiled by qjsc from the esbuild bundle and linked
+ * in as mote_agent_bytecode), then runs the event loop until the agent exits.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "quickjs-libc.h"
+#include "sys_module.h"
+
+extern const uint8_t mote_agent_bytecode[];
+extern const uint32_t mote_agent_bytecode_size;
+
+int main(int argc, char **argv)
+{
+    JSRuntime *runtime = JS_NewRuntime();
+    if (!runtime)
+        return 70;
+    js_std_init_handlers(runtime);
+    JSContext *ctx = JS_NewContext(runtime);
+    if (!ctx)
+        return 70;
+    JS_SetModuleLoaderFunc(runtime, NULL, js_module_loader, NULL);
+    js_std_add_helpers(ctx, argc, argv);
+    js_init_module_std(ctx, "std");
+    js_init_module_os(ctx, "os");
+    mote_init_module_sys(ctx, "mote:sys");
+    js_std_eval_binary(ctx, mote_agent_bytecode, mote_agent_bytecode_size, 0);
+    js_std_loop(ctx);
+    js_std_free_handlers(runtime);
+    JS_FreeContext(ctx);
+    JS_FreeRuntime(runtime);
+    return 0;
+}

@@ -1,0 +1,539 @@
+/*
+ * mote:sys — implementation. See sys_module.h for the contract of every export.
+ * Mechanism only: argument conversion, one system call, errno -> SysError.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errno_names.h"
+#include "sys_module.h"
+
+/* The SysError constructor, created when the module is first imported. */
+static JSValue sys_error_class;
+
+/* Throws SysError(message, errno, code, call). Always returns JS_EXCEPTION. */
+static JSValue throw_sys_error_code(JSContext *ctx, const char *call, int number, const char *code,
+                                    const char *detail)
+{
+    char message[256];
+    snprintf(message, sizeof(message), "%s: %s (%s)", call, detail, code);
+    JSValue args[4] = {
+        JS_NewString(ctx, message), JS_NewInt32(ctx, number), JS_NewString(ctx, code),
+        JS_NewString(ctx, call),
+    };
+    JSValue error = JS_CallConstructor(ctx, sys_error_class, 4, (JSValueConst *)args);
+    for (int i = 0; i < 4; i++)
+        JS_FreeValue(ctx, args[i]);
+    if (JS_IsException(error))
+        return error;
+    return JS_Throw(ctx, error);
+}
+
+static JSValue throw_errno(JSContext *ctx, const char *call)
+{
+    int number = errno;
+    return throw_sys_error_code(ctx, call, number, errno_name(number), strerror(number));
+}
+
+/* Pointer and length of a typed array's bytes or an ArrayBuffer's. Returns -1 with an exception. */
+static int get_bytes(JSContext *ctx, JSValueConst value, uint8_t **bytes, size_t *length)
+{
+    size_t offset, size, element_size;
+    JSValue buffer = JS_GetTypedArrayBuffer(ctx, value, &offset, &size, &element_size);
+    if (JS_IsException(buffer)) {
+        JS_FreeValue(ctx, JS_GetException(ctx));
+        uint8_t *data = JS_GetArrayBuffer(ctx, &size, value);
+        if (!data) {
+            JS_FreeValue(ctx, JS_GetException(ctx));
+            JS_ThrowTypeError(ctx, "expected a typed array or an ArrayBuffer");
+            return -1;
+        }
+        *bytes = data;
+        *length = size;
+        return 0;
+    }
+    size_t buffer_size;
+    uint8_t *data = JS_GetArrayBuffer(ctx, &buffer_size, buffer);
+    JS_FreeValue(ctx, buffer);
+    if (!data)
+        return -1; /* detached */
+    *bytes = data + offset;
+    *length = size;
+    return 0;
+}
+
+static int get_int(JSContext *ctx, JSValueConst value, int *out)
+{
+    return JS_ToInt32(ctx, out, value);
+}
+
+static JSValue js_bpf(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int cmd;
+    uint8_t *attr;
+    size_t size;
+    if (get_int(ctx, argv[0], &cmd) || get_bytes(ctx, argv[1], &attr, &size))
+        return JS_EXCEPTION;
+    long result = syscall(SYS_bpf, cmd, attr, (unsigned int)size);
+    if (result < 0)
+        return throw_errno(ctx, "bpf");
+    return JS_NewInt64(ctx, result);
+}
+
+static JSValue js_perf_event_open(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    uint8_t *attr;
+    size_t size;
+    int pid, cpu, group_fd, flags;
+    if (get_bytes(ctx, argv[0], &attr, &size) || get_int(ctx, argv[1], &pid) ||
+        get_int(ctx, argv[2], &cpu) || get_int(ctx, argv[3], &group_fd) ||
+        get_int(ctx, argv[4], &flags))
+        return JS_EXCEPTION;
+    long fd = syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, (unsigned long)flags);
+    if (fd < 0)
+        return throw_errno(ctx, "perf_event_open");
+    return JS_NewInt32(ctx, (int)fd);
+}
+
+static JSValue js_ioctl(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd;
+    uint32_t request;
+    if (get_int(ctx, argv[0], &fd) || JS_ToUint32(ctx, &request, argv[1]))
+        return JS_EXCEPTION;
+    long result;
+    if (JS_IsNumber(argv[2])) {
+        int64_t value;
+        if (JS_ToInt64(ctx, &value, argv[2]))
+            return JS_EXCEPTION;
+        result = ioctl(fd, request, (unsigned long)value);
+    } else {
+        uint8_t *bytes;
+        size_t size;
+        if (get_bytes(ctx, argv[2], &bytes, &size))
+            return JS_EXCEPTION;
+        result = ioctl(fd, request, bytes);
+    }
+    if (result < 0)
+        return throw_errno(ctx, "ioctl");
+    return JS_NewInt64(ctx, result);
+}
+
+static JSValue js_address_of(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    uint8_t *bytes;
+    size_t size;
+    if (get_bytes(ctx, argv[0], &bytes, &size))
+        return JS_EXCEPTION;
+    return JS_NewBigUint64(ctx, (uint64_t)(uintptr_t)bytes);
+}
+
+/* The ArrayBuffer's free function: unmaps; the length travels in the opaque pointer. */
+static void unmap_buffer(JSRuntime *rt, void *opaque, void *ptr)
+{
+    if (ptr)
+        munmap(ptr, (size_t)(uintptr_t)opaque);
+}
+
+static JSValue js_mmap(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd, prot, flags;
+    int64_t length, offset;
+    if (get_int(ctx, argv[0], &fd) || JS_ToInt64(ctx, &length, argv[1]) ||
+        get_int(ctx, argv[2], &prot) || get_int(ctx, argv[3], &flags) ||
+        JS_ToInt64(ctx, &offset, argv[4]))
+        return JS_EXCEPTION;
+    if (length <= 0 || (uint64_t)length > SIZE_MAX)
+        return JS_ThrowRangeError(ctx, "mmap: length %lld out of range", (long long)length);
+    void *mapping = mmap(NULL, (size_t)length, prot, flags, fd, (off_t)offset);
+    if (mapping == MAP_FAILED)
+        return throw_errno(ctx, "mmap");
+    return JS_NewArrayBuffer(ctx, mapping, (size_t)length, unmap_buffer,
+                             (void *)(uintptr_t)length, 0);
+}
+
+static JSValue js_munmap(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    size_t size;
+    if (!JS_GetArrayBuffer(ctx, &size, argv[0]))
+        return JS_EXCEPTION;
+    JS_DetachArrayBuffer(ctx, argv[0]); /* calls unmap_buffer */
+    return JS_UNDEFINED;
+}
+
+static JSValue js_open(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int flags, mode;
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    if (get_int(ctx, argv[1], &flags) || get_int(ctx, argv[2], &mode)) {
+        JS_FreeCString(ctx, path);
+        return JS_EXCEPTION;
+    }
+    int fd = open(path, flags | O_CLOEXEC, mode);
+    JS_FreeCString(ctx, path);
+    if (fd < 0)
+        return throw_errno(ctx, "open");
+    return JS_NewInt32(ctx, fd);
+}
+
+static JSValue js_close(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd;
+    if (get_int(ctx, argv[0], &fd))
+        return JS_EXCEPTION;
+    if (close(fd) < 0)
+        return throw_errno(ctx, "close");
+    return JS_UNDEFINED;
+}
+
+static JSValue js_fsync(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd;
+    if (get_int(ctx, argv[0], &fd))
+        return JS_EXCEPTION;
+    if (fsync(fd) < 0)
+        return throw_errno(ctx, "fsync");
+    return JS_UNDEFINED;
+}
+
+static JSValue js_read(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd;
+    uint8_t *bytes;
+    size_t size;
+    if (get_int(ctx, argv[0], &fd) || get_bytes(ctx, argv[1], &bytes, &size))
+        return JS_EXCEPTION;
+    ssize_t count = read(fd, bytes, size);
+    if (count < 0)
+        return throw_errno(ctx, "read");
+    return JS_NewInt64(ctx, count);
+}
+
+static JSValue js_write(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd;
+    uint8_t *bytes;
+    size_t size;
+    if (get_int(ctx, argv[0], &fd) || get_bytes(ctx, argv[1], &bytes, &size))
+        return JS_EXCEPTION;
+    ssize_t count = write(fd, bytes, size);
+    if (count < 0)
+        return throw_errno(ctx, "write");
+    return JS_NewInt64(ctx, count);
+}
+
+static JSValue js_read_file(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    JS_FreeCString(ctx, path);
+    if (fd < 0)
+        return throw_errno(ctx, "open");
+    size_t capacity = 4096, used = 0;
+    uint8_t *data = malloc(capacity);
+    for (;;) {
+        if (!data) {
+            close(fd);
+            return JS_ThrowOutOfMemory(ctx);
+        }
+        if (used == capacity) {
+            uint8_t *grown = realloc(data, capacity * 2);
+            if (!grown)
+                free(data);
+            data = grown;
+            capacity *= 2;
+            continue;
+        }
+        ssize_t count = read(fd, data + used, capacity - used);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0) {
+            int saved = errno;
+            free(data);
+            close(fd);
+            errno = saved;
+            return throw_errno(ctx, "read");
+        }
+        if (count == 0)
+            break;
+        used += (size_t)count;
+    }
+    close(fd);
+    JSValue buffer = JS_NewArrayBufferCopy(ctx, data, used);
+    free(data);
+    if (JS_IsException(buffer))
+        return buffer;
+    JSValue array = JS_NewTypedArray(ctx, 1, (JSValueConst *)&buffer, JS_TYPED_ARRAY_UINT8);
+    JS_FreeValue(ctx, buffer);
+    return array;
+}
+
+static int write_all(int fd, const uint8_t *bytes, size_t size)
+{
+    while (size > 0) {
+        ssize_t count = write(fd, bytes, size);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            return -1;
+        bytes += count;
+        size -= (size_t)count;
+    }
+    return 0;
+}
+
+static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    uint8_t *bytes;
+    size_t size;
+    if (get_bytes(ctx, argv[1], &bytes, &size))
+        return JS_EXCEPTION;
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    char temp[4096], directory[4096];
+    const char *failed = NULL;
+    snprintf(temp, sizeof(temp), "%s.tmp.%d", path, (int)getpid());
+    snprintf(directory, sizeof(directory), "%s", path);
+    char *slash = strrchr(directory, '/');
+    if (slash == directory)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(directory, ".");
+
+    int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        failed = "open";
+    else if (write_all(fd, bytes, size) < 0)
+        failed = "write";
+    else if (fsync(fd) < 0)
+        failed = "fsync";
+    int saved = errno;
+    if (fd >= 0 && close(fd) < 0 && !failed) {
+        failed = "close";
+        saved = errno;
+    }
+    if (!failed && rename(temp, path) < 0) {
+        failed = "rename";
+        saved = errno;
+    }
+    if (failed) {
+        unlink(temp);
+    } else {
+        int dir_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0 || fsync(dir_fd) < 0) {
+            failed = "fsync";
+            saved = errno;
+        }
+        if (dir_fd >= 0)
+            close(dir_fd);
+    }
+    JS_FreeCString(ctx, path);
+    if (failed) {
+        errno = saved;
+        return throw_errno(ctx, failed);
+    }
+    return JS_UNDEFINED;
+}
+
+static JSValue js_socket(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int domain, type, protocol;
+    if (get_int(ctx, argv[0], &domain) || get_int(ctx, argv[1], &type) ||
+        get_int(ctx, argv[2], &protocol))
+        return JS_EXCEPTION;
+    int fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+    if (fd < 0)
+        return throw_errno(ctx, "socket");
+    return JS_NewInt32(ctx, fd);
+}
+
+static JSValue js_setsockopt(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd, level, option;
+    uint8_t *value;
+    size_t size;
+    if (get_int(ctx, argv[0], &fd) || get_int(ctx, argv[1], &level) ||
+        get_int(ctx, argv[2], &option) || get_bytes(ctx, argv[3], &value, &size))
+        return JS_EXCEPTION;
+    if (setsockopt(fd, level, option, value, (socklen_t)size) < 0)
+        return throw_errno(ctx, "setsockopt");
+    return JS_UNDEFINED;
+}
+
+static JSValue js_bind(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd;
+    uint8_t *address;
+    size_t size;
+    if (get_int(ctx, argv[0], &fd) || get_bytes(ctx, argv[1], &address, &size))
+        return JS_EXCEPTION;
+    if (bind(fd, (const struct sockaddr *)address, (socklen_t)size) < 0)
+        return throw_errno(ctx, "bind");
+    return JS_UNDEFINED;
+}
+
+static JSValue js_tcp_connect(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int port;
+    if (get_int(ctx, argv[1], &port))
+        return JS_EXCEPTION;
+    const char *host = JS_ToCString(ctx, argv[0]);
+    if (!host)
+        return JS_EXCEPTION;
+    char service[16];
+    snprintf(service, sizeof(service), "%d", port);
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *results = NULL;
+    int resolved = getaddrinfo(host, service, &hints, &results);
+    JS_FreeCString(ctx, host);
+    if (resolved != 0)
+        return throw_sys_error_code(ctx, "getaddrinfo", resolved, "EAI", gai_strerror(resolved));
+    int fd = -1;
+    errno = EHOSTUNREACH;
+    for (struct addrinfo *candidate = results; candidate; candidate = candidate->ai_next) {
+        fd = socket(candidate->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            continue;
+        if (connect(fd, candidate->ai_addr, candidate->ai_addrlen) == 0 || errno == EINPROGRESS)
+            break;
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        fd = -1;
+    }
+    freeaddrinfo(results);
+    if (fd < 0)
+        return throw_errno(ctx, "connect");
+    return JS_NewInt32(ctx, fd);
+}
+
+static JSValue js_socket_error(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd, error = 0;
+    socklen_t size = sizeof(error);
+    if (get_int(ctx, argv[0], &fd))
+        return JS_EXCEPTION;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) < 0)
+        return throw_errno(ctx, "getsockopt");
+    return JS_NewInt32(ctx, error);
+}
+
+static JSValue js_uname(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    struct utsname names;
+    if (uname(&names) < 0)
+        return throw_errno(ctx, "uname");
+    JSValue result = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, result, "sysname", JS_NewString(ctx, names.sysname));
+    JS_SetPropertyStr(ctx, result, "nodename", JS_NewString(ctx, names.nodename));
+    JS_SetPropertyStr(ctx, result, "release", JS_NewString(ctx, names.release));
+    JS_SetPropertyStr(ctx, result, "version", JS_NewString(ctx, names.version));
+    JS_SetPropertyStr(ctx, result, "machine", JS_NewString(ctx, names.machine));
+    return result;
+}
+
+static JSValue js_getpid(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    return JS_NewInt32(ctx, (int)getpid());
+}
+
+static JSValue clock_ns(JSContext *ctx, clockid_t clock)
+{
+    struct timespec now;
+    if (clock_gettime(clock, &now) < 0)
+        return throw_errno(ctx, "clock_gettime");
+    return JS_NewBigUint64(ctx, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+}
+
+static JSValue js_monotonic_ns(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    return clock_ns(ctx, CLOCK_MONOTONIC);
+}
+
+static JSValue js_realtime_ns(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    return clock_ns(ctx, CLOCK_REALTIME);
+}
+
+#define CONSTANT(name) JS_PROP_INT32_DEF(#name, name, JS_PROP_ENUMERABLE)
+
+static const JSCFunctionListEntry sys_functions[] = {
+    JS_CFUNC_DEF("bpf", 2, js_bpf),
+    JS_CFUNC_DEF("perfEventOpen", 5, js_perf_event_open),
+    JS_CFUNC_DEF("ioctl", 3, js_ioctl),
+    JS_CFUNC_DEF("addressOf", 1, js_address_of),
+    JS_CFUNC_DEF("mmap", 5, js_mmap),
+    JS_CFUNC_DEF("munmap", 1, js_munmap),
+    JS_CFUNC_DEF("open", 3, js_open),
+    JS_CFUNC_DEF("close", 1, js_close),
+    JS_CFUNC_DEF("fsync", 1, js_fsync),
+    JS_CFUNC_DEF("read", 2, js_read),
+    JS_CFUNC_DEF("write", 2, js_write),
+    JS_CFUNC_DEF("readFile", 1, js_read_file),
+    JS_CFUNC_DEF("writeFileAtomic", 2, js_write_file_atomic),
+    JS_CFUNC_DEF("socket", 3, js_socket),
+    JS_CFUNC_DEF("setsockopt", 4, js_setsockopt),
+    JS_CFUNC_DEF("bind", 2, js_bind),
+    JS_CFUNC_DEF("tcpConnect", 2, js_tcp_connect),
+    JS_CFUNC_DEF("socketError", 1, js_socket_error),
+    JS_CFUNC_DEF("uname", 0, js_uname),
+    JS_CFUNC_DEF("getpid", 0, js_getpid),
+    JS_CFUNC_DEF("monotonicNs", 0, js_monotonic_ns),
+    JS_CFUNC_DEF("realtimeNs", 0, js_realtime_ns),
+    CONSTANT(O_RDONLY), CONSTANT(O_WRONLY), CONSTANT(O_RDWR), CONSTANT(O_CREAT),
+    CONSTANT(O_TRUNC), CONSTANT(O_APPEND), CONSTANT(O_NONBLOCK), CONSTANT(O_DIRECTORY),
+    CONSTANT(PROT_READ), CONSTANT(PROT_WRITE), CONSTANT(MAP_SHARED), CONSTANT(MAP_PRIVATE),
+    CONSTANT(AF_INET), CONSTANT(AF_INET6), CONSTANT(AF_PACKET), CONSTANT(SOCK_STREAM),
+    CONSTANT(SOCK_DGRAM), CONSTANT(SOCK_RAW), CONSTANT(SOCK_NONBLOCK), CONSTANT(SOL_SOCKET),
+};
+
+static const char sys_error_source[] =
+    "(class SysError extends Error {\n"
+    "  constructor(message, errno, code, call) {\n"
+    "    super(message); this.name = 'SysError';\n"
+    "    this.errno = errno; this.code = code; this.call = call;\n"
+    "  }\n"
+    "})";
+
+static int sys_module_init(JSContext *ctx, JSModuleDef *module)
+{
+    sys_error_class = JS_Eval(ctx, sys_error_source, sizeof(sys_error_source) - 1, "<mote:sys>",
+                              JS_EVAL_TYPE_GLOBAL);
+    if (JS_IsException(sys_error_class))
+        return -1;
+    if (JS_SetModuleExport(ctx, module, "SysError", JS_DupValue(ctx, sys_error_class)))
+        return -1;
+    return JS_SetModuleExportList(ctx, module, sys_functions,
+                                  sizeof(sys_functions) / sizeof(sys_functions[0]));
+}
+
+JSModuleDef *mote_init_module_sys(JSContext *ctx, const char *module_name)
+{
+    JSModuleDef *module = JS_NewCModule(ctx, module_name, sys_module_init);
+    if (!module)
+        return NULL;
+    JS_AddModuleExport(ctx, module, "SysError");
+    JS_AddModuleExportList(ctx, module, sys_functions,
+                           sizeof(sys_functions) / sizeof(sys_functions[0]));
+    return module;
+}
