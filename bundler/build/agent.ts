@@ -1,0 +1,77 @@
+/**
+ * Builds the mote-agent binaries: esbuild bundles agent/src/main.ts (binary assets imported as
+ * bytes), the host qjsc compiles the bundle to bytecode (portable: the same bytes run on
+ * x86_64 and armhf), and native-arm/Makefile links bytecode, binding and QuickJS into static
+ * binaries for the host and for armhf.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { MoteError } from '../../agent/src/errors.ts';
+import { agentBinary, buildDir, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
+
+export class BuildError extends MoteError {}
+
+const RUNTIME_MODULES = ['std', 'os', 'mote:sys'];
+
+function packageVersion(): string {
+  return JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
+}
+
+function run(step: string, file: string, args: string[], hint: string): string {
+  try {
+    return execFileSync(file, args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  } catch {
+    throw new BuildError(`${step}: '${file} ${args.join(' ')}' failed; ${hint}`);
+  }
+}
+
+const SETUP_HINT = "run 'npm run setup' to bootstrap QuickJS, then build again";
+
+/** esbuild: one ES module for QuickJS, runtime modules left as imports. Returns its path. */
+export async function bundleAgent(): Promise<string> {
+  const outfile = join(buildDir, 'agent.js');
+  await build({
+    entryPoints: [join(repoRoot, 'agent', 'src', 'main.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    mainFields: ['module', 'main'],
+    conditions: ['import', 'default'],
+    external: RUNTIME_MODULES,
+    loader: { '.o': 'binary', '.btf': 'binary' },
+    define: { __MOTE_VERSION__: JSON.stringify(packageVersion()) },
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+function makeArgs(): string[] {
+  return ['--no-print-directory', '-s', '-C', join(repoRoot, 'native-arm'), `QUICKJS_SRC=${quickjsSource}`, `QUICKJS_OUT=${quickjsBuild}`, `OUT=${buildDir}`];
+}
+
+/** qjsc: the bundle to a C array of bytecode, `mote_agent_bytecode`. */
+export function compileBytecode(bundle: string): string {
+  const qjsc = run('locate qjsc', 'make', [...makeArgs(), 'print-qjsc'], SETUP_HINT).trim();
+  if (!existsSync(qjsc)) throw new BuildError(`qjsc not found at ${qjsc}; run 'npm run setup' to build QuickJS`);
+  const output = join(buildDir, 'agent_bytecode.c');
+  run('qjsc', qjsc, ['-c', '-m', '-s', ...RUNTIME_MODULES.flatMap((m) => ['-M', m]), '-N', 'mote_agent_bytecode', '-o', output, bundle], 'the message above names the JavaScript qjsc could not compile');
+  return output;
+}
+
+export async function buildAgent(log: (line: string) => void = console.log): Promise<typeof agentBinary> {
+  mkdirSync(buildDir, { recursive: true });
+  log('[build] bundling agent/src/main.ts with esbuild');
+  const bundle = await bundleAgent();
+  log('[build] compiling the bundle to QuickJS bytecode');
+  const bytecode = compileBytecode(bundle);
+  log('[build] linking mote-agent for host and armhf');
+  run('link', 'make', [...makeArgs(), `BYTECODE=${bytecode}`, 'agent'], 'the compiler error above names the file and line');
+  log(`[build] ${agentBinary.host}\n[build] ${agentBinary.armhf}`);
+  return agentBinary;
+}
