@@ -1,5 +1,6 @@
 /** The registry of `mote` subcommands. Add one line per command module. */
 import type { Command } from '../command.ts';
+import { btfCommand } from './btf.ts';
 import { buildAgentCommand } from './build-agent.ts';
 
-export const commands: Command[] = [buildAgentCommand];
+export const commands: Command[] = [btfCommand, buildAgentCommand];
