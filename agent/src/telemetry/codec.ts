@@ -1,0 +1,182 @@
+/**
+ * Telemetry and status messages to and from plain CBOR (schema.cddl). Maps use the integer
+ * labels of the schema's table; decoding checks the structure and names the first field that
+ * does not fit.
+ */
+import { decodePlain, encodePlain, wireInteger } from './cbor.ts';
+import { TelemetryDecodeError } from './errors.ts';
+import type { Envelope, ModuleStatus, Status, StatusCounters } from './records.ts';
+import { recordFromWire, recordToWire } from './wire-record.ts';
+
+const enum Label {
+  SchemaVersion = 0,
+  Device = 1,
+  Boot = 2,
+  Sequence = 3,
+  Time = 4,
+  Module = 5,
+  ModuleVersion = 6,
+  Window = 7,
+  Data = 8,
+  State = 9,
+  AgentVersion = 10,
+  Uname = 11,
+  Modules = 12,
+  Counters = 13,
+}
+
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  return encodePlain(
+    new Map<number, unknown>([
+      [Label.SchemaVersion, envelope.schemaVersion],
+      [Label.Device, envelope.deviceId],
+      [Label.Boot, envelope.bootId],
+      [Label.Sequence, wireInteger(envelope.sequence)],
+      [Label.Time, wireInteger(envelope.timeMs)],
+      [Label.Module, envelope.module],
+      [Label.ModuleVersion, envelope.moduleVersion],
+      [Label.Window, [wireInteger(envelope.window.startMs), wireInteger(envelope.window.lengthMs)]],
+      [Label.Data, recordToWire(envelope.record)],
+    ]),
+  );
+}
+
+export function encodeStatus(status: Status): Uint8Array {
+  const map = new Map<number, unknown>([
+    [Label.SchemaVersion, status.schemaVersion],
+    [Label.Device, status.deviceId],
+    [Label.Boot, status.bootId],
+    [Label.Time, wireInteger(status.timeMs)],
+    [Label.State, status.state],
+    [Label.AgentVersion, status.agentVersion],
+    [Label.Uname, [status.release, status.machine]],
+  ]);
+  if (status.modules) {
+    map.set(Label.Modules, status.modules.map((m) => (m.error === undefined ? [m.name, m.version] : [m.name, m.version, m.error])));
+  }
+  if (status.counters) {
+    const { sent, dropped, reconnects, depth } = status.counters;
+    map.set(Label.Counters, [sent, dropped, reconnects, depth].map(wireInteger));
+  }
+  return encodePlain(map);
+}
+
+class Fields {
+  constructor(
+    private readonly message: string,
+    private readonly map: Map<unknown, unknown>,
+  ) {}
+
+  fail(what: string): never {
+    throw new TelemetryDecodeError(`${this.message}: ${what}`);
+  }
+
+  has(label: Label): boolean {
+    return this.map.has(label);
+  }
+
+  raw(label: Label, name: string): unknown {
+    return this.map.has(label) ? this.map.get(label) : this.fail(`field ${label} (${name}) is missing`);
+  }
+
+  uint(label: Label, name: string): number {
+    const value = this.raw(label, name);
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+    return this.fail(`field ${label} (${name}) must be an unsigned integer`);
+  }
+
+  text(label: Label, name: string): string {
+    const value = this.raw(label, name);
+    return typeof value === 'string' ? value : this.fail(`field ${label} (${name}) must be a text`);
+  }
+
+  bootId(): Uint8Array {
+    const value = this.raw(Label.Boot, 'boot id');
+    if (value instanceof Uint8Array && value.length === 16) return value;
+    return this.fail('field 2 (boot id) must be a 16-byte byte string');
+  }
+
+  uints(label: Label, name: string, count: number): number[] {
+    const value = this.raw(label, name);
+    if (Array.isArray(value) && value.length === count && value.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
+      return value as number[];
+    }
+    return this.fail(`field ${label} (${name}) must be an array of ${count} unsigned integers`);
+  }
+}
+
+function fieldsOf(message: string, bytes: Uint8Array): Fields {
+  let value: unknown;
+  try {
+    value = decodePlain(bytes);
+  } catch (err) {
+    throw new TelemetryDecodeError(`${message}: not valid CBOR (${(err as Error).message})`);
+  }
+  if (!(value instanceof Map)) throw new TelemetryDecodeError(`${message}: expected a CBOR map`);
+  const fields = new Fields(message, value);
+  if (fields.uint(Label.SchemaVersion, 'schema version') !== 1) {
+    fields.fail('schema version is not 1; this decoder reads version 1 only, update it');
+  }
+  return fields;
+}
+
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  const f: Fields = fieldsOf('telemetry', bytes);
+  const [startMs, lengthMs] = f.uints(Label.Window, 'window', 2) as [number, number];
+  let record;
+  try {
+    record = recordFromWire(f.raw(Label.Data, 'data'));
+  } catch (err) {
+    return f.fail((err as Error).message);
+  }
+  return {
+    schemaVersion: 1,
+    deviceId: f.text(Label.Device, 'device id'),
+    bootId: f.bootId(),
+    sequence: f.uint(Label.Sequence, 'sequence'),
+    timeMs: f.uint(Label.Time, 'time'),
+    module: f.text(Label.Module, 'module'),
+    moduleVersion: f.text(Label.ModuleVersion, 'module version'),
+    window: { startMs, lengthMs },
+    record,
+  };
+}
+
+function moduleStatus(f: Fields, value: unknown): ModuleStatus {
+  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !value.every((v) => typeof v === 'string')) {
+    return f.fail('field 12 (modules) entries must be [name, version, ?error] texts');
+  }
+  const [name, version, error] = value as string[];
+  return error === undefined ? { name: name!, version: version! } : { name: name!, version: version!, error };
+}
+
+export function decodeStatus(bytes: Uint8Array): Status {
+  const f: Fields = fieldsOf('status', bytes);
+  const state = f.text(Label.State, 'state');
+  if (state !== 'online' && state !== 'offline') f.fail(`field 9 (state) must be "online" or "offline", got "${state}"`);
+  const uname = f.raw(Label.Uname, 'uname');
+  if (!Array.isArray(uname) || uname.length !== 2 || !uname.every((v) => typeof v === 'string')) {
+    f.fail('field 11 (uname) must be [release, machine]');
+  }
+  const status: Status = {
+    schemaVersion: 1,
+    deviceId: f.text(Label.Device, 'device id'),
+    bootId: f.bootId(),
+    timeMs: f.uint(Label.Time, 'time'),
+    state,
+    agentVersion: f.text(Label.AgentVersion, 'agent version'),
+    release: uname[0],
+    machine: uname[1],
+  };
+  if (f.has(Label.Modules)) {
+    const modules = f.raw(Label.Modules, 'modules');
+    if (!Array.isArray(modules)) f.fail('field 12 (modules) must be an array');
+    status.modules = modules.map((m) => moduleStatus(f, m));
+  }
+  if (f.has(Label.Counters)) {
+    const [sent, dropped, reconnects, depth] = f.uints(Label.Counters, 'counters', 4) as [number, number, number, number];
+    const counters: StatusCounters = { sent, dropped, reconnects, depth };
+    status.counters = counters;
+  }
+  return status;
+}

@@ -1,0 +1,40 @@
+/**
+ * The Node side of `Transport` for tests: a net.Socket per connection. `kill()` destroys the
+ * live socket without an MQTT DISCONNECT, as a SIGKILL of the agent would.
+ */
+import net from 'node:net';
+import type { Connection, ConnectionEvents, Transport } from '../../agent/src/telemetry/transport.ts';
+
+export class NetTransport implements Transport {
+  private socket: net.Socket | undefined;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+  ) {}
+
+  get peer(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  connect(events: ConnectionEvents): Connection {
+    const socket = net.connect({ host: this.host, port: this.port });
+    this.socket = socket;
+    let failure: Error | undefined;
+    socket.on('connect', () => events.onOpen());
+    socket.on('data', (bytes) => events.onData(bytes));
+    socket.on('error', (error) => (failure = error));
+    socket.on('close', () => events.onClose(failure));
+    return {
+      write: (bytes) => {
+        if (!socket.destroyed) socket.write(bytes);
+      },
+      close: () => socket.destroy(),
+    };
+  }
+
+  /** Destroys the live socket abruptly (RST), as if the agent's process died. */
+  kill(): void {
+    this.socket?.resetAndDestroy();
+  }
+}
