@@ -2,7 +2,7 @@
  * mote:sys — the QuickJS module through which the agent reaches the operating system.
  *
  * Mechanism only: each export is a thin wrapper over one system call (or a short, fixed sequence
- * of them, such as the atomic file write). It knows nothing of BPF, MQTT or the agent's policy;
+ * of them, such as the atomic file write). It knows no map or program types, no wire protocol and no agent policy;
  * buffers are passed through as bytes. The TypeScript view of this module is the `Sys` interface
  * in agent/src/sys/types.ts.
  *
