@@ -457,6 +457,11 @@ static JSValue js_getpid(JSContext *ctx, JSValueConst this, int argc, JSValueCon
     return JS_NewInt32(ctx, (int)getpid());
 }
 
+static JSValue js_page_size(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    return JS_NewInt32(ctx, (int)sysconf(_SC_PAGESIZE));
+}
+
 static JSValue clock_ns(JSContext *ctx, clockid_t clock)
 {
     struct timespec now;
@@ -498,6 +503,7 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("socketError", 1, js_socket_error),
     JS_CFUNC_DEF("uname", 0, js_uname),
     JS_CFUNC_DEF("getpid", 0, js_getpid),
+    JS_CFUNC_DEF("pageSize", 0, js_page_size),
     JS_CFUNC_DEF("monotonicNs", 0, js_monotonic_ns),
     JS_CFUNC_DEF("realtimeNs", 0, js_realtime_ns),
     CONSTANT(O_RDONLY), CONSTANT(O_WRONLY), CONSTANT(O_RDWR), CONSTANT(O_CREAT),

@@ -35,7 +35,7 @@
  *       A resolver failure throws with code "EAI" and the resolver's message.
  *   socketError(fd) -> errno   (SO_ERROR; 0 when a pending connect succeeded)
  *   uname() -> { sysname, nodename, release, version, machine }
- *   getpid() -> int
+ *   getpid() -> int; pageSize() -> int (sysconf(_SC_PAGESIZE), for ring and perf buffer mmaps)
  *   monotonicNs() -> BigInt; realtimeNs() -> BigInt
  *   SysError: the error class; constants: O_*, PROT_*, MAP_*, AF_*, SOCK_*, SOL_SOCKET.
  */

@@ -46,6 +46,7 @@ declare module 'mote:sys' {
   export const socketError: Sys['socketError'];
   export const uname: Sys['uname'];
   export const getpid: Sys['getpid'];
+  export const pageSize: Sys['pageSize'];
   export const monotonicNs: Sys['monotonicNs'];
   export const realtimeNs: Sys['realtimeNs'];
   export const SysError: new (message: string, errno: number, code: string, call: string) => import('../src/sys/types.ts').SysError;

@@ -57,6 +57,8 @@ export interface Sys {
 
   uname(): Uname;
   getpid(): number;
+  /** The MMU page size: ring and perf buffers are mapped in pages. */
+  pageSize(): number;
   /** CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
   monotonicNs(): bigint;
   realtimeNs(): bigint;
