@@ -1,12 +1,14 @@
 /**
  * The Node side of `Transport` for tests: a net.Socket per connection. `kill()` destroys the
- * live socket without an MQTT DISCONNECT, as a SIGKILL of the agent would.
+ * live socket without an MQTT DISCONNECT; `unreachable` makes new connections fail as if the
+ * network were down.
  */
 import net from 'node:net';
 import type { Connection, ConnectionEvents, Transport } from '../../agent/src/telemetry/transport.ts';
 
 export class NetTransport implements Transport {
   private socket: net.Socket | undefined;
+  unreachable = false;
 
   constructor(
     private readonly host: string,
@@ -18,6 +20,10 @@ export class NetTransport implements Transport {
   }
 
   connect(events: ConnectionEvents): Connection {
+    if (this.unreachable) {
+      setImmediate(() => events.onClose(new Error('network unreachable (test)')));
+      return { write: () => {}, close: () => {} };
+    }
     const socket = net.connect({ host: this.host, port: this.port });
     this.socket = socket;
     let failure: Error | undefined;

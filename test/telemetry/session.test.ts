@@ -1,0 +1,90 @@
+/** The MQTT session's behaviour where a real broker cannot be made to misbehave on cue. */
+import type { IPublishPacket } from 'mqtt-packet';
+import { afterEach, expect, it } from 'vitest';
+import { startAgent, waitUntil, type TestAgent } from './harness.ts';
+import { syscountRecord } from './samples.ts';
+import { acknowledge, CONNACK_OK, ScriptedBroker } from './scripted-broker.ts';
+
+const window = { startMs: 0, lengthMs: 1000 };
+let agent: TestAgent | undefined;
+let broker: ScriptedBroker | undefined;
+
+afterEach(async () => {
+  await agent?.telemetry.stop();
+  await broker?.close();
+  agent = broker = undefined;
+});
+
+function telemetryPublishes(b: ScriptedBroker): Array<{ connection: number; packet: IPublishPacket }> {
+  return b.packets('publish').filter((r) => (r.packet as IPublishPacket).topic.includes('/telemetry/')) as Array<{ connection: number; packet: IPublishPacket }>;
+}
+
+it('resends an unacknowledged QoS 1 message with DUP and the same packet id after a reconnect', async () => {
+  broker = await ScriptedBroker.start((connection, packet) => {
+    if (packet.cmd === 'connect') connection.send(CONNACK_OK);
+    if (packet.cmd === 'publish' && packet.topic.includes('/telemetry/')) {
+      if (connection.index === 0) connection.close();
+      else connection.send({ cmd: 'puback', messageId: packet.messageId! });
+    }
+    if (packet.cmd === 'publish' && packet.topic.endsWith('/status')) connection.send({ cmd: 'puback', messageId: packet.messageId! });
+  });
+  agent = startAgent(broker.port, 'dev-dup');
+  await waitUntil('connection', () => agent!.telemetry.session.connected);
+  agent.telemetry.publish('syscount', '1.2.0', window, syscountRecord);
+  await waitUntil('the acknowledgement on the second connection', () => agent!.telemetry.counters().sent === 1);
+  const [first, second] = telemetryPublishes(broker);
+  expect(first).toMatchObject({ connection: 0, packet: { qos: 1, dup: false } });
+  expect(second).toMatchObject({ connection: 1, packet: { qos: 1, dup: true, messageId: first!.packet.messageId } });
+  expect(second!.packet.payload).toEqual(first!.packet.payload);
+  expect(agent.telemetry.counters()).toEqual({ sent: 1, dropped: 0, reconnects: 1, depth: 0 });
+});
+
+it('counts malformed packets from the broker, drops that connection and reconnects', async () => {
+  broker = await ScriptedBroker.start((connection, packet) => {
+    acknowledge(connection, packet);
+    if (packet.cmd !== 'connect') return;
+    connection.send(CONNACK_OK);
+    if (connection.index === 0) connection.sendRaw(Uint8Array.from([0x00, 0x00]));
+    if (connection.index === 1) connection.send(CONNACK_OK);
+    if (connection.index === 2) connection.sendRaw(Uint8Array.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]));
+  });
+  agent = startAgent(broker.port, 'dev-malformed');
+  await waitUntil('four connections', () => broker!.connectionCount >= 4 && agent!.telemetry.session.connected);
+  expect(agent.telemetry.session.stats.malformedPackets).toBe(3);
+  expect(agent.log.lines.filter((l) => /malformed packet from the broker|a second CONNACK/.test(l))).toHaveLength(3);
+});
+
+it('pings within the keepalive and drops a connection whose pings go unanswered', async () => {
+  broker = await ScriptedBroker.start((connection, packet) => {
+    if (packet.cmd === 'connect') connection.send(CONNACK_OK);
+    acknowledge(connection, packet);
+    const pingsSoFar = broker?.packets('pingreq').length ?? 0;
+    if (packet.cmd === 'pingreq' && pingsSoFar === 1) connection.send({ cmd: 'pingresp' });
+  });
+  agent = startAgent(broker.port, 'dev-keepalive', { keepaliveSeconds: 1 });
+  await waitUntil('a second connection', () => broker!.connectionCount === 2, 15_000);
+  expect(broker.packets('connect')[0]!.packet).toMatchObject({ keepalive: 1 });
+  expect(broker.packets('pingreq').filter((p) => p.connection === 0)).toHaveLength(2);
+  await waitUntil('the unanswered ping to cost the connection', () => agent!.log.lines.some((l) => l.includes('no PINGRESP within 1 s')), 15_000);
+});
+
+it('says why the broker refused it, and keeps trying', async () => {
+  broker = await ScriptedBroker.start((connection, packet) => {
+    if (packet.cmd === 'connect') connection.send({ cmd: 'connack', returnCode: 5, sessionPresent: false });
+  });
+  agent = startAgent(broker.port, 'dev-refused');
+  await waitUntil('two attempts', () => broker!.connectionCount >= 2);
+  expect(agent.log.lines.find((l) => l.includes('refused'))).toMatch(/connection refused \(code 5\): not authorized; check the broker ACL/);
+});
+
+it('sends its Last Will and credentials in CONNECT', async () => {
+  broker = await ScriptedBroker.start((connection, packet) => {
+    if (packet.cmd === 'connect') connection.send(CONNACK_OK);
+    acknowledge(connection, packet);
+  });
+  agent = startAgent(broker.port, 'dev-will', { username: 'gw', password: 's3cret' });
+  await waitUntil('connect', () => broker!.packets('connect').length === 1);
+  const connect = broker.packets('connect')[0]!.packet;
+  expect(connect).toMatchObject({ clientId: 'mote-dev-will', clean: true, username: 'gw', will: { topic: 'mote/v1/dev-will/status', qos: 1, retain: true } });
+  expect(Buffer.from((connect as { password: Buffer }).password).toString()).toBe('s3cret');
+});
