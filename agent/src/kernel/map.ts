@@ -1,27 +1,48 @@
 /**
- * A BPF map opened by the agent: create, lookup, update, delete and key iteration through
- * bpf(2). Keys and values are raw bytes; decoding them is the sampler's business.
+ * A BPF map held by the agent: create, lookup, update, delete, key iteration, batch lookup,
+ * freeze and mmap through bpf(2). Keys and values are raw bytes; per-CPU values come back as
+ * one buffer of `perCpuSlots` slots of round_up(valueSize, 8) bytes. Decoding is the sampler's.
  */
 import type { Sys } from '../sys/types.ts';
 import { isSysError } from '../sys/errors.ts';
-import { BpfCommand, UpdateFlag } from './bpf-commands.ts';
-import { mapCreateAttr, mapElemAttr, type MapCreateAttr } from './bpf-attr.ts';
+import { BpfCommand, isPerCpuMap, MAP_TYPE_NAMES, UpdateFlag } from './bpf-commands.ts';
+import { fdAttr, mapBatchAttr, mapCreateAttr, mapElemAttr, type MapCreateAttr } from './bpf-attr.ts';
+
+export interface MapEntry {
+  key: Uint8Array;
+  value: Uint8Array;
+}
+
+/** Entries fetched per MAP_LOOKUP_BATCH call (grown on ENOSPC for hash buckets). */
+const BATCH_CHUNK = 1024;
 
 export class BpfMap {
+  /** Bytes of one value as bpf(2) transfers it: all CPU slots for per-CPU maps. */
+  readonly transferValueSize: number;
+
   private constructor(
     private readonly sys: Sys,
     readonly fd: number,
+    readonly name: string,
     readonly spec: MapCreateAttr,
-  ) {}
+    readonly perCpuSlots: number,
+  ) {
+    this.transferValueSize = perCpuSlots > 0 ? roundUp8(spec.valueSize) * perCpuSlots : spec.valueSize;
+  }
 
-  static create(sys: Sys, spec: MapCreateAttr): BpfMap {
-    const fd = sys.bpf(BpfCommand.MAP_CREATE, mapCreateAttr(spec));
-    return new BpfMap(sys, fd, spec);
+  /** Creates a map; `possibleCpus` is required for per-CPU types. */
+  static create(sys: Sys, spec: MapCreateAttr, possibleCpus = 0): BpfMap {
+    const fd = sys.bpf(BpfCommand.MAP_CREATE, mapCreateAttr(sys, spec));
+    return new BpfMap(sys, fd, spec.name ?? '', spec, isPerCpuMap(spec.mapType) ? possibleCpus : 0);
+  }
+
+  get typeName(): string {
+    return MAP_TYPE_NAMES[this.spec.mapType] ?? `type ${this.spec.mapType}`;
   }
 
   /** The value stored under `key`, or null when the key is absent. */
   lookup(key: Uint8Array): Uint8Array | null {
-    const value = new Uint8Array(this.spec.valueSize);
+    const value = new Uint8Array(this.transferValueSize);
     try {
       this.sys.bpf(BpfCommand.MAP_LOOKUP_ELEM, mapElemAttr(this.sys, this.fd, key, value));
     } catch (error) {
@@ -33,6 +54,17 @@ export class BpfMap {
 
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlag.ANY): void {
     this.sys.bpf(BpfCommand.MAP_UPDATE_ELEM, mapElemAttr(this.sys, this.fd, key, value, flags));
+  }
+
+  /** Deletes `key`; false when it was absent. */
+  delete(key: Uint8Array): boolean {
+    try {
+      this.sys.bpf(BpfCommand.MAP_DELETE_ELEM, mapElemAttr(this.sys, this.fd, key, null));
+      return true;
+    } catch (error) {
+      if (isSysError(error, 'ENOENT')) return false;
+      throw error;
+    }
   }
 
   /** The key after `key` (the first key when `key` is null), or null at the end. */
@@ -47,7 +79,63 @@ export class BpfMap {
     return next;
   }
 
+  /** Every entry, by get_next_key then lookup (entries deleted meanwhile are skipped). */
+  entriesByIteration(): MapEntry[] {
+    const entries: MapEntry[] = [];
+    for (let key = this.nextKey(null); key; key = this.nextKey(key)) {
+      const value = this.lookup(key);
+      if (value) entries.push({ key, value });
+    }
+    return entries;
+  }
+
+  /**
+   * Every entry, by MAP_LOOKUP_BATCH (Linux 5.6). Throws the SysError of the first call when
+   * the kernel or the map type has no batch support (EINVAL, ENOTSUPP, EOPNOTSUPP).
+   */
+  entriesByBatch(): MapEntry[] {
+    const entries: MapEntry[] = [];
+    const tokenSize = Math.max(this.spec.keySize, 8);
+    let inBatch: Uint8Array | null = null;
+    let chunk = Math.min(BATCH_CHUNK, Math.max(this.spec.maxEntries, 1));
+    for (;;) {
+      const outBatch = new Uint8Array(tokenSize);
+      const keys = new Uint8Array(chunk * this.spec.keySize);
+      const values = new Uint8Array(chunk * this.transferValueSize);
+      const attr = mapBatchAttr(this.sys, this.fd, inBatch, outBatch, keys, values, chunk);
+      let done = false;
+      try {
+        this.sys.bpf(BpfCommand.MAP_LOOKUP_BATCH, attr.bytes);
+      } catch (error) {
+        if (isSysError(error, 'ENOSPC') && chunk < this.spec.maxEntries * 2) {
+          chunk *= 2;
+          continue;
+        }
+        if (!isSysError(error, 'ENOENT')) throw error;
+        done = true;
+      }
+      const count = attr.readU32(32);
+      for (let i = 0; i < count; i++) {
+        entries.push({
+          key: keys.slice(i * this.spec.keySize, (i + 1) * this.spec.keySize),
+          value: values.slice(i * this.transferValueSize, (i + 1) * this.transferValueSize),
+        });
+      }
+      if (done) return entries;
+      inBatch = outBatch;
+    }
+  }
+
+  /** Makes the map read-only for user space (BPF_MAP_FREEZE, Linux 5.2), as for `.rodata`. */
+  freeze(): void {
+    this.sys.bpf(BpfCommand.MAP_FREEZE, fdAttr(this.sys, this.fd));
+  }
+
   close(): void {
     this.sys.close(this.fd);
   }
+}
+
+export function roundUp8(size: number): number {
+  return (size + 7) & ~7;
 }
