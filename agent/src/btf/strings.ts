@@ -1,0 +1,30 @@
+/**
+ * The BTF string table: NUL-terminated names addressed by byte offset. Lookups are cached, so a
+ * name shared by thousands of types is decoded once.
+ */
+import { cStringAt } from '../elf/byte-reader.ts';
+import { BtfError } from './errors.ts';
+
+export class StringTable {
+  readonly bytes: Uint8Array;
+  private readonly fileOffset: number;
+  private readonly cache = new Map<number, string>();
+
+  constructor(bytes: Uint8Array, fileOffset: number) {
+    if (bytes.length > 0 && (bytes[0] !== 0 || bytes[bytes.length - 1] !== 0)) {
+      throw new BtfError('string table', fileOffset, 'must start and end with a NUL byte');
+    }
+    this.bytes = bytes;
+    this.fileOffset = fileOffset;
+  }
+
+  /** The string at `offset`; throws a BtfError naming `structure` if the offset is out of range. */
+  get(offset: number, structure: string): string {
+    const cached = this.cache.get(offset);
+    if (cached !== undefined) return cached;
+    const value = offset === 0 && this.bytes.length === 0 ? '' : cStringAt(this.bytes, offset);
+    if (value === null) throw new BtfError(structure, this.fileOffset, `string offset ${offset} is outside the ${this.bytes.length}-byte string table`);
+    this.cache.set(offset, value);
+    return value;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Computes a relocation's original and new values from the local and target specs (libbpf's
+ * bpf_core_calc_relo): field offsets, sizes, signedness and shifts (bitfields included), type
+ * ids, existence and sizes, and enumerator values. Values are unsigned 64-bit, as in libbpf.
+ */
+import { IntEncoding, isAnyEnum, Kind } from '../../btf/kinds.ts';
+import { CoreReloKind } from '../../btf/ext.ts';
+import { CoreRelocationError } from './errors.ts';
+import { isEnumvalBased, isFieldBased, isTypeBased } from './kinds.ts';
+import { sizeOf, type Spec } from './spec.ts';
+
+export interface RelocationResult {
+  original: bigint;
+  value: bigint;
+  /** The instruction must be replaced by a poison call. */
+  poison: boolean;
+  /** The instruction must hold `original` before patching. */
+  validate: boolean;
+  /** Load/store size would change in a way that corrupts the value (not a pointer or unsigned int). */
+  failMemSizeAdjust: boolean;
+  originalSize: number;
+  newSize: number;
+}
+
+interface FieldValue {
+  value: bigint;
+  fieldSize: number;
+  typeId: number;
+  validate: boolean;
+}
+
+/** Thrown inside calc when libbpf answers -EUCLEAN: the instruction is to be poisoned. */
+const POISON = Symbol('poison');
+
+function fieldValue(spec: Spec | null, kind: number, fail: (problem: string) => never): FieldValue {
+  const result: FieldValue = { value: 0n, fieldSize: 0, typeId: 0, validate: true };
+  if (kind === CoreReloKind.FIELD_EXISTS) {
+    result.value = spec ? 1n : 0n;
+    return result;
+  }
+  if (!spec) throw POISON;
+  const { btf } = spec.side;
+  const acc = spec.accessors[spec.accessors.length - 1]!;
+  if (acc.name === null) {
+    if (kind === CoreReloKind.FIELD_BYTE_OFFSET) {
+      result.value = BigInt(Math.floor(spec.bitOffset / 8));
+      result.fieldSize = sizeOf(spec.side, acc.typeId);
+      result.typeId = acc.typeId;
+    } else if (kind === CoreReloKind.FIELD_BYTE_SIZE) {
+      result.value = BigInt(sizeOf(spec.side, acc.typeId));
+    } else {
+      fail(`relo ${kind} can't be applied to array access`);
+    }
+    return result;
+  }
+  const owner = btf.type(acc.typeId);
+  if (owner.kind !== Kind.STRUCT && owner.kind !== Kind.UNION) fail(`accessor type [${acc.typeId}] is not a struct or union`);
+  const member = owner.members[acc.index]!;
+  const memberType = btf.skipModsAndTypedefs(member.type);
+  const bitOffset = spec.bitOffset;
+  let bitSize = member.bitfieldSize;
+  const bitfield = bitSize > 0;
+  let byteSize: number;
+  let byteOffset: number;
+  if (bitfield) {
+    if (!('size' in memberType) || memberType.size === 0) fail(`bitfield member '${member.name}' has a type without a size`);
+    byteSize = memberType.size;
+    byteOffset = Math.floor(bitOffset / 8 / byteSize) * byteSize;
+    while (bitOffset + bitSize - byteOffset * 8 > byteSize * 8) {
+      if (byteSize >= 8) fail(`relo ${kind} can't be satisfied for bitfield`);
+      byteSize *= 2;
+      byteOffset = Math.floor(bitOffset / 8 / byteSize) * byteSize;
+    }
+  } else {
+    byteSize = sizeOf(spec.side, memberType.id);
+    byteOffset = Math.floor(bitOffset / 8);
+    bitSize = byteSize * 8;
+  }
+  result.validate = !bitfield;
+  switch (kind) {
+    case CoreReloKind.FIELD_BYTE_OFFSET:
+      result.value = BigInt(byteOffset);
+      if (!bitfield) {
+        result.fieldSize = byteSize;
+        result.typeId = memberType.id;
+      }
+      break;
+    case CoreReloKind.FIELD_BYTE_SIZE:
+      result.value = BigInt(byteSize);
+      break;
+    case CoreReloKind.FIELD_SIGNED:
+      result.value = (isAnyEnum(memberType) && memberType.signed) || (memberType.kind === Kind.INT && (memberType.encoding & IntEncoding.SIGNED) !== 0) ? 1n : 0n;
+      result.validate = true;
+      break;
+    case CoreReloKind.FIELD_LSHIFT_U64:
+      result.value = BigInt(64 - (bitOffset + bitSize - byteOffset * 8));
+      break;
+    case CoreReloKind.FIELD_RSHIFT_U64:
+      result.value = BigInt(64 - bitSize);
+      result.validate = true;
+      break;
+  }
+  return result;
+}
+
+function typeValue(spec: Spec | null, kind: number): bigint {
+  if (!spec) return 0n;
+  switch (kind) {
+    case CoreReloKind.TYPE_ID_TARGET:
+      return BigInt(spec.rootTypeId);
+    case CoreReloKind.TYPE_SIZE:
+      return BigInt(sizeOf(spec.side, spec.rootTypeId));
+    default:
+      return 1n;
+  }
+}
+
+function enumValue(spec: Spec | null, kind: number): bigint {
+  if (kind === CoreReloKind.ENUMVAL_EXISTS) return spec ? 1n : 0n;
+  if (!spec) throw POISON;
+  const acc = spec.accessors[0]!;
+  const t = spec.side.btf.type(acc.typeId);
+  if (!isAnyEnum(t)) throw new CoreRelocationError(`type [${acc.typeId}] is not an enum`);
+  const entry = t.values[acc.index]!;
+  // libbpf widens a 32-bit enumerator as a signed int, a 64-bit one as unsigned.
+  return t.kind === Kind.ENUM ? BigInt.asUintN(64, BigInt(entry.raw32)) : BigInt.asUintN(64, entry.value);
+}
+
+/** libbpf's bpf_core_calc_relo for one local spec and one target spec (null: no candidate matched). */
+export function calculate(local: Spec, target: Spec | null, fail: (problem: string) => never): RelocationResult {
+  const result: RelocationResult = { original: 0n, value: 0n, poison: false, validate: true, failMemSizeAdjust: false, originalSize: 0, newSize: 0 };
+  const kind = local.kind;
+  try {
+    if (isFieldBased(kind)) {
+      const before = fieldValue(local, kind, fail);
+      result.original = before.value;
+      result.validate = before.validate;
+      result.originalSize = before.fieldSize;
+      const after = fieldValue(target, kind, fail);
+      result.value = after.value;
+      result.newSize = after.fieldSize;
+      if (result.originalSize !== result.newSize && target) {
+        const o = local.side.btf.type(before.typeId);
+        const n = target.side.btf.type(after.typeId);
+        const bothPointers = o.kind === Kind.PTR && n.kind === Kind.PTR;
+        const bothUnsigned = o.kind === Kind.INT && n.kind === Kind.INT && o.encoding !== IntEncoding.SIGNED && n.encoding !== IntEncoding.SIGNED;
+        result.failMemSizeAdjust = !bothPointers && !bothUnsigned;
+      }
+    } else if (isTypeBased(kind)) {
+      result.original = typeValue(local, kind);
+      result.validate = kind !== CoreReloKind.TYPE_ID_TARGET;
+      result.value = typeValue(target, kind);
+    } else if (isEnumvalBased(kind)) {
+      result.original = enumValue(local, kind);
+      result.value = enumValue(target, kind);
+    } else {
+      fail(`unrecognized CO-RE relocation kind ${kind}`);
+    }
+  } catch (e) {
+    if (e !== POISON) throw e;
+    result.poison = true;
+  }
+  return result;
+}

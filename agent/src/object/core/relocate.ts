@@ -1,0 +1,147 @@
+/**
+ * CO-RE as a pure function: `relocate(object, targetBtf)` resolves every BTF.ext core_relo record
+ * against a target BTF and returns the fixups; `apply(object, fixups)` writes them into the
+ * programs' instructions. Numbering follows libbpf 1.1: `relo #N` is the record's index in its
+ * ELF section's core_relo list, `insn #M` is relative to the start of the (sub)program holding
+ * the instruction, and records inside `.text` functions belong to those subprograms.
+ */
+import type { Btf } from '../../btf/btf.ts';
+import { MoteError } from '../../errors.ts';
+import { CoreReloKind, type CoreRelo } from '../../btf/ext.ts';
+import { ObjectError } from '../errors.ts';
+import { INSN_SIZE, Insns } from '../insn.ts';
+import { programAt } from '../programs.ts';
+import type { BpfObject, BpfProgram } from '../types.ts';
+import { calculate, type RelocationResult } from './calc.ts';
+import { CoreRelocationError } from './errors.ts';
+import { coreKindName } from './kinds.ts';
+import { findCandidates, matchSpec } from './match.ts';
+import { applyPatch, planPatch, type Patch, type PatchPlan } from './patch.ts';
+import { describeSpec, parseLocalSpec, type SizedBtf, type Spec } from './spec.ts';
+
+export interface CoreFixup {
+  program: string;
+  relo: number;
+  insn: number;
+  /** libbpf's name of the relocation kind (`byte_off`, `field_exists`, `enumval_value`, ...). */
+  kind: string;
+  /** The local access, e.g. `struct task_struct.tgid (0:71 @ offset 1956)`. */
+  local: string;
+  /** The matched target access, or null when no candidate matched. */
+  target: string | null;
+  patches: Patch[];
+  poisoned: boolean;
+  plan: PatchPlan;
+}
+
+export interface RelocateOptions {
+  /** Receives libbpf-shaped debug lines: `prog 'x': relo #3: insn #12: ...`. */
+  log?: (line: string) => void;
+  /**
+   * Pointer size assumed for a target BTF without a `long` type (minimized BTFs): libbpf uses
+   * the pointer size of the machine it runs on. Default 8 (a 64-bit host).
+   */
+  fallbackPointerSize?: number;
+}
+
+/** Candidates per local type id, pruned as relocations reject them (shared across the object, as in libbpf). */
+type CandidateCache = Map<number, number[]>;
+
+export function relocate(object: BpfObject, targetBtf: Btf, options: RelocateOptions = {}): CoreFixup[] {
+  const log = options.log ?? (() => {});
+  const ext = object.btfExt;
+  if (!ext || ext.coreRelos.length === 0) return [];
+  if (!object.btf) throw new ObjectError('the object has .BTF.ext but no .BTF; compile with clang -g');
+  const local: SizedBtf = { btf: object.btf, pointerSize: object.btf.pointerSize(8) };
+  const target: SizedBtf = { btf: targetBtf, pointerSize: targetBtf.pointerSize(options.fallbackPointerSize ?? 8) };
+  const cache: CandidateCache = new Map();
+  const fixups: CoreFixup[] = [];
+  for (const section of ext.coreRelos) {
+    const elfSection = object.elf.sectionByName(section.sectionName);
+    if (!elfSection) throw new ObjectError(`.BTF.ext has CO-RE relocations for section '${section.sectionName}', which the object lacks`);
+    log(`sec '${section.sectionName}': found ${section.records.length} CO-RE relocations`);
+    section.records.forEach((record, index) => {
+      if (record.insnOffset % INSN_SIZE !== 0) throw new ObjectError(`sec '${section.sectionName}': relo #${index}: instruction offset ${record.insnOffset} is not a multiple of 8`);
+      const sectionInsn = record.insnOffset / INSN_SIZE;
+      const program = programAt(object.programs, elfSection.index, sectionInsn);
+      if (!program) {
+        log(`sec '${section.sectionName}': skipping CO-RE relocation #${index} for insn #${sectionInsn} belonging to eliminated weak subprogram`);
+        return;
+      }
+      if (!program.autoload) return;
+      fixups.push(relocateOne(program, record, index, sectionInsn - program.sectionInsnOffset, local, target, cache, log));
+    });
+  }
+  return fixups;
+}
+
+function relocateOne(program: BpfProgram, record: CoreRelo, index: number, insn: number, local: SizedBtf, target: SizedBtf, cache: CandidateCache, log: (line: string) => void): CoreFixup {
+  const prefix = `prog '${program.name}': relo #${index}: `;
+  const fail = (problem: string): never => {
+    throw new CoreRelocationError(`${prefix}insn #${insn}: ${problem}; check that the object was built against headers matching this kernel, or guard the access with bpf_core_field_exists()`);
+  };
+  try {
+    const localType = local.btf.type(record.typeId);
+    const localSpec = parseLocalSpec(local, record, (p) => fail(`parsing [${record.typeId}] ${localType.name || '<anon>'} + ${record.access} failed: ${p}`));
+    log(`${prefix}<${coreKindName(record.kind)}> [${record.typeId}] ${describeSpec(localSpec)}`);
+    let result: RelocationResult;
+    let targetSpec: Spec | null = null;
+    if (record.kind === CoreReloKind.TYPE_ID_LOCAL) {
+      result = { original: BigInt(record.typeId), value: BigInt(record.typeId), poison: false, validate: false, failMemSizeAdjust: false, originalSize: 0, newSize: 0 };
+    } else {
+      if (localType.name === '') fail(`<${coreKindName(record.kind)}> relocation doesn't support anonymous types`);
+      let candidates = cache.get(record.typeId);
+      if (!candidates) {
+        candidates = findCandidates(local.btf, record.typeId, target.btf);
+        cache.set(record.typeId, candidates);
+      }
+      const kept: number[] = [];
+      let chosen: RelocationResult | null = null;
+      for (const [i, id] of candidates.entries()) {
+        const spec = matchSpec(localSpec, target, id);
+        log(`${prefix}${spec ? 'matching' : 'non-matching'} candidate #${i} <${coreKindName(record.kind)}> [${id}] ${spec ? describeSpec(spec) : target.btf.describe(id)}`);
+        if (!spec) continue;
+        const candidate = calculate(localSpec, spec, fail);
+        if (chosen === null || targetSpec === null) {
+          chosen = candidate;
+          targetSpec = spec;
+        } else if (spec.bitOffset !== targetSpec.bitOffset) {
+          fail(`field offset ambiguity: ${spec.bitOffset} != ${targetSpec.bitOffset}`);
+        } else if (candidate.poison !== chosen.poison || candidate.value !== chosen.value) {
+          fail(`relocation decision ambiguity: ${candidate.poison ? 'failure' : 'success'} ${candidate.value} != ${chosen.poison ? 'failure' : 'success'} ${chosen.value}`);
+        }
+        kept.push(id);
+      }
+      if (kept.length > 0) cache.set(record.typeId, kept);
+      else log(`${prefix}no matching targets found`);
+      result = chosen ?? calculate(localSpec, null, fail);
+    }
+    const insns = new Insns(program.insns);
+    if (insn >= insns.count) fail(`instruction is outside the program's ${insns.count} instructions`);
+    const plan = planPatch(insns, insn, result, fail);
+    for (const note of plan.notes) log(`${prefix}${note}`);
+    return {
+      program: program.name,
+      relo: index,
+      insn,
+      kind: coreKindName(record.kind),
+      local: describeSpec(localSpec),
+      target: targetSpec ? describeSpec(targetSpec) : null,
+      patches: plan.patches,
+      poisoned: plan.poisoned,
+      plan,
+    };
+  } catch (e) {
+    if (e instanceof MoteError && !(e instanceof CoreRelocationError)) fail(e.message);
+    throw e;
+  }
+}
+
+/** Writes the fixups into the programs' instructions. Call once, before linking. */
+export function apply(object: BpfObject, fixups: CoreFixup[]): void {
+  for (const fixup of fixups) {
+    const program = object.programs.find((p) => p.name === fixup.program);
+    if (!program) throw new ObjectError(`CO-RE fixup for unknown program '${fixup.program}'`);
+    applyPatch(new Insns(program.insns), fixup.insn, fixup.plan);
+  }
+}

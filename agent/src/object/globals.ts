@@ -1,0 +1,62 @@
+/**
+ * Global data: `.data`, `.rodata`, `.bss` and their `.name` variants become array maps whose
+ * single value is the section. Variables come from the BTF DATASEC of the same name. Rodata
+ * constants (`const volatile` globals) can be set by name before load.
+ */
+import type { Btf } from '../btf/btf.ts';
+import { Kind } from '../btf/kinds.ts';
+import { SectionType } from '../elf/constants.ts';
+import type { ElfFile } from '../elf/types.ts';
+import { ObjectError } from './errors.ts';
+import type { GlobalData, GlobalVariable } from './types.ts';
+
+function isGlobalDataSection(name: string, type: number): 'rodata' | 'data' | 'bss' | null {
+  const matches = (base: string) => name === base || name.startsWith(`${base}.`);
+  if (type === SectionType.PROGBITS && matches('.data')) return 'data';
+  if (type === SectionType.PROGBITS && matches('.rodata')) return 'rodata';
+  if (type === SectionType.NOBITS && matches('.bss')) return 'bss';
+  return null;
+}
+
+export function findGlobalData(elf: ElfFile, btf: Btf | null): GlobalData[] {
+  const globals: GlobalData[] = [];
+  for (const section of elf.sections) {
+    const kind = isGlobalDataSection(section.name, section.type);
+    if (kind === null || section.size === 0) continue;
+    globals.push({
+      sectionName: section.name,
+      sectionIndex: section.index,
+      readOnly: kind === 'rodata',
+      bytes: kind === 'bss' ? new Uint8Array(section.size) : section.data.slice(),
+      variables: btf ? variablesOf(btf, section.name, section.size) : [],
+    });
+  }
+  return globals;
+}
+
+function variablesOf(btf: Btf, sectionName: string, sectionSize: number): GlobalVariable[] {
+  const datasec = btf.idsByName(sectionName).map((id) => btf.type(id)).find((t) => t.kind === Kind.DATASEC);
+  if (!datasec || datasec.kind !== Kind.DATASEC) return [];
+  return datasec.entries.map((entry) => {
+    const variable = btf.type(entry.type);
+    if (entry.offset + entry.size > sectionSize) throw new ObjectError(`variable '${variable.name}' at offset ${entry.offset} (${entry.size} bytes) lies outside section '${sectionName}' of ${sectionSize} bytes`);
+    return { name: variable.name, typeId: variable.kind === Kind.VAR ? variable.type : variable.id, offset: entry.offset, size: entry.size };
+  });
+}
+
+/**
+ * Sets a read-only global (`const volatile T name`) before load. `value` must have exactly the
+ * variable's size; encode numbers little-endian.
+ */
+export function setRodata(globals: GlobalData[], name: string, value: Uint8Array): void {
+  for (const data of globals) {
+    const variable = data.variables.find((v) => v.name === name);
+    if (!variable) continue;
+    if (!data.readOnly) throw new ObjectError(`global '${name}' lives in '${data.sectionName}', not in .rodata; only 'const volatile' globals are set before load`);
+    if (value.length !== variable.size) throw new ObjectError(`global '${name}' is ${variable.size} bytes but the new value has ${value.length}`);
+    data.bytes.set(value, variable.offset);
+    return;
+  }
+  const known = globals.filter((g) => g.readOnly).flatMap((g) => g.variables.map((v) => v.name));
+  throw new ObjectError(`no read-only global named '${name}'; the object has: ${known.join(', ') || 'none'}`);
+}
