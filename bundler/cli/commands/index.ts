@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { btfCommand } from './btf.ts';
 import { buildAgentCommand } from './build-agent.ts';
 import { demoCommand } from './demo.ts';
+import { inspectCommand } from './inspect.ts';
 import { sizeCommand } from './size.ts';
 
-export const commands: Command[] = [btfCommand, buildAgentCommand, demoCommand, sizeCommand];
+export const commands: Command[] = [btfCommand, buildAgentCommand, demoCommand, inspectCommand, sizeCommand];
