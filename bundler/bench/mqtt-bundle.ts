@@ -1,0 +1,72 @@
+/**
+ * What an MQTT client costs in the QuickJS bundle. Each candidate is bundled by esbuild the way
+ * the agent is (ES2022, platform neutral, minified): QuickJS has no Node built-ins, so whatever
+ * the candidate takes from Node must come in as an npm polyfill, and is counted.
+ *
+ * `QUICKJS_MQTT_SHIMS` are the two substitutions that make mqtt-packet small: its parser needs
+ * only bl's BufferList (bl's main module pulls in readable-stream), and its `debug` logging is
+ * dead on the device.
+ */
+import { build, type Plugin } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+
+export interface BundleSize {
+  name: string;
+  bytes: number;
+  gzipBytes: number;
+  /** Minified bytes per npm package, 'own' for our code. */
+  byPackage: Record<string, number>;
+}
+
+/** esbuild aliases and stubs for mqtt-packet on QuickJS. */
+export const QUICKJS_MQTT_SHIMS: Plugin = {
+  name: 'quickjs-mqtt-shims',
+  setup(b) {
+    b.onResolve({ filter: /^bl$/ }, (args) => b.resolve('bl/BufferList.js', { kind: args.kind, resolveDir: args.resolveDir }));
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'quickjs-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'quickjs-stub' }, () => ({ contents: 'module.exports = () => () => {};', loader: 'js' }));
+  },
+};
+
+/**
+ * How to resolve packages: as the agent bundle does; the same plus QUICKJS_MQTT_SHIMS; or with
+ * packages' `browser` fields too, which swap Node built-ins for their npm polyfills.
+ */
+export type Resolution = 'agent' | 'agent+shims' | 'browser-fields';
+
+/**
+ * Bundles `source` (resolved from the repository root) as the agent bundle is built. `iifeName`
+ * makes a script that puts the module's exports in that global instead of an ES module.
+ */
+export async function bundleForQuickJs(
+  name: string,
+  source: string,
+  repoRoot: string,
+  resolution: Resolution,
+  iifeName?: string,
+): Promise<BundleSize & { code: string }> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: repoRoot, loader: 'ts' },
+    bundle: true,
+    write: false,
+    format: iifeName ? 'iife' : 'esm',
+    ...(iifeName && { globalName: iifeName }),
+    platform: resolution === 'browser-fields' ? 'browser' : 'neutral',
+    target: 'es2022',
+    mainFields: resolution === 'browser-fields' ? ['browser', 'module', 'main'] : ['module', 'main'],
+    conditions: resolution === 'browser-fields' ? ['browser', 'import', 'default'] : ['import', 'default'],
+    minify: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'silent',
+    plugins: resolution === 'agent+shims' ? [QUICKJS_MQTT_SHIMS] : [],
+  });
+  const output = Object.values(result.metafile.outputs)[0]!;
+  const byPackage: Record<string, number> = {};
+  for (const [path, input] of Object.entries(output.inputs)) {
+    const owner = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? 'own';
+    byPackage[owner] = (byPackage[owner] ?? 0) + input.bytesInOutput;
+  }
+  const code = result.outputFiles[0]!.text;
+  return { name, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code).length, byPackage, code };
+}
