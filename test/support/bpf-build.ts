@@ -48,6 +48,10 @@ export function clangVersionLine(): Promise<string> {
   return clangVersion;
 }
 
+export async function clangMajor(): Promise<number> {
+  return Number(/version (\d+)/.exec(await clangVersionLine())?.[1] ?? 0);
+}
+
 function compileFlags(req: BpfCompileRequest): string[] {
   const arch = req.arch === undefined ? [] : [`-D__TARGET_ARCH_${req.arch}`];
   return ['-O2', '-g', '-target', 'bpf', '-Werror=implicit-function-declaration', ...arch, ...req.includeDirs.map((d) => `-I${d}`), ...(req.extraFlags ?? [])];

@@ -2,12 +2,13 @@
  * The C fixtures under test/fixtures/ (`core/` exercises each CO-RE relocation kind, `tools/` are
  * libbpf-tools-style programs), compiled for x86 against the host's vmlinux.h and for arm against
  * the armhf kernel's. A fixture clang cannot build comes back as `{ built: false, reason }` so a
- * test can report it by name instead of dropping it.
+ * test can report it by name instead of dropping it; a fixture that says `requires: clang >= N`
+ * in a comment is an expected failure on an older clang, any other failure is a real one.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureArmhfBtf, ensureHostBtf, type KernelBtf } from '../../bundler/btf/index.ts';
-import { BpfCompileError, compileBpf, inBatches } from './bpf-build.ts';
+import { BpfCompileError, clangMajor, compileBpf, inBatches } from './bpf-build.ts';
 import { REPO_ROOT } from './bpf-cache.ts';
 
 export type FixtureArch = 'x86' | 'arm';
@@ -22,7 +23,11 @@ export interface FixtureSource {
   path: string;
 }
 
-export type BuiltFixture = FixtureSource & { arch: FixtureArch } & ({ built: true; objectPath: string } | { built: false; reason: string });
+export type BuiltFixture = FixtureSource & { arch: FixtureArch } & (
+  | { built: true; objectPath: string }
+  /** `expected` when the fixture declares (`requires: clang >= N`) a newer clang than ours. */
+  | { built: false; reason: string; expected: boolean }
+);
 
 export interface TargetKernels {
   host: KernelBtf;
@@ -58,9 +63,18 @@ export async function buildFixture(source: FixtureSource, arch: FixtureArch): Pr
     const object = await compileBpf({ source: source.path, arch, includeDirs: [headerDirFor(k, arch)] });
     return { ...source, arch, built: true, objectPath: object.path };
   } catch (err) {
-    if (err instanceof BpfCompileError) return { ...source, arch, built: false, reason: err.reason };
-    throw err;
+    if (!(err instanceof BpfCompileError)) throw err;
+    const required = requiredClangMajor(source.path);
+    const ours = await clangMajor();
+    const expected = required !== undefined && ours < required;
+    const reason = expected ? `needs clang >= ${required}, this is clang ${ours}: ${err.reason}` : err.reason;
+    return { ...source, arch, built: false, reason, expected };
   }
+}
+
+function requiredClangMajor(sourcePath: string): number | undefined {
+  const m = /requires: clang >= (\d+)/.exec(readFileSync(sourcePath, 'utf8'));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Every fixture of `group` (or all) for both arches, two compiles at a time. */

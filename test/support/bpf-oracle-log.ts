@@ -20,7 +20,7 @@ function numberOrString(decimal: string): number | string {
 
 export function relocationsFromLibbpfLog(log: string): RelocationRecord[] {
   const records = new Map<string, RelocationRecord>();
-  for (const line of log.split('\n')) {
+  for (const line of log.split('\n').map((l) => l.trimStart())) {
     const m = RELO_LINE.exec(line);
     if (!m) continue;
     const [, prog, reloText, rest] = m as unknown as [string, string, string, string];
