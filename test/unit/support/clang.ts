@@ -45,13 +45,17 @@ export interface CompileOptions {
   vmlinux?: boolean;
 }
 
-/** Compiles `source` and returns the object's bytes. */
-export function compileBpf(source: string, options: CompileOptions = {}): Uint8Array {
+function objectPlan(source: string, options: CompileOptions): { flags: string[]; object: string; key: string } {
   clangVersion ??= execFileSync('clang', ['--version']).toString().split('\n')[0]!;
   const flags = ['-O2', '-g', '-target', 'bpf', '-I', '/usr/include/x86_64-linux-gnu', '-Wno-unused-value', '-Wno-pointer-sign', '-Wno-compare-distinct-pointer-types', ...(options.flags ?? [])];
   if (options.vmlinux) flags.push('-I', hostVmlinuxHeaderDir());
   const key = createHash('sha256').update(JSON.stringify([clangVersion, flags, source])).digest('hex').slice(0, 24);
-  const object = join(cacheDir(), `${key}.bpf.o`);
+  return { flags, key, object: join(cacheDir(), `${key}.bpf.o`) };
+}
+
+/** Compiles `source` (cached) and returns the object's path. */
+export function compiledObjectPath(source: string, options: CompileOptions = {}): string {
+  const { flags, key, object } = objectPlan(source, options);
   if (!existsSync(object)) {
     const input = join(cacheDir(), `${key}.bpf.c`);
     writeFileSync(input, source);
@@ -59,10 +63,37 @@ export function compileBpf(source: string, options: CompileOptions = {}): Uint8A
     execFileSync('clang', [...flags, '-c', input, '-o', temp], { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(temp, object);
   }
-  return new Uint8Array(readFileSync(object));
+  return object;
+}
+
+/** Compiles `source` (cached) and returns the object's bytes. */
+export function compileBpf(source: string, options: CompileOptions = {}): Uint8Array {
+  return new Uint8Array(readFileSync(compiledObjectPath(source, options)));
 }
 
 /** The host kernel's BTF, for relocating against a real target. */
 export function hostKernelBtf(): Uint8Array {
   return new Uint8Array(readFileSync(HOST_VMLINUX));
 }
+
+/**
+ * A target BTF made from C declarations: compiled with debug info for `arch` (armv7 gives the
+ * 32-bit layout of an armhf kernel) and converted with `pahole --btf_encode_detached`.
+ * Returns the path of the cached raw BTF file.
+ */
+export function targetBtfFromC(source: string, arch: 'arm' | 'x86_64'): string {
+  const triple = arch === 'arm' ? 'armv7a-linux-gnueabihf' : 'x86_64-linux-gnu';
+  const key = createHash('sha256').update(JSON.stringify(['target-btf', triple, source])).digest('hex').slice(0, 24);
+  const btf = join(cacheDir(), `${key}.${arch}.btf`);
+  if (!existsSync(btf)) {
+    const input = join(cacheDir(), `${key}.target.c`);
+    const object = join(cacheDir(), `${key}.target.o`);
+    writeFileSync(input, source);
+    execFileSync('clang', ['-g', '-c', '-target', triple, input, '-o', object], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const temp = `${btf}.${process.pid}.tmp`;
+    execFileSync('pahole', ['--btf_encode_detached', temp, object], { stdio: ['ignore', 'ignore', 'pipe'] });
+    renameSync(temp, btf);
+  }
+  return btf;
+}
+
