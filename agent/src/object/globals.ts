@@ -10,6 +10,9 @@ import type { ElfFile } from '../elf/types.ts';
 import { ObjectError } from './errors.ts';
 import type { GlobalData, GlobalVariable } from './types.ts';
 
+/** Larger global data cannot become a map value on any kernel (value_size is capped by kmalloc). */
+const MAX_GLOBAL_DATA = 64 << 20;
+
 function isGlobalDataSection(name: string, type: number): 'rodata' | 'data' | 'bss' | null {
   const matches = (base: string) => name === base || name.startsWith(`${base}.`);
   if (type === SectionType.PROGBITS && matches('.data')) return 'data';
@@ -23,6 +26,7 @@ export function findGlobalData(elf: ElfFile, btf: Btf | null): GlobalData[] {
   for (const section of elf.sections) {
     const kind = isGlobalDataSection(section.name, section.type);
     if (kind === null || section.size === 0) continue;
+    if (section.size > MAX_GLOBAL_DATA) throw new ObjectError(`section '${section.name}' is ${section.size} bytes, over the ${MAX_GLOBAL_DATA}-byte limit of a map value; make the globals smaller`);
     globals.push({
       sectionName: section.name,
       sectionIndex: section.index,
