@@ -7,8 +7,9 @@ import { sys } from './sys/native.ts';
 import type { AgentCommand } from './commands/command.ts';
 import { versionCommand } from './commands/version.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { featuresCommand } from './commands/features.ts';
 
-const commands: AgentCommand[] = [versionCommand, doctorCommand];
+const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

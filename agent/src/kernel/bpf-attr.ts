@@ -8,9 +8,18 @@ import type { Sys } from '../sys/types.ts';
 /** Bytes we pass for every attr: all the fields we set, zero beyond (the kernel accepts that). */
 export const ATTR_SIZE = 144;
 
+/**
+ * Attr bytes that hold on to the buffers their pointer fields point at. QuickJS frees a buffer
+ * as soon as nothing references it, so an address alone would let the kernel write into freed
+ * memory; the bytes object keeps its buffers alive for as long as the call can use them.
+ */
+export class AttrBytes extends Uint8Array {
+  readonly pointees: Uint8Array[] = [];
+}
+
 /** A zeroed attr with little-endian field writers. */
 export class Attr {
-  readonly bytes = new Uint8Array(ATTR_SIZE);
+  readonly bytes = new AttrBytes(ATTR_SIZE);
   private readonly view = new DataView(this.bytes.buffer);
   constructor(private readonly sys: Sys) {}
 
@@ -26,7 +35,10 @@ export class Attr {
 
   /** A user pointer field; null leaves it 0. */
   pointer(offset: number, bytes: Uint8Array | null): this {
-    if (bytes) this.view.setBigUint64(offset, this.sys.addressOf(bytes), true);
+    if (bytes) {
+      this.view.setBigUint64(offset, this.sys.addressOf(bytes), true);
+      this.bytes.pointees.push(bytes);
+    }
     return this;
   }
 
