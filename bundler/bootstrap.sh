@@ -9,12 +9,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${MOTE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mote}
 mkdir -p "$cache"
 
-# QuickJS comes from Debian's source package; version, suite and checksum are pinned here.
-pin() { sed -n "s/^$1=//p" "$here/bundler/quickjs.pin"; }
-quickjs_version=$(pin version)
-quickjs_debian_version=$(pin debian_version)
-quickjs_suite=$(pin suite)
-quickjs_sha256=$(pin orig_sha256)
+# QuickJS and mbedTLS come from Debian source packages; version, suite and checksum are pinned in
+# bundler/<package>.pin (key=value lines).
+pin() { sed -n "s/^$2=//p" "$here/bundler/$1.pin"; }
+quickjs_version=$(pin quickjs version)
+mbedtls_version=$(pin mbedtls version)
 
 step_number=0
 step() { step_number=$((step_number + 1)); current_step="$1"; printf '[bootstrap %d] %s\n' "$step_number" "$1"; }
@@ -50,35 +49,49 @@ else
   echo "  node_modules up to date"
 fi
 
-step "QuickJS $quickjs_version source"
-hint="The source comes from Debian's $quickjs_suite suite through this machine's Debian mirror; check 'apt-get update' works, or remove $cache/quickjs and retry."
-quickjs_dir="$cache/quickjs"
-quickjs_src="$quickjs_dir/quickjs-$quickjs_version"
-tarball="$quickjs_dir/quickjs_$quickjs_version.orig.tar.xz"
-if [ ! -f "$quickjs_src/.verified" ]; then
-  mkdir -p "$quickjs_dir/apt/lists/partial" "$quickjs_dir/apt/cache/archives/partial"
-  if [ ! -f "$tarball" ]; then
-    # A project-local apt configuration: the mirror the system already uses, the trixie sources.
+# Fetches Debian source package $1 (pinned in bundler/$1.pin) into $cache/$1 with a project-local
+# apt configuration: the mirror the system's apt sources already use, a deb-src line for the pinned
+# suite. Verifies the orig tarball and unpacks it to $cache/$1/$1-<version>.
+fetch_debian_source() {
+  local package=$1 version debian_version suite sha256 dir src tarball mirror
+  version=$(pin "$package" version); debian_version=$(pin "$package" debian_version)
+  suite=$(pin "$package" suite); sha256=$(pin "$package" orig_sha256)
+  dir="$cache/$package"; src="$dir/$package-$version"
+  step "$2 $version source"
+  hint="The source comes from Debian's $suite suite through this machine's Debian mirror; check 'apt-get update' works, or remove $dir and retry."
+  if [ -f "$src/.verified" ]; then echo "  cached and verified: $src"; return; fi
+  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial"
+  tarball=$(find "$dir" -maxdepth 1 -name "${package}_$version.orig.tar.*" | head -n1)
+  if [ -z "$tarball" ]; then
     mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/{u=$2} /^Suites:/ && / bookworm( |$)/ {print u; exit}')
     [ -n "$mirror" ] || mirror=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
     [ -n "$mirror" ] || { echo "  no Debian bookworm mirror found in the apt sources" >&2; false; }
-    echo "deb-src $mirror $quickjs_suite main" > "$quickjs_dir/apt/sources.list"
-    apt_options=(-o "Dir::Etc::sourcelist=$quickjs_dir/apt/sources.list" -o Dir::Etc::sourceparts=/nonexistent
-      -o "Dir::State::Lists=$quickjs_dir/apt/lists" -o "Dir::Cache=$quickjs_dir/apt/cache" -o APT::Sandbox::User=root)
+    echo "deb-src $mirror $suite main" > "$dir/apt/sources.list"
+    local apt_options=(-o "Dir::Etc::sourcelist=$dir/apt/sources.list" -o Dir::Etc::sourceparts=/nonexistent
+      -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache" -o APT::Sandbox::User=root)
     apt-get -q "${apt_options[@]}" update
-    (cd "$quickjs_dir" && apt-get -q "${apt_options[@]}" source --download-only "quickjs=$quickjs_debian_version")
+    (cd "$dir" && apt-get -q "${apt_options[@]}" source --download-only "$package=$debian_version")
+    tarball=$(find "$dir" -maxdepth 1 -name "${package}_$version.orig.tar.*" | head -n1)
   fi
-  echo "$quickjs_sha256  $tarball" | sha256sum --check --quiet || {
+  echo "$sha256  $tarball" | sha256sum --check --quiet || {
     echo "  checksum mismatch for $tarball; removing it, run again to re-download" >&2; rm -f "$tarball"; false; }
-  rm -rf "$quickjs_src"
-  tar -C "$quickjs_dir" -xf "$tarball"
-  touch "$quickjs_src/.verified"
-else
-  echo "  cached and verified: $quickjs_src"
-fi
+  rm -rf "$src" && mkdir -p "$src"
+  tar -C "$src" --strip-components=1 -xf "$tarball"
+  touch "$src/.verified"
+}
+
+fetch_debian_source quickjs QuickJS
+quickjs_src="$cache/quickjs/quickjs-$quickjs_version"
 
 step "QuickJS libraries (host and armhf musl)"
 hint="Run 'make -C native-arm quickjs QUICKJS_SRC=$quickjs_src QUICKJS_OUT=$cache/quickjs-build' to see the compiler error."
 make --no-print-directory -s -C "$here/native-arm" quickjs QUICKJS_SRC="$quickjs_src" QUICKJS_OUT="$cache/quickjs-build"
+
+fetch_debian_source mbedtls mbedTLS
+mbedtls_src="$cache/mbedtls/mbedtls-$mbedtls_version"
+
+step "mbedTLS libraries (host and armhf musl)"
+hint="Run 'make -C native-arm mbedtls MBEDTLS_SRC=$mbedtls_src MBEDTLS_OUT=$cache/mbedtls-build QUICKJS_SRC=$quickjs_src QUICKJS_OUT=$cache/quickjs-build' to see the compiler error."
+make --no-print-directory -s -C "$here/native-arm" mbedtls MBEDTLS_SRC="$mbedtls_src" MBEDTLS_OUT="$cache/mbedtls-build" QUICKJS_SRC="$quickjs_src" QUICKJS_OUT="$cache/quickjs-build"
 
 echo "[bootstrap] done (cache: $cache)"

@@ -20,6 +20,7 @@
 
 #include "errno_names.h"
 #include "sys_module.h"
+#include "tls.h"
 
 /* The SysError constructor, created when the module is first imported. */
 static JSValue sys_error_class;
@@ -529,6 +530,8 @@ static int sys_module_init(JSContext *ctx, JSModuleDef *module)
         return -1;
     if (JS_SetModuleExport(ctx, module, "SysError", JS_DupValue(ctx, sys_error_class)))
         return -1;
+    if (JS_SetModuleExportList(ctx, module, mote_tls_functions, mote_tls_function_count))
+        return -1;
     return JS_SetModuleExportList(ctx, module, sys_functions,
                                   sizeof(sys_functions) / sizeof(sys_functions[0]));
 }
@@ -541,5 +544,6 @@ JSModuleDef *mote_init_module_sys(JSContext *ctx, const char *module_name)
     JS_AddModuleExport(ctx, module, "SysError");
     JS_AddModuleExportList(ctx, module, sys_functions,
                            sizeof(sys_functions) / sizeof(sys_functions[0]));
+    JS_AddModuleExportList(ctx, module, mote_tls_functions, mote_tls_function_count);
     return module;
 }

@@ -37,6 +37,7 @@
  *   uname() -> { sysname, nodename, release, version, machine }
  *   getpid() -> int; pageSize() -> int (sysconf(_SC_PAGESIZE), for ring and perf buffer mmaps)
  *   monotonicNs() -> BigInt; realtimeNs() -> BigInt
+ *   tlsOpen, tlsHandshake, tlsRead, tlsWrite, tlsClose: TLS client sessions, see tls.h.
  *   SysError: the error class; constants: O_*, PROT_*, MAP_*, AF_*, SOCK_*, SOL_SOCKET.
  */
 #ifndef MOTE_SYS_MODULE_H

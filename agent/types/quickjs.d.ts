@@ -22,6 +22,7 @@ declare module 'os' {
   export function sleep(delayMs: number): void;
   export const SIGINT: number;
   export const SIGTERM: number;
+  export const SIGPIPE: number;
 }
 
 declare module 'mote:sys' {
@@ -44,6 +45,11 @@ declare module 'mote:sys' {
   export const bind: Sys['bind'];
   export const tcpConnect: Sys['tcpConnect'];
   export const socketError: Sys['socketError'];
+  export const tlsOpen: Sys['tlsOpen'];
+  export const tlsHandshake: Sys['tlsHandshake'];
+  export const tlsRead: Sys['tlsRead'];
+  export const tlsWrite: Sys['tlsWrite'];
+  export const tlsClose: Sys['tlsClose'];
   export const uname: Sys['uname'];
   export const getpid: Sys['getpid'];
   export const pageSize: Sys['pageSize'];

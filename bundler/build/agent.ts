@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { MoteError } from '../../agent/src/errors.ts';
-import { agentBinary, buildDir, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
+import { agentBinary, buildDir, mbedtlsBuild, mbedtlsSource, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
 
 export class BuildError extends MoteError {}
 
@@ -52,7 +52,7 @@ export async function bundleAgent(): Promise<string> {
 }
 
 function makeArgs(): string[] {
-  return ['--no-print-directory', '-s', '-C', join(repoRoot, 'native-arm'), `QUICKJS_SRC=${quickjsSource}`, `QUICKJS_OUT=${quickjsBuild}`, `OUT=${buildDir}`];
+  return ['--no-print-directory', '-s', '-C', join(repoRoot, 'native-arm'), `QUICKJS_SRC=${quickjsSource}`, `QUICKJS_OUT=${quickjsBuild}`, `MBEDTLS_SRC=${mbedtlsSource}`, `MBEDTLS_OUT=${mbedtlsBuild}`, `OUT=${buildDir}`];
 }
 
 /** qjsc: the bundle to a C array of bytecode, `mote_agent_bytecode`. */

@@ -1,7 +1,7 @@
 /**
  * Reads a GNU ld link map (-Wl,-Map) and attributes the bytes of every allocated input section
  * to the file it came from. `npm run size` uses it to split mote-agent into QuickJS, the
- * binding, the agent's bytecode and the C library.
+ * binding, the agent's bytecode, TLS (mbedTLS) and the C library.
  */
 
 /** Output sections that take no room in the file or are not loaded. */
@@ -45,13 +45,14 @@ export function bytesPerInputFile(mapText: string): Map<string, number> {
   return totals;
 }
 
-export type SizeShare = 'QuickJS' | 'binding' | 'bytecode' | 'libc (musl, libgcc)';
+export type SizeShare = 'QuickJS' | 'binding' | 'bytecode' | 'TLS (mbedTLS)' | 'libc (musl, libgcc)';
 
 /** Which part of mote-agent an input file belongs to. */
 export function shareOf(file: string): SizeShare {
   if (file.includes('libquickjs.a')) return 'QuickJS';
   if (file.endsWith('agent_bytecode.o')) return 'bytecode';
-  if (/\/(main|sys_module|errno_names)\.o$/.test(file)) return 'binding';
+  if (file.includes('libmbedtls.a')) return 'TLS (mbedTLS)';
+  if (/\/(main|sys_module|errno_names|tls)\.o$/.test(file)) return 'binding';
   return 'libc (musl, libgcc)';
 }
 

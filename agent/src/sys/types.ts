@@ -20,6 +20,25 @@ export interface Uname {
   machine: string;
 }
 
+/** Credentials of a TLS client session: PEM (or DER) bytes, as read from files. */
+export interface TlsOptions {
+  /** Sent as SNI; the server's certificate must be issued for this name. */
+  serverName: string;
+  /** The CA certificates the server's certificate must chain to. */
+  ca: Uint8Array;
+  /** A client certificate (chain) and its unencrypted key, for mutual TLS: both or neither. */
+  cert?: Uint8Array;
+  key?: Uint8Array;
+}
+
+/** An open TLS session from `tlsOpen`; opaque. */
+export interface TlsSession {
+  readonly __tlsSession: unique symbol;
+}
+
+/** What a non-blocking TLS call needs before it can go on: the socket readable or writable. */
+export type TlsWant = 'want-read' | 'want-write';
+
 export interface Sys {
   /** bpf(2): `attr` is the bpf_attr bytes; returns the syscall's result (an fd or 0). */
   bpf(cmd: number, attr: Uint8Array): number;
@@ -54,6 +73,21 @@ export interface Sys {
   tcpConnect(host: string, port: number): number;
   /** SO_ERROR of a socket: 0 once a pending connect succeeded, else the errno. */
   socketError(fd: number): number;
+
+  /**
+   * Starts a TLS client session over a socket the caller keeps owning (and closes). Verifies the
+   * server against `ca` and `serverName`; never falls back to plaintext. No I/O yet.
+   * Verification failures throw SysError code 'ETLSVERIFY'; unusable credentials 'ETLSCONFIG'.
+   */
+  tlsOpen(fd: number, options: TlsOptions): TlsSession;
+  /** Advances the handshake as far as the socket allows; call again when it is ready. */
+  tlsHandshake(session: TlsSession): 'done' | TlsWant;
+  /** Decrypts into `bytes`: the count, 0 once the peer closed, or what to wait for. Read until a TlsWant. */
+  tlsRead(session: TlsSession, bytes: Uint8Array): number | TlsWant;
+  /** Encrypts up to one record of `bytes`: the count taken, or what to wait for (then retry the same bytes). */
+  tlsWrite(session: TlsSession, bytes: Uint8Array): number | TlsWant;
+  /** Sends close_notify if the socket takes it now and frees the session; the fd stays open. */
+  tlsClose(session: TlsSession): void;
 
   uname(): Uname;
   getpid(): number;
