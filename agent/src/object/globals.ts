@@ -4,9 +4,9 @@
  * constants (`const volatile` globals) can be set by name before load.
  */
 import type { Btf } from '../btf/btf.ts';
-import { Kind } from '../btf/kinds.ts';
 import { SectionType } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/types.ts';
+import { datasecVariables } from './datasec.ts';
 import { ObjectError } from './errors.ts';
 import type { GlobalData, GlobalVariable } from './types.ts';
 
@@ -32,20 +32,10 @@ export function findGlobalData(elf: ElfFile, btf: Btf | null): GlobalData[] {
       sectionIndex: section.index,
       readOnly: kind === 'rodata',
       bytes: kind === 'bss' ? new Uint8Array(section.size) : section.data.slice(),
-      variables: btf ? variablesOf(btf, section.name, section.size) : [],
+      variables: (btf && datasecVariables(elf, btf, section.name)) || [],
     });
   }
   return globals;
-}
-
-function variablesOf(btf: Btf, sectionName: string, sectionSize: number): GlobalVariable[] {
-  const datasec = btf.idsByName(sectionName).map((id) => btf.type(id)).find((t) => t.kind === Kind.DATASEC);
-  if (!datasec || datasec.kind !== Kind.DATASEC) return [];
-  return datasec.entries.map((entry) => {
-    const variable = btf.type(entry.type);
-    if (entry.offset + entry.size > sectionSize) throw new ObjectError(`variable '${variable.name}' at offset ${entry.offset} (${entry.size} bytes) lies outside section '${sectionName}' of ${sectionSize} bytes`);
-    return { name: variable.name, typeId: variable.kind === Kind.VAR ? variable.type : variable.id, offset: entry.offset, size: entry.size };
-  });
 }
 
 /**

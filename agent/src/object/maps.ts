@@ -7,6 +7,7 @@ import type { Btf } from '../btf/btf.ts';
 import { Kind } from '../btf/kinds.ts';
 import { SymbolType } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/types.ts';
+import { datasecVariables } from './datasec.ts';
 import { ObjectError } from './errors.ts';
 import type { MapDefinition } from './types.ts';
 
@@ -90,13 +91,9 @@ export function parseBtfMaps(elf: ElfFile, btf: Btf | null): MapDefinition[] {
   const section = elf.sectionByName('.maps');
   if (!section) return [];
   if (!btf) throw new ObjectError("the object has a '.maps' section but no BTF; compile with clang -g");
-  const datasec = btf.idsByName('.maps').map((id) => btf.type(id)).find((t) => t.kind === Kind.DATASEC);
-  if (!datasec || datasec.kind !== Kind.DATASEC) throw new ObjectError("the BTF has no DATASEC for '.maps'; compile with clang -g");
-  const maps = datasec.entries.map((entry) => {
-    const variable = btf.type(entry.type);
-    if (variable.kind !== Kind.VAR) throw new ObjectError(`'.maps' entry at offset ${entry.offset} is ${btf.describe(variable.id)}, expected a variable`);
-    return { ...parseMapStruct(btf, variable.name, variable.type, entry.offset, false), size: entry.size };
-  });
+  const variables = datasecVariables(elf, btf, '.maps');
+  if (!variables) throw new ObjectError("the BTF has no DATASEC for '.maps'; compile with clang -g");
+  const maps = variables.map((v) => ({ ...parseMapStruct(btf, v.name, v.typeId, v.offset, false), size: v.size }));
   for (const rel of elf.relocationsFor(section.index)) {
     const owner = maps.find((m) => rel.offset >= m.def.sectionOffset && rel.offset < m.def.sectionOffset + m.size);
     const symbol = elf.symbols[rel.symbolIndex]!;
