@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -83,4 +84,19 @@ export class Mosquitto {
     await this.pause();
     rmSync(this.directory, { recursive: true, force: true });
   }
+}
+
+/** A mosquitto for the whole test file: started before its tests, stopped after them. */
+export function useMosquitto(): () => Mosquitto {
+  let broker: Mosquitto | undefined;
+  beforeAll(async () => {
+    broker = await Mosquitto.start();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+  return () => {
+    if (!broker) throw new Error('mosquitto is not running: call useMosquitto() at the top of the test file');
+    return broker;
+  };
 }

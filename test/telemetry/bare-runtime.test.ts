@@ -5,24 +5,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { bundleForQuickJs } from '../../bundler/bench/mqtt-bundle.ts';
-import { Mosquitto } from '../support/mosquitto.ts';
+import { useMosquitto } from '../support/mosquitto.ts';
 import { checkWithCbor2 } from './cbor2.ts';
 import { Subscriber, waitUntil } from './harness.ts';
 import { NetTransport } from './net-transport.ts';
 import { MemoryLogger, nodeClock, nodeTimers } from './node-runtime.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.start();
-});
-
-afterAll(async () => {
-  await broker.stop();
-});
+const broker = useMosquitto();
 
 it('publishes from a context without Node globals', async () => {
   const source = `export { Telemetry } from './agent/src/telemetry/telemetry.ts'; export { Outbox } from './agent/src/telemetry/outbox.ts';`;
@@ -33,9 +25,9 @@ it('publishes from a context without Node globals', async () => {
   expect(globals).toBe('undefined,undefined,undefined,undefined,undefined');
   vm.runInContext(bundle.code, context);
 
-  const subscriber = await Subscriber.connect(broker.url, 'mote/v1/dev-bare/#');
+  const subscriber = await Subscriber.connect(broker().url, 'mote/v1/dev-bare/#');
   const log = new MemoryLogger();
-  context.host = { transport: new NetTransport('127.0.0.1', broker.port), timers: nodeTimers, clock: nodeClock, log };
+  context.host = { transport: new NetTransport('127.0.0.1', broker().port), timers: nodeTimers, clock: nodeClock, log };
   const publish = vm.runInContext(
     `const telemetry = new mote.Telemetry({
        deviceId: 'dev-bare', bootId: new Uint8Array(16).fill(9), agentVersion: '0.1.0', release: '6.1.0', machine: 'armv7l',

@@ -1,27 +1,19 @@
 /** Telemetry against a real mosquitto on a loopback port, observed by an MQTT.js subscriber. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mosquitto } from '../support/mosquitto.ts';
+import { describe, expect, it } from 'vitest';
+import { useMosquitto } from '../support/mosquitto.ts';
 import { checkWithCbor2 } from './cbor2.ts';
 import { startAgent, Subscriber, waitUntil } from './harness.ts';
 import { allRecords, syscountRecord } from './samples.ts';
 
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.start();
-});
-
-afterAll(async () => {
-  await broker.stop();
-});
+const broker = useMosquitto();
 
 const window = { startMs: 1000, lengthMs: 1000 };
 
 describe.each([4, 5] as const)('telemetry over MQTT protocol version %i', (protocolVersion) => {
   it('publishes every record kind with QoS 1, a retained online status, and offline on a clean stop', async () => {
     const device = `dev-v${protocolVersion}`;
-    const subscriber = await Subscriber.connect(broker.url, `mote/v1/${device}/#`, protocolVersion);
-    const agent = startAgent(broker.port, device, { protocolVersion });
+    const subscriber = await Subscriber.connect(broker().url, `mote/v1/${device}/#`, protocolVersion);
+    const agent = startAgent(broker().port, device, { protocolVersion });
     agent.telemetry.setModules([{ name: 'syscount', version: '1.2.0' }, { name: 'biolatency', version: '1.0.0', error: 'no BTF' }]);
     await waitUntil('online status', () => subscriber.statuses(device).some((s) => s.state === 'online'));
 
@@ -45,7 +37,7 @@ describe.each([4, 5] as const)('telemetry over MQTT protocol version %i', (proto
     expect(offline.modules).toEqual([{ name: 'syscount', version: '1.2.0' }, { name: 'biolatency', version: '1.0.0', error: 'no BTF' }]);
     await subscriber.close();
 
-    const late = await Subscriber.connect(broker.url, `mote/v1/${device}/status`, protocolVersion);
+    const late = await Subscriber.connect(broker().url, `mote/v1/${device}/status`, protocolVersion);
     await waitUntil('retained status', () => late.statuses(device).length === 1);
     expect(late.messages[0]).toMatchObject({ retain: true, status: { state: 'offline', release: '6.1.0-31-armmp', machine: 'armv7l', agentVersion: '0.1.0-test' } });
     const [verdict] = checkWithCbor2([['status', late.messages[0]!.payload]]);
@@ -55,8 +47,8 @@ describe.each([4, 5] as const)('telemetry over MQTT protocol version %i', (proto
 });
 
 it('publishes with QoS 0 when asked to', async () => {
-  const subscriber = await Subscriber.connect(broker.url, 'mote/v1/dev-qos0/telemetry/#');
-  const agent = startAgent(broker.port, 'dev-qos0', { qos: 0 });
+  const subscriber = await Subscriber.connect(broker().url, 'mote/v1/dev-qos0/telemetry/#');
+  const agent = startAgent(broker().port, 'dev-qos0', { qos: 0 });
   await waitUntil('connection', () => agent.telemetry.session.connected);
   for (let i = 0; i < 3; i++) agent.telemetry.publish('syscount', '1.2.0', window, syscountRecord);
   await waitUntil('3 records', () => subscriber.telemetry().length === 3);
@@ -68,8 +60,8 @@ it('publishes with QoS 0 when asked to', async () => {
 
 it('counts and logs malformed payloads on its OTA topics, and keeps publishing', async () => {
   const commands: Array<[string, Map<unknown, unknown>]> = [];
-  const agent = startAgent(broker.port, 'dev-inbound', { onCommand: (path, command) => commands.push([path, command]) });
-  const subscriber = await Subscriber.connect(broker.url, 'mote/v1/dev-inbound/#');
+  const agent = startAgent(broker().port, 'dev-inbound', { onCommand: (path, command) => commands.push([path, command]) });
+  const subscriber = await Subscriber.connect(broker().url, 'mote/v1/dev-inbound/#');
   await waitUntil('online status', () => subscriber.statuses('dev-inbound').length > 0);
   const ota = 'mote/v1/dev-inbound/ota/apply';
   await subscriber.client.publishAsync(ota, Buffer.from([0xff, 0xfe, 0x00]), { qos: 1 });

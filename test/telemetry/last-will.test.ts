@@ -1,25 +1,17 @@
 /** An agent process killed with SIGKILL: mosquitto publishes its Last Will, the status reads offline. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Mosquitto } from '../support/mosquitto.ts';
+import { expect, it } from 'vitest';
+import { useMosquitto } from '../support/mosquitto.ts';
 import { checkWithCbor2 } from './cbor2.ts';
 import { Subscriber, waitUntil } from './harness.ts';
 
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.start();
-});
-
-afterAll(async () => {
-  await broker.stop();
-});
+const broker = useMosquitto();
 
 it('has mosquitto publish the offline Last Will when the agent is killed, and retain it', async () => {
   const device = 'dev-killed';
-  const subscriber = await Subscriber.connect(broker.url, `mote/v1/${device}/#`);
-  const agentProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./agent-process.ts', import.meta.url)), String(broker.port), device], {
+  const subscriber = await Subscriber.connect(broker().url, `mote/v1/${device}/#`);
+  const agentProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./agent-process.ts', import.meta.url)), String(broker().port), device], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -34,7 +26,7 @@ it('has mosquitto publish the offline Last Will when the agent is killed, and re
   expect(will.status!.counters).toBeUndefined();
   await subscriber.close();
 
-  const late = await Subscriber.connect(broker.url, `mote/v1/${device}/status`);
+  const late = await Subscriber.connect(broker().url, `mote/v1/${device}/status`);
   await waitUntil('the retained status', () => late.messages.length === 1);
   expect(late.messages[0]).toMatchObject({ retain: true, status: { state: 'offline' } });
   expect(checkWithCbor2([['status', late.messages[0]!.payload]])[0]).toMatchObject({ ok: true, summary: { state: 'offline' } });

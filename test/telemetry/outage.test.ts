@@ -3,22 +3,14 @@
  * (every record arrives, no sequence gap) and one whose outbox is too small (the gaps the consumer
  * sees add up exactly to the drops the agent reports).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Outbox } from '../../agent/src/telemetry/outbox.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
-import { Mosquitto } from '../support/mosquitto.ts';
+import { useMosquitto } from '../support/mosquitto.ts';
 import { startAgent, Subscriber, waitUntil, type TestAgent } from './harness.ts';
 import { execRecord, latencyRecord, syscountRecord } from './samples.ts';
 
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.start();
-});
-
-afterAll(async () => {
-  await broker.stop();
-});
+const broker = useMosquitto();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,22 +39,22 @@ function sequences(subscriber: Subscriber, device: string): Map<string, number[]
 }
 
 it('delivers every record after an outage within the outbox bound, and counts exactly what it drops past it', async () => {
-  const subscriber = await Subscriber.connect(broker.url, 'mote/v1/+/#');
-  const roomy = startAgent(broker.port, 'dev-roomy', { outbox: new Outbox(64) });
-  const cramped = startAgent(broker.port, 'dev-cramped', { outbox: new Outbox(9) });
+  const subscriber = await Subscriber.connect(broker().url, 'mote/v1/+/#');
+  const roomy = startAgent(broker().port, 'dev-roomy', { outbox: new Outbox(64) });
+  const cramped = startAgent(broker().port, 'dev-cramped', { outbox: new Outbox(9) });
   const agents = [roomy, cramped];
   await waitUntil('both agents online', () => agents.every((a) => a.telemetry.session.connected));
 
   let tick = 0;
   for (; tick < 2; tick++, await sleep(1000)) sampleOnce(agents, tick);
-  await broker.pause();
+  await broker().pause();
   for (let outageTick = 0; outageTick < 10; outageTick++, tick++, await sleep(1000)) sampleOnce(agents, tick);
   expect(roomy.outbox.depth).toBe(30);
   expect(cramped.outbox.dropped).toBe(21);
 
   // The agents stay off the network until the subscriber is back and subscribed again.
   for (const agent of agents) agent.transport.unreachable = true;
-  await broker.resume();
+  await broker().resume();
   await waitUntil('the subscriber back', () => subscriber.client.connected);
   await subscriber.client.subscribeAsync('mote/v1/+/#', { qos: 1 });
   for (const agent of agents) agent.transport.unreachable = false;

@@ -5,5 +5,6 @@ import { buildAgentCommand } from './build-agent.ts';
 import { demoCommand } from './demo.ts';
 import { inspectCommand } from './inspect.ts';
 import { sizeCommand } from './size.ts';
+import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [btfCommand, buildAgentCommand, demoCommand, inspectCommand, sizeCommand];
+export const commands: Command[] = [btfCommand, buildAgentCommand, demoCommand, inspectCommand, sizeCommand, watchCommand];
