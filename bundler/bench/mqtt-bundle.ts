@@ -7,7 +7,8 @@
  * only bl's BufferList (bl's main module pulls in readable-stream), and its `debug` logging is
  * dead on the device.
  */
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { QUICKJS_MQTT_SHIMS } from '../build/quickjs-shims.ts';
 import { gzipSync } from 'node:zlib';
 
 export interface BundleSize {
@@ -18,15 +19,7 @@ export interface BundleSize {
   byPackage: Record<string, number>;
 }
 
-/** esbuild aliases and stubs for mqtt-packet on QuickJS. */
-export const QUICKJS_MQTT_SHIMS: Plugin = {
-  name: 'quickjs-mqtt-shims',
-  setup(b) {
-    b.onResolve({ filter: /^bl$/ }, (args) => b.resolve('bl/BufferList.js', { kind: args.kind, resolveDir: args.resolveDir }));
-    b.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'quickjs-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'quickjs-stub' }, () => ({ contents: 'module.exports = () => () => {};', loader: 'js' }));
-  },
-};
+export { QUICKJS_MQTT_SHIMS };
 
 /**
  * How to resolve packages: as the agent bundle does; the same plus QUICKJS_MQTT_SHIMS; or with
