@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { MoteError } from '../../agent/src/errors.ts';
 import { QUICKJS_MQTT_SHIMS } from './quickjs-shims.ts';
-import { QUICKJS_MQTT_SHIMS } from '../bench/mqtt-bundle.ts';
 import { agentBinary, buildDir, mbedtlsBuild, mbedtlsSource, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
 
 export class BuildError extends MoteError {}
@@ -49,7 +48,6 @@ export async function bundleAgent(): Promise<string> {
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [QUICKJS_MQTT_SHIMS],
     plugins: [QUICKJS_MQTT_SHIMS],
   });
   return outfile;
