@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -281,7 +282,9 @@ static JSValue js_read_file(JSContext *ctx, JSValueConst this, int argc, JSValue
     free(data);
     if (JS_IsException(buffer))
         return buffer;
-    JSValue array = JS_NewTypedArray(ctx, 1, (JSValueConst *)&buffer, JS_TYPED_ARRAY_UINT8);
+    /* The constructor reads offset and length whatever argc says: pass all three. */
+    JSValue view_args[3] = { buffer, JS_NewInt32(ctx, 0), JS_UNDEFINED };
+    JSValue array = JS_NewTypedArray(ctx, 3, (JSValueConst *)view_args, JS_TYPED_ARRAY_UINT8);
     JS_FreeValue(ctx, buffer);
     return array;
 }
@@ -458,6 +461,24 @@ static JSValue js_getpid(JSContext *ctx, JSValueConst this, int argc, JSValueCon
     return JS_NewInt32(ctx, (int)getpid());
 }
 
+static JSValue js_mount(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    const char *source = JS_ToCString(ctx, argv[0]);
+    const char *target = JS_ToCString(ctx, argv[1]);
+    const char *type = JS_ToCString(ctx, argv[2]);
+    int result = (source && target && type) ? mount(source, target, type, 0, NULL) : -2;
+    int saved = errno;
+    JS_FreeCString(ctx, source);
+    JS_FreeCString(ctx, target);
+    JS_FreeCString(ctx, type);
+    if (result == -2)
+        return JS_EXCEPTION;
+    errno = saved;
+    if (result < 0)
+        return throw_errno(ctx, "mount");
+    return JS_UNDEFINED;
+}
+
 static JSValue js_page_size(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     return JS_NewInt32(ctx, (int)sysconf(_SC_PAGESIZE));
@@ -505,6 +526,7 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("uname", 0, js_uname),
     JS_CFUNC_DEF("getpid", 0, js_getpid),
     JS_CFUNC_DEF("pageSize", 0, js_page_size),
+    JS_CFUNC_DEF("mount", 3, js_mount),
     JS_CFUNC_DEF("monotonicNs", 0, js_monotonic_ns),
     JS_CFUNC_DEF("realtimeNs", 0, js_realtime_ns),
     CONSTANT(O_RDONLY), CONSTANT(O_WRONLY), CONSTANT(O_RDWR), CONSTANT(O_CREAT),

@@ -35,6 +35,7 @@
  *       A resolver failure throws with code "EAI" and the resolver's message.
  *   socketError(fd) -> errno   (SO_ERROR; 0 when a pending connect succeeded)
  *   uname() -> { sysname, nodename, release, version, machine }
+ *   mount(source, target, fstype)   mount(2) without flags or data (tracefs, bpffs, proc...)
  *   getpid() -> int; pageSize() -> int (sysconf(_SC_PAGESIZE), for ring and perf buffer mmaps)
  *   monotonicNs() -> BigInt; realtimeNs() -> BigInt
  *   tlsOpen, tlsHandshake, tlsRead, tlsWrite, tlsClose: TLS client sessions, see tls.h.

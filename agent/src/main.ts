@@ -5,11 +5,15 @@
 import * as std from 'std';
 import { sys } from './sys/native.ts';
 import type { AgentCommand } from './commands/command.ts';
+import { MoteError } from './errors.ts';
+import { isSysError } from './sys/errors.ts';
 import { versionCommand } from './commands/version.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { featuresCommand } from './commands/features.ts';
+import { loadCommand } from './commands/load.ts';
+import { checkBrokerCommand } from './commands/check-broker.ts';
 
-const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand];
+const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
@@ -27,7 +31,17 @@ async function main(args: string[]): Promise<number> {
     std.err.puts(`mote-agent: unknown command '${name}'\n${usage()}\n`);
     return 2;
   }
-  return command.run(sys, rest);
+  try {
+    return await command.run(sys, rest);
+  } catch (error) {
+    if (!(error instanceof MoteError) && !isSysError(error)) throw error;
+    std.err.puts(`mote-agent ${name}: ${error.message}\n`);
+    return 1;
+  }
 }
 
-std.exit(await main(scriptArgs.slice(1)));
+// Not a top-level await: while the module evaluates, QuickJS runs one promise job per event-loop turn.
+main(scriptArgs.slice(1)).then(std.exit, (error: unknown) => {
+  std.err.puts(`mote-agent: ${error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)}\n`);
+  std.exit(70);
+});

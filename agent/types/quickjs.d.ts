@@ -16,7 +16,8 @@ declare module 'std' {
 declare module 'os' {
   export function setReadHandler(fd: number, handler: (() => void) | null): void;
   export function setWriteHandler(fd: number, handler: (() => void) | null): void;
-  export function signal(signal: number, handler: (() => void) | null): void;
+  /** A function handles the signal; null restores the default action, undefined ignores it. */
+  export function signal(signal: number, handler: (() => void) | null | undefined): void;
   export function setTimeout(handler: () => void, delayMs: number): unknown;
   export function clearTimeout(timer: unknown): void;
   export function sleep(delayMs: number): void;
@@ -53,6 +54,7 @@ declare module 'mote:sys' {
   export const uname: Sys['uname'];
   export const getpid: Sys['getpid'];
   export const pageSize: Sys['pageSize'];
+  export const mount: Sys['mount'];
   export const monotonicNs: Sys['monotonicNs'];
   export const realtimeNs: Sys['realtimeNs'];
   export const SysError: new (message: string, errno: number, code: string, call: string) => import('../src/sys/types.ts').SysError;

@@ -3,6 +3,7 @@ export const SectionType = {
   NULL: 0,
   PROGBITS: 1,
   SYMTAB: 2,
+  DYNSYM: 11,
   STRTAB: 3,
   RELA: 4,
   NOBITS: 8,

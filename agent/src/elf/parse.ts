@@ -39,7 +39,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   let namesIndex = r.u16('file header e_shstrndx', is64 ? 62 : 50);
 
   if (sectionTableOffset === 0) {
-    return makeFile(layout.bits, machine, fileType, [], [], new Map());
+    return makeFile(layout.bits, machine, fileType, [], [], new Map(), []);
   }
   if (sectionHeaderSize !== layout.sectionHeaderSize) {
     throw new ElfError('file header e_shentsize', is64 ? 58 : 46, `section header size ${sectionHeaderSize}, expected ${layout.sectionHeaderSize}`);
@@ -62,10 +62,11 @@ export function parseElf(bytes: Uint8Array): ElfFile {
     const name = index === 0 ? '' : cStringAt(nameTable, h.nameOffset);
     if (name === null) throw new ElfError(`section header ${index}`, h.headerOffset, `name offset ${h.nameOffset} is outside the section name table`);
     const data = h.type === SectionType.NOBITS || h.type === SectionType.NULL ? bytes.subarray(0, 0) : r.slice(`section '${name}' contents`, h.offset, h.size);
-    return { index, name, type: h.type, flags: h.flags, offset: h.offset, size: h.size, link: h.link, info: h.info, align: h.align, entrySize: h.entrySize, data };
+    return { index, name, type: h.type, flags: h.flags, address: h.address, offset: h.offset, size: h.size, link: h.link, info: h.info, align: h.align, entrySize: h.entrySize, data };
   });
 
-  const symbols = readSymbols(r, sections, layout);
+  const symbols = readSymbols(r, sections, layout, SectionType.SYMTAB);
+  const dynamicSymbols = readSymbols(r, sections, layout, SectionType.DYNSYM);
   const relocations = new Map<number, ElfRelocation[]>();
   for (const section of sections) {
     if (section.type !== SectionType.REL && section.type !== SectionType.RELA) continue;
@@ -74,10 +75,10 @@ export function parseElf(bytes: Uint8Array): ElfFile {
     list.push(...readRelocations(r, section, layout, symbols.length));
     relocations.set(section.info, list);
   }
-  return makeFile(layout.bits, machine, fileType, sections, symbols, relocations);
+  return makeFile(layout.bits, machine, fileType, sections, symbols, relocations, dynamicSymbols);
 }
 
-function makeFile(bits: 32 | 64, machine: number, fileType: number, sections: ElfSection[], symbols: ElfSymbol[], relocations: Map<number, ElfRelocation[]>): ElfFile {
+function makeFile(bits: 32 | 64, machine: number, fileType: number, sections: ElfSection[], symbols: ElfSymbol[], relocations: Map<number, ElfRelocation[]>, dynamicSymbols: ElfSymbol[]): ElfFile {
   const byName = new Map<string, ElfSection>();
   for (const s of sections) if (!byName.has(s.name)) byName.set(s.name, s);
   return {
@@ -86,6 +87,7 @@ function makeFile(bits: 32 | 64, machine: number, fileType: number, sections: El
     fileType,
     sections,
     symbols,
+    dynamicSymbols,
     sectionByName: (name) => byName.get(name),
     relocationsFor: (index) => relocations.get(index) ?? [],
   };
@@ -100,6 +102,7 @@ function readSectionHeader(r: ByteReader, is64: boolean, at: number) {
       nameOffset: r.u32(what, at),
       type: r.u32(what, at + 4),
       flags: Number(r.u64(what, at + 8) & 0xffffffffn),
+      address: r.u64Number(what, at + 16),
       offset: r.u64Number(what, at + 24),
       size: r.u64Number(what, at + 32),
       link: r.u32(what, at + 40),
@@ -114,6 +117,7 @@ function readSectionHeader(r: ByteReader, is64: boolean, at: number) {
     nameOffset: r.u32(what, at),
     type: r.u32(what, at + 4),
     flags: r.u32(what, at + 8),
+    address: r.u32(what, at + 12),
     offset: r.u32(what, at + 16),
     size: r.u32(what, at + 20),
     link: r.u32(what, at + 24),
@@ -123,8 +127,9 @@ function readSectionHeader(r: ByteReader, is64: boolean, at: number) {
   };
 }
 
-function readSymbols(r: ByteReader, sections: ElfSection[], layout: Layout): ElfSymbol[] {
-  const table = sections.find((s) => s.type === SectionType.SYMTAB);
+/** Symbols of the first section of `tableType` (SYMTAB, or DYNSYM in shared objects and executables). */
+function readSymbols(r: ByteReader, sections: ElfSection[], layout: Layout, tableType: number): ElfSymbol[] {
+  const table = sections.find((s) => s.type === tableType);
   if (!table) return [];
   const what = `symbol table '${table.name}'`;
   if (table.size % layout.symbolSize !== 0) throw new ElfError(what, table.offset, `size ${table.size} is not a multiple of the ${layout.symbolSize}-byte symbol entry`);

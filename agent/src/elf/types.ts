@@ -5,6 +5,8 @@ export interface ElfSection {
   name: string;
   type: number;
   flags: number;
+  /** Virtual address when loaded (sh_addr); 0 in relocatable objects. */
+  address: number;
   /** File offset of the section's contents. */
   offset: number;
   size: number;
@@ -49,6 +51,8 @@ export interface ElfFile {
   fileType: number;
   sections: ElfSection[];
   symbols: ElfSymbol[];
+  /** `.dynsym` of executables and shared objects (all a stripped binary keeps). */
+  dynamicSymbols: ElfSymbol[];
   sectionByName(name: string): ElfSection | undefined;
   /** Relocations that apply to the section with index `targetIndex`, in file order. */
   relocationsFor(targetIndex: number): ElfRelocation[];

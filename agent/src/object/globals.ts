@@ -8,7 +8,7 @@ import { SectionType } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/types.ts';
 import { datasecVariables } from './datasec.ts';
 import { ObjectError } from './errors.ts';
-import type { GlobalData, GlobalVariable } from './types.ts';
+import type { GlobalData } from './types.ts';
 
 /** Larger global data cannot become a map value on any kernel (value_size is capped by kmalloc). */
 const MAX_GLOBAL_DATA = 64 << 20;

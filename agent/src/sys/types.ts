@@ -91,6 +91,8 @@ export interface Sys {
 
   uname(): Uname;
   getpid(): number;
+  /** mount(2) of a pseudo file system (tracefs, bpf, proc) without flags. */
+  mount(source: string, target: string, fsType: string): void;
   /** The MMU page size: ring and perf buffers are mapped in pages. */
   pageSize(): number;
   /** CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */

@@ -11,16 +11,28 @@ const O_WRONLY_APPEND = 0o1 | 0o2000;
 
 const MOUNT_POINTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
 
-export function tracefsRoot(sys: Sys): string {
-  for (const root of MOUNT_POINTS) {
-    try {
-      sys.readFile(`${root}/events/header_page`);
-      return root;
-    } catch (error) {
-      if (!isSysError(error)) throw error;
-    }
+function mounted(sys: Sys, root: string): boolean {
+  try {
+    sys.readFile(`${root}/events/header_page`);
+    return true;
+  } catch (error) {
+    if (isSysError(error)) return false;
+    throw error;
   }
-  throw new AttachError(`tracefs is not mounted at ${MOUNT_POINTS.join(' or ')}; mount it with 'mount -t tracefs tracefs /sys/kernel/tracing'`);
+}
+
+/** The tracefs mount point; mounts tracefs at /sys/kernel/tracing when it is nowhere yet. */
+export function tracefsRoot(sys: Sys): string {
+  const found = MOUNT_POINTS.find((root) => mounted(sys, root));
+  if (found) return found;
+  try {
+    sys.mount('tracefs', MOUNT_POINTS[0], 'tracefs');
+  } catch (error) {
+    if (!isSysError(error)) throw error;
+    throw new AttachError(`tracefs is not mounted at ${MOUNT_POINTS.join(' or ')}, and mounting it failed (${error.message}); mount it with 'mount -t tracefs tracefs ${MOUNT_POINTS[0]}' (needs CONFIG_TRACING)`);
+  }
+  if (!mounted(sys, MOUNT_POINTS[0])) throw new AttachError(`tracefs mounted at ${MOUNT_POINTS[0]} has no events/; the kernel needs CONFIG_TRACING and CONFIG_EVENT_TRACING`);
+  return MOUNT_POINTS[0];
 }
 
 export function readText(sys: Sys, path: string): string {

@@ -1,0 +1,133 @@
+/**
+ * `mote-agent check-broker --broker mqtt[s]://host[:port] [--ca file] [--cert file] [--key file]
+ * [--device id] [--json]`: proves this device reaches its broker. Connects once with the telemetry
+ * MQTT session (TLS with server verification for mqtts://, mutual TLS with --cert/--key),
+ * publishes one retained status message on mote/v1/<device>/status, disconnects cleanly and
+ * prints the result. The status says 'offline', since no agent runs once the check is over.
+ */
+import type { Sys } from '../sys/types.ts';
+import { isSysError } from '../sys/errors.ts';
+import { AGENT_VERSION } from '../version.ts';
+import { encodeStatus } from '../telemetry/codec.ts';
+import { Outbox } from '../telemetry/outbox.ts';
+import { SCHEMA_VERSION } from '../telemetry/records.ts';
+import { MqttSession } from '../telemetry/session.ts';
+import { checkTopicLevel, statusTopic } from '../telemetry/topics.ts';
+import { parseBrokerUrl, type BrokerAddress } from '../telemetry/transports/broker-url.ts';
+import { ignoreSigpipe, mathRandom, quickjsReadiness, quickjsTimers, sysClock } from '../telemetry/transports/quickjs-runtime.ts';
+import { SocketTransport, type TlsCredentials } from '../telemetry/transports/socket-transport.ts';
+import { observeFirstFailure } from './first-failure.ts';
+import type { AgentCommand } from './command.ts';
+
+const USAGE = 'usage: mote-agent check-broker --broker mqtt[s]://host[:port] [--ca file] [--cert file] [--key file] [--device id] [--json]';
+const VALUE_OPTIONS = ['--broker', '--ca', '--cert', '--key', '--device'] as const;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+class UsageError extends Error {}
+
+type Options = Partial<Record<(typeof VALUE_OPTIONS)[number], string>> & { json: boolean };
+
+function parseOptions(args: string[]): Options {
+  const options: Options = { json: false };
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]!;
+    if (name === '--json') options.json = true;
+    else if ((VALUE_OPTIONS as readonly string[]).includes(name) && args[i + 1] !== undefined) options[name as (typeof VALUE_OPTIONS)[number]] = args[++i];
+    else throw new UsageError(`unknown or incomplete option '${name}'`);
+  }
+  if (!options['--broker']) throw new UsageError('--broker is required');
+  return options;
+}
+
+function readPem(sys: Sys, option: string, path: string): Uint8Array {
+  try {
+    return sys.readFile(path);
+  } catch (error) {
+    if (isSysError(error)) throw new UsageError(`${option} ${path}: cannot read it (${error.code}); give a readable PEM file`);
+    throw error;
+  }
+}
+
+function credentials(sys: Sys, broker: BrokerAddress, options: Options): TlsCredentials | undefined {
+  const { '--ca': ca, '--cert': cert, '--key': key } = options;
+  if (!broker.tls) {
+    if (ca || cert || key) throw new UsageError('--ca, --cert and --key are for mqtts:// brokers; use mqtts:// or drop them');
+    return undefined;
+  }
+  if (!ca) throw new UsageError("mqtts:// needs --ca <file>: the CA certificate(s) that signed the broker's certificate");
+  if (!cert !== !key) throw new UsageError('give both --cert and --key for a client certificate, or neither');
+  return { ca: readPem(sys, '--ca', ca), ...(cert && key && { cert: readPem(sys, '--cert', cert), key: readPem(sys, '--key', key) }) };
+}
+
+/** 16 bytes from the kernel's random pool, for the status's boot id. */
+function randomBytes(sys: Sys, count: number): Uint8Array {
+  const fd = sys.open('/dev/urandom', 0, 0);
+  try {
+    const bytes = new Uint8Array(count);
+    if (sys.read(fd, bytes) !== count) throw new Error('short read from /dev/urandom');
+    return bytes;
+  } finally {
+    sys.close(fd);
+  }
+}
+
+interface CheckResult {
+  ok: boolean;
+  broker: string;
+  tls: boolean;
+  clientCertificate: boolean;
+  device: string;
+  topic: string;
+  detail: string;
+}
+
+/** Connects, publishes the retained status, disconnects; resolves with what happened. */
+async function check(sys: Sys, broker: BrokerAddress, tls: TlsCredentials | undefined, device: string): Promise<CheckResult> {
+  const { release, machine } = sys.uname();
+  const topic = statusTopic(device);
+  const payload = encodeStatus({
+    schemaVersion: SCHEMA_VERSION, deviceId: device, bootId: randomBytes(sys, 16), timeMs: Math.floor(sysClock(sys).realtimeMs()),
+    state: 'offline', agentVersion: AGENT_VERSION, release, machine,
+  });
+  const env = { sys, readiness: quickjsReadiness, timers: quickjsTimers };
+  const { transport, log, failed } = observeFirstFailure(new SocketTransport(env, broker.host, broker.port, tls));
+  const result = (ok: boolean, detail: string): CheckResult => ({ ok, broker: broker.url, tls: broker.tls, clientCertificate: Boolean(tls?.cert), device, topic, detail });
+  let session: MqttSession | undefined;
+  const published = new Promise<CheckResult>((resolve) => {
+    session = new MqttSession({
+      transport, timers: quickjsTimers, random: mathRandom, log, outbox: new Outbox(1),
+      clientId: `mote-${device}-check`, connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      onConnected: () => session!.publishDirect({ topic, payload, qos: 1, retain: true }, () => resolve(result(true, `published a retained status (${payload.length} bytes) and disconnected`))),
+    });
+    session.start();
+  });
+  const outcome = await Promise.race([published, failed.then((reason) => result(false, reason))]);
+  await session!.stop();
+  return outcome;
+}
+
+export const checkBrokerCommand: AgentCommand = {
+  name: 'check-broker',
+  summary: 'connect to an MQTT broker (mqtt:// or mqtts://), publish a retained status, disconnect',
+  async run(sys, args) {
+    let options: Options;
+    let broker: BrokerAddress;
+    let tls: TlsCredentials | undefined;
+    let device: string;
+    try {
+      options = parseOptions(args);
+      broker = parseBrokerUrl(options['--broker']!);
+      tls = credentials(sys, broker, options);
+      device = options['--device'] ?? sys.uname().nodename;
+      checkTopicLevel('device id', device);
+    } catch (error) {
+      print(`mote-agent check-broker: ${(error as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    ignoreSigpipe();
+    const outcome = await check(sys, broker, tls, device);
+    if (options.json) print(JSON.stringify(outcome));
+    else print(`${outcome.ok ? 'OK  ' : 'FAIL'}  ${outcome.broker}${outcome.tls ? ' (TLS' + (outcome.clientCertificate ? ', client certificate)' : ')') : ''}: ${outcome.detail}`);
+    return outcome.ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,205 @@
+/**
+ * `mote-agent load <obj.o>`: the device's `bpftool prog loadall` plus `bpftool map dump`.
+ * Relocates an arbitrary CO-RE object against the kernel's BTF, loads it, attaches every
+ * program (failures reported by name, the rest still run), consumes ring and perf buffers,
+ * waits, prints every map decoded through the object's BTF, and detaches everything (also on
+ * SIGINT or SIGTERM).
+ */
+import * as os from 'os';
+import * as std from 'std';
+import type { AgentCommand } from './command.ts';
+import { numberOption, parseAgentArgs } from './args.ts';
+import { Btf } from '../btf/btf.ts';
+import { loadObject, setRodata, type BpfObject } from '../object/index.ts';
+import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
+import { FeatureProbes } from '../kernel/features/features.ts';
+import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
+import { kernelLongSize } from '../kernel/shared-memory.ts';
+import { MapType } from '../kernel/bpf-commands.ts';
+import { RingBufferReader } from '../kernel/ring-buffer.ts';
+import { PerfBufferReader } from '../kernel/perf-buffer.ts';
+import { decodeEntries } from '../sample/map-dump.ts';
+import { hexBytes } from '../sample/btf-value.ts';
+import type { Sys } from '../sys/types.ts';
+import { isSysError } from '../sys/errors.ts';
+import { ArgumentError } from './args.ts';
+
+const USAGE = `usage: mote-agent load <object.bpf.o> [options]
+  --btf <file>          relocate against this BTF instead of the kernel's
+  --seconds <n>         how long the programs run before the dump (default 1)
+  --set <name=value>    set a 'const volatile' global before load (repeatable)
+  --interface <name>    interface for socket filters (default lo)
+  --perf-hz <n>         sampling frequency of perf_event programs (default 99)
+  --dump <how>          batch, iterate or auto (default auto: batch where supported)
+  --events              include ring/perf buffer records (hex) in the output
+  --verifier-log        print the full verifier log of a refused program to stderr
+  --verbose             print every CO-RE relocation, libbpf style
+  --json                print the result as one JSON document`;
+
+interface BufferState {
+  name: string;
+  count: number;
+  lost: number;
+  records: string[];
+  drain(): void;
+  close(): void;
+}
+
+function log(line: string): void {
+  std.err.puts(`${line}\n`);
+}
+
+/** Little-endian bytes of an integer `value` (decimal or 0x hex) for a global of `size` bytes. */
+function encodeConstant(text: string, size: number): Uint8Array {
+  let value: bigint;
+  try {
+    value = BigInt(text);
+  } catch {
+    throw new ArgumentError(`load: --set value '${text}' is not an integer`);
+  }
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+  return bytes;
+}
+
+function applyConstants(object: BpfObject, settings: string[]): void {
+  for (const setting of settings) {
+    const match = setting.match(/^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/);
+    if (!match) throw new ArgumentError(`load: --set takes name=value, not '${setting}'`);
+    const variable = object.globals.flatMap((g) => g.variables).find((v) => v.name === match[1]);
+    setRodata(object.globals, match[1], encodeConstant(match[2], variable?.size ?? 0));
+  }
+}
+
+function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean): BufferState[] {
+  const states: BufferState[] = [];
+  const width = kernelLongSize(sys.uname().machine);
+  for (const [name, map] of loaded.maps) {
+    if (map.spec.mapType !== MapType.RINGBUF && map.spec.mapType !== MapType.PERF_EVENT_ARRAY) continue;
+    const state: BufferState = { name, count: 0, lost: 0, records: [], drain: () => {}, close: () => {} };
+    const take = (record: Uint8Array) => {
+      state.count++;
+      if (keepRecords) state.records.push(hexBytes(record));
+    };
+    if (map.spec.mapType === MapType.RINGBUF) {
+      const reader = new RingBufferReader(sys, map.fd, map.spec.maxEntries, width);
+      state.drain = () => reader.drain(take);
+      os.setReadHandler(map.fd, state.drain);
+      state.close = () => {
+        os.setReadHandler(map.fd, null);
+        reader.close();
+      };
+    } else {
+      const reader = new PerfBufferReader(sys, map);
+      state.drain = () => {
+        reader.drain(take);
+        state.lost = reader.lost;
+      };
+      for (const fd of reader.fds) os.setReadHandler(fd, state.drain);
+      state.close = () => {
+        for (const fd of reader.fds) os.setReadHandler(fd, null);
+        reader.close();
+      };
+    }
+    states.push(state);
+  }
+  return states;
+}
+
+function dumpMaps(loaded: LoadedObject, object: BpfObject, how: string, batchSupported: boolean) {
+  const dumps = [];
+  for (const [name, map] of loaded.maps) {
+    const type = map.spec.mapType;
+    if (type === MapType.RINGBUF || type === MapType.PERF_EVENT_ARRAY || type === MapType.PROG_ARRAY || type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS) continue;
+    const useBatch = how === 'batch' || (how === 'auto' && batchSupported);
+    let entries;
+    let method = useBatch ? 'batch' : 'iterate';
+    try {
+      entries = useBatch ? map.entriesByBatch() : map.entriesByIteration();
+    } catch (error) {
+      if (how !== 'auto' || !isSysError(error)) throw error;
+      method = 'iterate';
+      entries = map.entriesByIteration();
+    }
+    const def = object.maps.find((m) => m.name === name);
+    const global = object.globals.find((g) => g.sectionName === name) ?? null;
+    const types = { keyTypeId: def?.keyTypeId ?? 0, valueTypeId: def?.valueTypeId ?? 0 };
+    dumps.push({ name, type: map.typeName, method, entries: decodeEntries(map, entries, object.btf, types, global) });
+  }
+  return dumps;
+}
+
+export const loadCommand: AgentCommand = {
+  name: 'load',
+  summary: 'load and attach a CO-RE object, wait, dump its maps, detach',
+  run(sys, args) {
+    if (args.includes('--help')) {
+      print(USAGE);
+      return 0;
+    }
+    const parsed = parseAgentArgs('load', args, {
+      btf: { value: true }, seconds: { value: true }, set: { value: true, repeat: true }, interface: { value: true },
+      'perf-hz': { value: true }, dump: { value: true }, events: {}, 'verifier-log': {}, verbose: {}, json: {},
+    });
+    if (parsed.positionals.length !== 1) throw new ArgumentError(`load: expected one object file\n${USAGE}`);
+    const path = parsed.positionals[0];
+    const how = (parsed.options.dump as string | undefined) ?? 'auto';
+    if (!['auto', 'batch', 'iterate'].includes(how)) throw new ArgumentError(`load: --dump must be batch, iterate or auto, not '${how}'`);
+    const seconds = numberOption('load', parsed, 'seconds', 1);
+
+    const object = loadObject(sys.readFile(path));
+    applyConstants(object, (parsed.options.set as string[] | undefined) ?? []);
+    const kernelBtf = findKernelBtf(sys, { explicitPath: parsed.options.btf as string | undefined });
+    const targetBtf = Btf.parse(kernelBtf.bytes);
+    const vmlinuxBtf = kernelBtf.source === KERNEL_BTF_PATH ? targetBtf : null;
+    const features = new FeatureProbes(sys);
+    const objectName = (path.split('/').pop() ?? 'obj').replace(/\.bpf\.o$|\.o$/, '');
+    const loaded = loadAndAttach(sys, object, {
+      objectName, targetBtf, targetPointerSize: kernelLongSize(sys.uname().machine), vmlinuxBtf, features, log,
+      ...(parsed.options.verbose ? { relocationLog: log } : {}),
+      attach: { interface: (parsed.options.interface as string | undefined) ?? 'lo', perfFrequencyHz: numberOption('load', parsed, 'perf-hz', 99), useLinks: features.supported('perf-event links') },
+    });
+    let buffers: BufferState[] = [];
+    try {
+      buffers = openBuffers(sys, loaded, parsed.options.events === true);
+    } catch (error) {
+      loaded.close();
+      throw error;
+    }
+    const attached = loaded.programs.filter((p) => p.link !== null).length;
+    log(`mote-agent: ${attached} of ${loaded.programs.length} programs attached (BTF: ${kernelBtf.source}); running for ${seconds} s`);
+    if (parsed.options['verifier-log']) for (const p of loaded.programs) if (p.verifierLog) log(`prog '${p.program.name}': full verifier log:\n${p.verifierLog}`);
+
+    return new Promise<number>((resolve) => {
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        os.signal(os.SIGINT, null);
+        os.signal(os.SIGTERM, null);
+        for (const buffer of buffers) buffer.drain();
+        let code = attached === loaded.programs.length ? 0 : attached === 0 ? 1 : 2;
+        try {
+          const result = {
+            object: path,
+            btf: kernelBtf.source,
+            programs: loaded.programs.map((p) => ({ name: p.program.name, section: p.program.sectionName, attached: p.link?.description ?? null, error: p.error })),
+            maps: dumpMaps(loaded, object, how, features.supported('batch map operations')),
+            buffers: buffers.map((b) => ({ name: b.name, records: b.count, lost: b.lost, ...(parsed.options.events ? { data: b.records } : {}) })),
+          };
+          print(parsed.options.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+        } catch (error) {
+          log(`mote-agent load: ${error instanceof Error ? error.message : String(error)}`);
+          code = 1;
+        } finally {
+          for (const buffer of buffers) buffer.close();
+          loaded.close();
+        }
+        resolve(code);
+      };
+      os.signal(os.SIGINT, finish);
+      os.signal(os.SIGTERM, finish);
+      os.setTimeout(finish, seconds * 1000);
+    });
+  },
+};

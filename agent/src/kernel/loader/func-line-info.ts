@@ -1,0 +1,97 @@
+/**
+ * func_info and line_info for BPF_PROG_LOAD: the BTF.ext records of a program and of every
+ * subprogram linked into it, re-based to instruction indexes of the linked program. Names are
+ * offsets into the object's BTF string table, which the kernel holds through the BTF fd.
+ */
+import type { BpfObject, BpfProgram, LinkedProgram } from '../../object/index.ts';
+
+const INSN_SIZE = 8;
+const FUNC_INFO_SIZE = 8;
+const LINE_INFO_SIZE = 16;
+
+export interface InfoRecords {
+  recordSize: number;
+  bytes: Uint8Array;
+  count: number;
+}
+
+/** Where each piece of the linked program came from: its section, first section insn, length, start. */
+interface Piece {
+  sectionName: string;
+  sectionInsnOffset: number;
+  length: number;
+  start: number;
+}
+
+function pieces(object: BpfObject, linked: LinkedProgram): Piece[] {
+  const piece = (program: BpfProgram, start: number): Piece => ({
+    sectionName: program.sectionName, sectionInsnOffset: program.sectionInsnOffset, length: program.insns.length / INSN_SIZE, start,
+  });
+  return [
+    piece(linked.program, 0),
+    ...linked.subprograms.map((sub) => {
+      const program = object.programs.find((p) => p.isSubprogram && p.name === sub.name);
+      if (!program) throw new Error(`linked subprogram '${sub.name}' is not in the object`);
+      return piece(program, sub.start);
+    }),
+  ];
+}
+
+/** Offsets of strings in a NUL-separated table, first occurrence wins. */
+function stringOffsets(table: Uint8Array): Map<string, number> {
+  const offsets = new Map<string, number>();
+  let start = 0;
+  for (let i = 0; i < table.length; i++) {
+    if (table[i] !== 0) continue;
+    const text = String.fromCharCode(...table.subarray(start, i));
+    if (!offsets.has(text)) offsets.set(text, start);
+    start = i + 1;
+  }
+  return offsets;
+}
+
+function collect<T extends { insnOffset: number }>(sections: { sectionName: string; records: T[] }[], parts: Piece[]): { record: T; insn: number }[] {
+  const out: { record: T; insn: number }[] = [];
+  for (const part of parts) {
+    const section = sections.find((s) => s.sectionName === part.sectionName);
+    for (const record of section?.records ?? []) {
+      const sectionInsn = record.insnOffset / INSN_SIZE;
+      if (sectionInsn >= part.sectionInsnOffset && sectionInsn < part.sectionInsnOffset + part.length) {
+        out.push({ record, insn: sectionInsn - part.sectionInsnOffset + part.start });
+      }
+    }
+  }
+  return out.sort((a, b) => a.insn - b.insn);
+}
+
+export function funcAndLineInfo(object: BpfObject, linked: LinkedProgram): { funcInfo?: InfoRecords; lineInfo?: InfoRecords } {
+  const ext = object.btfExt;
+  if (!ext || !object.btf) return {};
+  const parts = pieces(object, linked);
+  const funcs = collect(ext.funcInfo, parts);
+  const lines = collect(ext.lineInfo, parts);
+  const result: { funcInfo?: InfoRecords; lineInfo?: InfoRecords } = {};
+  if (funcs.length > 0) {
+    const bytes = new Uint8Array(funcs.length * FUNC_INFO_SIZE);
+    const view = new DataView(bytes.buffer);
+    funcs.forEach(({ record, insn }, i) => {
+      view.setUint32(i * FUNC_INFO_SIZE, insn, true);
+      view.setUint32(i * FUNC_INFO_SIZE + 4, record.typeId, true);
+    });
+    result.funcInfo = { recordSize: FUNC_INFO_SIZE, bytes, count: funcs.length };
+  }
+  if (lines.length > 0) {
+    const offsets = stringOffsets(object.btf.strings.bytes);
+    const bytes = new Uint8Array(lines.length * LINE_INFO_SIZE);
+    const view = new DataView(bytes.buffer);
+    lines.forEach(({ record, insn }, i) => {
+      const at = i * LINE_INFO_SIZE;
+      view.setUint32(at, insn, true);
+      view.setUint32(at + 4, offsets.get(record.fileName) ?? 0, true);
+      view.setUint32(at + 8, offsets.get(record.line) ?? 0, true);
+      view.setUint32(at + 12, ((record.lineNumber << 10) | record.column) >>> 0, true);
+    });
+    result.lineInfo = { recordSize: LINE_INFO_SIZE, bytes, count: lines.length };
+  }
+  return result;
+}

@@ -1,0 +1,67 @@
+/**
+ * Turns one program of a relocated object into a kernel program: links its subprograms, fills
+ * map and global data references with map fds, attaches func/line info, finds the BTF id a
+ * tracing program attaches to, and loads it.
+ */
+import type { Sys } from '../../sys/types.ts';
+import type { Btf } from '../../btf/btf.ts';
+import { linkProgram, type BpfObject, type BpfProgram } from '../../object/index.ts';
+import { Insns, PseudoSrc } from '../../object/insn.ts';
+import { AttachType } from '../bpf-commands.ts';
+import { LoadError } from '../errors.ts';
+import type { BpfMap } from '../map.ts';
+import { loadProgram, type LoadedProgram } from '../program.ts';
+import { funcAndLineInfo } from './func-line-info.ts';
+
+const TRACING = 26;
+const BTF_KIND_FUNC = 12;
+const BTF_KIND_TYPEDEF = 8;
+
+export interface ProgramContext {
+  sys: Sys;
+  object: BpfObject;
+  maps: Map<string, BpfMap>;
+  btfFd: number | null;
+  /** The kernel's own BTF (ids valid for attach_btf_id), or null when it has none. */
+  vmlinuxBtf: Btf | null;
+  kernelVersion: number;
+}
+
+/** attach_btf_id of a tracing program: the kernel function (fentry/fexit) or btf_trace_<tp> typedef (tp_btf). */
+function attachBtfId(ctx: ProgramContext, program: BpfProgram): number {
+  const { expectedAttachType, target } = program.attach;
+  const rawTracepoint = expectedAttachType === AttachType.TRACE_RAW_TP;
+  const name = rawTracepoint ? `btf_trace_${target}` : target;
+  const kind = rawTracepoint ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
+  if (!ctx.vmlinuxBtf) throw new LoadError(`prog '${program.name}': ${program.attach.kind} needs the kernel's own BTF (/sys/kernel/btf/vmlinux), which this kernel lacks; use a kprobe or tracepoint variant`);
+  const id = ctx.vmlinuxBtf.idsByName(name).find((candidate) => ctx.vmlinuxBtf!.type(candidate).kind === kind);
+  if (id === undefined) throw new LoadError(`prog '${program.name}': the kernel has no ${rawTracepoint ? 'raw tracepoint' : 'function'} '${target}' to attach ${program.attach.kind} to`);
+  return id;
+}
+
+export function loadObjectProgram(ctx: ProgramContext, program: BpfProgram): LoadedProgram {
+  const text = ctx.object.elf.sectionByName('.text');
+  const linked = linkProgram(program, ctx.object.programs, text?.index);
+  const insns = new Insns(linked.insns);
+  for (const reference of linked.references) {
+    if (reference.kind === 'ksym') throw new LoadError(`prog '${program.name}': insn #${reference.insn}: kernel symbol '${reference.name}' (__ksym) is not supported by this loader yet; read it through a helper instead`);
+    const map = ctx.maps.get(reference.map);
+    if (!map) throw new LoadError(`prog '${program.name}': insn #${reference.insn}: refers to map '${reference.map}', which was not created`);
+    insns.setSrc(reference.insn, reference.kind === 'map' ? PseudoSrc.MAP_FD : PseudoSrc.MAP_VALUE);
+    insns.setImm(reference.insn, map.fd);
+    if (reference.kind === 'data') insns.setImm(reference.insn + 1, reference.offset);
+  }
+  const info = ctx.btfFd !== null ? funcAndLineInfo(ctx.object, linked) : {};
+  const tracing = program.attach.programType === TRACING;
+  return loadProgram(ctx.sys, {
+    name: program.name,
+    programType: program.attach.programType,
+    expectedAttachType: program.attach.expectedAttachType,
+    insns: linked.insns,
+    license: ctx.object.license,
+    kernelVersion: ctx.object.kernelVersion || ctx.kernelVersion,
+    flags: program.attach.sleepable ? 1 << 4 : 0,
+    ...(ctx.btfFd !== null ? { btfFd: ctx.btfFd, ...info } : {}),
+    ...(tracing ? { attachBtfId: attachBtfId(ctx, program) } : {}),
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * A relocated object turned into kernel objects: CO-RE relocation against the target BTF,
+ * the object's BTF, its maps, then every autoload program, loaded and attached. A program that
+ * fails to load or attach is reported by name and the others still run. close() detaches
+ * every link and closes every fd, in reverse order of creation.
+ */
+import type { Sys } from '../../sys/types.ts';
+import type { Btf } from '../../btf/btf.ts';
+import { apply, relocate, type BpfObject, type BpfProgram } from '../../object/index.ts';
+import type { Link } from '../attach/link.ts';
+import { possibleCpuCount } from '../cpus.ts';
+import type { FeatureProbes } from '../features/features.ts';
+import { VerifierError } from '../errors.ts';
+import type { BpfMap } from '../map.ts';
+import { attachProgram, type AttachOptions } from './attach-program.ts';
+import { createMaps } from './create-maps.ts';
+import { describeKernel, versionCode } from './kernel-description.ts';
+import { loadObjectProgram } from './load-program.ts';
+import { loadObjectBtf } from './object-btf.ts';
+
+export interface LoadObjectOptions {
+  objectName: string;
+  /** BTF CO-RE relocates against (the kernel's, or a minimized one for it). */
+  targetBtf: Btf;
+  /** Pointer size of the target kernel, for minimized BTFs without `long`. */
+  targetPointerSize: number;
+  /** The kernel's own BTF, for attach_btf_id of tracing programs; null when absent. */
+  vmlinuxBtf: Btf | null;
+  features: FeatureProbes;
+  attach: AttachOptions;
+  log: (line: string) => void;
+  /** Receives libbpf-shaped CO-RE lines (`prog 'x': relo #3: ...`); verbose runs only. */
+  relocationLog?: (line: string) => void;
+}
+
+export interface ProgramState {
+  program: BpfProgram;
+  fd: number | null;
+  link: Link | null;
+  /** Why the program is not running, when it is not. */
+  error: string | null;
+  /** The whole verifier log, when the verifier refused the program. */
+  verifierLog: string | null;
+}
+
+export class LoadedObject {
+  private closed = false;
+  constructor(
+    private readonly sys: Sys,
+    readonly maps: Map<string, BpfMap>,
+    readonly programs: ProgramState[],
+    private readonly btfFd: number | null,
+  ) {}
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const state of [...this.programs].reverse()) {
+      state.link?.detach();
+      if (state.fd !== null) this.sys.close(state.fd);
+    }
+    for (const map of [...this.maps.values()].reverse()) map.close();
+    if (this.btfFd !== null) this.sys.close(this.btfFd);
+  }
+}
+
+export function loadAndAttach(sys: Sys, object: BpfObject, options: LoadObjectOptions): LoadedObject {
+  apply(object, relocate(object, options.targetBtf, { log: options.relocationLog, fallbackPointerSize: options.targetPointerSize }));
+  const btf = loadObjectBtf(sys, object, options.features);
+  if (btf.skipped) options.log(`object '${options.objectName}': loading without BTF: ${btf.skipped}`);
+  let maps: Map<string, BpfMap>;
+  try {
+    maps = createMaps({
+      sys, object, objectName: options.objectName, btfFd: btf.fd, possibleCpus: possibleCpuCount(sys), features: options.features, kernel: describeKernel(sys),
+    });
+  } catch (error) {
+    if (btf.fd !== null) sys.close(btf.fd);
+    throw error;
+  }
+  const loaded = new LoadedObject(sys, maps, [], btf.fd);
+  const kernelVersion = versionCode(sys.uname().release);
+  for (const program of object.programs) {
+    if (program.isSubprogram || !program.autoload) continue;
+    const state: ProgramState = { program, fd: null, link: null, error: null, verifierLog: null };
+    loaded.programs.push(state);
+    try {
+      state.fd = loadObjectProgram({ sys, object, maps, btfFd: btf.fd, vmlinuxBtf: options.vmlinuxBtf, kernelVersion }, program).fd;
+      state.link = attachProgram(sys, state.fd, program, options.attach);
+      options.log(`prog '${program.name}': attached (${state.link.description})`);
+    } catch (error) {
+      state.error = error instanceof Error ? error.message : String(error);
+      if (error instanceof VerifierError) state.verifierLog = error.fullLog;
+      options.log(state.error.startsWith('prog ') ? state.error : `prog '${program.name}': ${state.error}`);
+    }
+  }
+  return loaded;
+}
