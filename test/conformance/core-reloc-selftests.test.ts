@@ -25,7 +25,7 @@ const cases = await selftestCases(tree);
 
 const prepared = new Map<string, Prepared>();
 const outcomes = new Map<string, 'passed' | 'differs'>();
-let engine: { engine: Engine } | { missing: string };
+let engine: { engine: Engine } | { missing: string } | undefined;
 
 /** A `#if ... __clang_major__ >= N` guard that compiles the test body out on an older clang. */
 async function clangGuard(source: string): Promise<string | undefined> {
@@ -73,7 +73,7 @@ afterAll(() => {
     reasons.set(reason, [...(reasons.get(reason) ?? []), c.name]);
   }
   const why = [...reasons].map(([reason, names]) => `${names.length} because ${reason} (${names.join(', ')})`).join('; ');
-  const engineNote = 'missing' in engine ? ` [not compared: ${engine.missing}]` : '';
+  const engineNote = engine === undefined ? ' [not compared: the setup failed]' : 'missing' in engine ? ` [not compared: ${engine.missing}]` : '';
   console.log(`CO-RE selftest pairs: ${cases.length} in core_reloc.c, ${ran} ran, ${passed} passed, ${excluded.length} excluded: ${why}${engineNote}`);
 });
 
@@ -99,8 +99,9 @@ describe('Mote relocates each selftest pair exactly as libbpf does', () => {
         console.log(`excluded ${c.name}: ${p.excluded}`);
         return ctx.skip(`excluded: ${p.excluded}`);
       }
+      if (engine === undefined) throw new Error('the setup failed before the engine was loaded');
       if ('missing' in engine) throw new Error(engine.missing);
-      const run = (engine as { engine: Engine }).engine;
+      const run = engine.engine;
       const differences = differencesFromLibbpf(p.oracle, () => run(readFileSync(p.objectPath), readFileSync(p.btfPath)));
       outcomes.set(c.name, differences.length === 0 ? 'passed' : 'differs');
       expect(differences).toEqual([]);

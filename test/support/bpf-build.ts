@@ -65,11 +65,23 @@ function hashDeps(deps: string[]): string | undefined {
   }
 }
 
+/** Compiles in flight, so concurrent requests for the same object share one clang run. */
+const inFlight = new Map<string, Promise<BpfObject>>();
+
 export async function compileBpf(req: BpfCompileRequest): Promise<BpfObject> {
   const flags = compileFlags(req);
+  const key = hashStrings(await clangVersionLine(), req.source, hashFile(req.source), ...flags);
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = compileOrReuse(req, flags, key).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
+}
+
+async function compileOrReuse(req: BpfCompileRequest, flags: string[], key: string): Promise<BpfObject> {
   const dir = testCacheDir('bpf');
   const stem = basename(req.source).replace(/\.c$/, '');
-  const key = hashStrings(await clangVersionLine(), req.source, hashFile(req.source), ...flags);
   const manifestPath = join(dir, `${stem}.${key}.json`);
   if (existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;

@@ -81,11 +81,13 @@ export async function buildSelftestObject(tree: SelftestTree, objectName: string
   }
 }
 
+let tmpCounter = 0;
+
 /** The raw `.BTF` section of a compiled object, next to it (the object path is content-hashed). */
 export async function rawBtfOf(objectPath: string): Promise<string> {
   const btfPath = objectPath.replace(/\.o$/, '.btf');
   if (!existsSync(btfPath)) {
-    const tmp = `${btfPath}.${process.pid}.tmp`;
+    const tmp = `${btfPath}.${process.pid}.${++tmpCounter}.tmp`;
     await run('llvm-objcopy', [`--dump-section=.BTF=${tmp}`, objectPath]);
     renameSync(tmp, btfPath);
   }
