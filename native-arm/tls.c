@@ -444,6 +444,14 @@ static JSValue throw_handshake_failure(JSContext *ctx, struct tls_session *sessi
                  describe_alert(alert));
         return throw_tls_error(ctx, "tlsHandshake", result, "ETLS", detail);
     }
+    int number = session->socket_errno;
+    if (result == SOCKET_FAILED && (number == EPIPE || number == ECONNRESET)) {
+        snprintf(detail, sizeof(detail),
+                 "%s: %s: the server ended the connection during the handshake; it may require a "
+                 "client certificate (give one and its key), or not speak TLS on this port",
+                 session->socket_call, strerror(number));
+        return throw_tls_error(ctx, "tlsHandshake", number, errno_name(number), detail);
+    }
     if (result == MBEDTLS_ERR_SSL_INVALID_RECORD || result == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO ||
         result == MBEDTLS_ERR_SSL_CONN_EOF)
         return throw_mbedtls(ctx, "tlsHandshake", session, result,

@@ -71,7 +71,7 @@ function randomBytes(sys: Sys, count: number): Uint8Array {
   }
 }
 
-interface CheckResult {
+export interface CheckResult {
   ok: boolean;
   broker: string;
   tls: boolean;
