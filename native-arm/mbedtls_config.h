@@ -49,7 +49,7 @@
 #define MBEDTLS_X509_CHECK_KEY_USAGE
 #define MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE
 
-/* Record buffers: a server may send full 16 KiB records; what the client sends (MQTT packets, its
+/* Record buffers: a server may send full 16 KiB records; what the client sends (its application data, its
  * certificate chain) fits 4 KiB records, which saves 12 KiB of RAM per connection. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
