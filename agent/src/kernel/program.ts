@@ -28,7 +28,8 @@ export function loadProgram(sys: Sys, spec: ProgramLoadSpec): LoadedProgram {
   } catch (error) {
     if (!isSysError(error)) throw error;
     if (error.code !== 'EACCES' && error.code !== 'EINVAL' && error.code !== 'E2BIG' && error.code !== 'ENOSPC') {
-      throw new LoadError(`prog '${spec.name}': ${error.message}${error.code === 'EPERM' ? '; run as root or with CAP_BPF and CAP_PERFMON' : ''}`);
+      const hint = error.code === 'EPERM' ? '; run as root (or with CAP_BPF and CAP_PERFMON); as root it means the kernel forbids this program type here (lockdown, or ftrace unavailable for fentry/fexit)' : '';
+      throw new LoadError(`prog '${spec.name}': ${error.message}${hint}`);
     }
     const first = error;
     for (let size = FIRST_LOG_SIZE; size <= LARGEST_LOG_SIZE; size *= 4) {
