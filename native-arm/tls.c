@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "mbedtls/ctr_drbg.h"
@@ -367,6 +368,13 @@ static JSValue js_tls_open(JSContext *ctx, JSValueConst this, int argc, JSValueC
     return handle;
 }
 
+/* True when name is an IPv4 or IPv6 address literal rather than a DNS name. */
+static int is_address(const char *name)
+{
+    struct in6_addr address;
+    return inet_pton(AF_INET, name, &address) == 1 || inet_pton(AF_INET6, name, &address) == 1;
+}
+
 /* Appends to `out` one sentence per verification flag: what is wrong and what to do. */
 static void describe_verify_flags(uint32_t flags, const char *server_name, char *out, size_t size)
 {
@@ -391,8 +399,12 @@ static void describe_verify_flags(uint32_t flags, const char *server_name, char 
     if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
         used += snprintf(out, size,
                          " it is not issued for '%s' (hostname mismatch): connect by a name the "
-                         "certificate's subjectAltName lists, or reissue it for this name;",
-                         server_name);
+                         "certificate's subjectAltName lists, or reissue it for this name%s;",
+                         server_name,
+                         is_address(server_name)
+                             ? " (addresses are not matched, only DNS names: give the server "
+                               "name to verify separately)"
+                             : "");
     for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]) && used < size; i++)
         if (flags & reasons[i].flag)
             used += snprintf(out + used, size - used, " %s;", reasons[i].text);

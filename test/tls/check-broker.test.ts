@@ -94,6 +94,16 @@ describe('mote-agent check-broker (host)', () => {
     expect(result.detail).toContain("not issued for 'localhost' (hostname mismatch)");
   });
 
+  it('verifies a broker reached by address against the name given with --server-name', async () => {
+    const { ports, pki } = broker();
+    const byAddress = ['--broker', `mqtts://127.0.0.1:${ports.rsa}`, '--ca', pki.ca];
+    const named = await checkBroker('host', 'tls-by-address', [...byAddress, '--server-name', 'localhost']);
+    expect(outcome(named)).toMatchObject({ ok: true, tls: true });
+    const unnamed = await expectRefusedBeforeMqtt('tls-by-address-unnamed', byAddress);
+    expect(unnamed.detail).toContain("not issued for '127.0.0.1'");
+    expect(unnamed.detail).toContain('give the server name to verify separately');
+  });
+
   it('says a client certificate may be needed when the broker ends the handshake without one', async () => {
     const { ports, pki } = broker();
     const result = await expectRefusedBeforeMqtt('tls-no-cert', ['--broker', `mqtts://localhost:${ports.mutual}`, '--ca', pki.ca]);
@@ -115,7 +125,7 @@ describe('mote-agent check-broker (host)', () => {
     expect(noCa.stdout).toContain('mqtts:// needs --ca <file>');
     const caOnPlain = await runAgent('host', ['check-broker', '--broker', `mqtt://localhost:${ports.plain}`, '--ca', broker().pki.ca]);
     expect(caOnPlain.status).toBe(2);
-    expect(caOnPlain.stdout).toContain('--ca, --cert and --key are for mqtts:// brokers');
+    expect(caOnPlain.stdout).toContain('--ca, --cert, --key and --server-name are for mqtts:// brokers');
   });
 });
 

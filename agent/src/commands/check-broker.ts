@@ -1,6 +1,6 @@
 /**
  * `mote-agent check-broker --broker mqtt[s]://host[:port] [--ca file] [--cert file] [--key file]
- * [--device id] [--json]`: proves this device reaches its broker. Connects once with the telemetry
+ * [--server-name name] [--device id] [--json]`: proves this device reaches its broker. Connects once with the telemetry
  * MQTT session (TLS with server verification for mqtts://, mutual TLS with --cert/--key),
  * publishes one retained status message on mote/v1/<device>/status, disconnects cleanly and
  * prints the result. The status says 'offline', since no agent runs once the check is over.
@@ -19,8 +19,8 @@ import { SocketTransport, type TlsCredentials } from '../telemetry/transports/so
 import { observeFirstFailure } from './first-failure.ts';
 import type { AgentCommand } from './command.ts';
 
-const USAGE = 'usage: mote-agent check-broker --broker mqtt[s]://host[:port] [--ca file] [--cert file] [--key file] [--device id] [--json]';
-const VALUE_OPTIONS = ['--broker', '--ca', '--cert', '--key', '--device'] as const;
+const USAGE = 'usage: mote-agent check-broker --broker mqtt[s]://host[:port] [--ca file] [--cert file] [--key file] [--server-name name] [--device id] [--json]';
+const VALUE_OPTIONS = ['--broker', '--ca', '--cert', '--key', '--server-name', '--device'] as const;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 class UsageError extends Error {}
@@ -49,14 +49,18 @@ function readPem(sys: Sys, option: string, path: string): Uint8Array {
 }
 
 function credentials(sys: Sys, broker: BrokerAddress, options: Options): TlsCredentials | undefined {
-  const { '--ca': ca, '--cert': cert, '--key': key } = options;
+  const { '--ca': ca, '--cert': cert, '--key': key, '--server-name': serverName } = options;
   if (!broker.tls) {
-    if (ca || cert || key) throw new UsageError('--ca, --cert and --key are for mqtts:// brokers; use mqtts:// or drop them');
+    if (ca || cert || key || serverName) throw new UsageError('--ca, --cert, --key and --server-name are for mqtts:// brokers; use mqtts:// or drop them');
     return undefined;
   }
   if (!ca) throw new UsageError("mqtts:// needs --ca <file>: the CA certificate(s) that signed the broker's certificate");
   if (!cert !== !key) throw new UsageError('give both --cert and --key for a client certificate, or neither');
-  return { ca: readPem(sys, '--ca', ca), ...(cert && key && { cert: readPem(sys, '--cert', cert), key: readPem(sys, '--key', key) }) };
+  return {
+    ca: readPem(sys, '--ca', ca),
+    ...(cert && key && { cert: readPem(sys, '--cert', cert), key: readPem(sys, '--key', key) }),
+    ...(serverName && { serverName }),
+  };
 }
 
 /** 16 bytes from the kernel's random pool, for the status's boot id. */
