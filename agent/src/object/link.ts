@@ -4,7 +4,7 @@
  * call (or callback address) is rewritten to the callee's new position.
  */
 import { ObjectError } from './errors.ts';
-import { INSN_SIZE, Insns } from './insn.ts';
+import { INSN_SIZE, Insns, PseudoSrc } from './insn.ts';
 import { programAt } from './programs.ts';
 import type { BpfProgram, LoadTimeReference } from './types.ts';
 
@@ -22,14 +22,16 @@ export function linkProgram(main: BpfProgram, programs: BpfProgram[], textSectio
   let length = main.insns.length / INSN_SIZE;
   const placed = new Map<BpfProgram, number>([[main, 0]]);
   const order: BpfProgram[] = [main];
-  const fixups: { at: number; target: number }[] = [];
+  const fixups: { at: number; target: number; callbackAddress: boolean }[] = [];
 
   const visit = (prog: BpfProgram): void => {
     const base = placed.get(prog)!;
     const insns = new Insns(prog.insns);
     for (let i = 0; i < insns.count; i++) {
-      if (!insns.isSubprogramCall(i) && !insns.isPseudoFunc(i)) continue;
       const recorded = prog.calls.find((c) => c.insn === i);
+      // clang leaves src_reg 0 on `r2 = callback ll`; its relocation against .text marks it.
+      const callbackAddress = insns.isLdImm64(i) && recorded !== undefined;
+      if (!insns.isSubprogramCall(i) && !insns.isPseudoFunc(i) && !callbackAddress) continue;
       if (!recorded && insns.isPseudoFunc(i)) throw new ObjectError(`prog '${prog.name}': missing subprog addr relo for insn #${i}`);
       const target = recorded ? recorded.calleeSectionInsn : prog.sectionInsnOffset + i + insns.imm(i) + 1;
       const callee = textSectionIndex === undefined ? undefined : programAt(programs, textSectionIndex, target);
@@ -41,7 +43,7 @@ export function linkProgram(main: BpfProgram, programs: BpfProgram[], textSectio
         length += callee.insns.length / INSN_SIZE;
         visit(callee);
       }
-      fixups.push({ at: base + i, target: placed.get(callee)! });
+      fixups.push({ at: base + i, target: placed.get(callee)!, callbackAddress });
     }
   };
   visit(main);
@@ -53,7 +55,10 @@ export function linkProgram(main: BpfProgram, programs: BpfProgram[], textSectio
     at += chunk.length;
   }
   const linked = new Insns(insns);
-  for (const f of fixups) linked.setImm(f.at, f.target - f.at - 1);
+  for (const f of fixups) {
+    linked.setImm(f.at, f.target - f.at - 1);
+    if (f.callbackAddress) linked.setSrc(f.at, PseudoSrc.FUNC);
+  }
   const references = order.flatMap((p) => p.references.map((r) => ({ ...r, insn: r.insn + placed.get(p)! })));
   return { program: main, insns, references, subprograms: order.slice(1).map((p) => ({ name: p.name, start: placed.get(p)! })) };
 }
