@@ -71,7 +71,7 @@ describe('mote-agent check-broker (host)', () => {
     await late.close();
   });
 
-  it('verifies an RSA server certificate (ECDHE-RSA) without a client certificate', async () => {
+  it('verifies an RSA server certificate (ECDHE-RSA, ChaCha20-Poly1305) without a client certificate', async () => {
     const { ports, pki } = broker();
     const run = await checkBroker('host', 'tls-rsa', ['--broker', `mqtts://localhost:${ports.rsa}`, '--ca', pki.ca]);
     expect(run.status).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * A real mosquitto for the TLS tests, with its own config and four loopback listeners: plain
  * MQTT, mutual TLS (client certificate required, ECDSA server certificate), server-only TLS with
- * an RSA certificate, and server-only TLS whose certificate names another host. The broker logs
+ * an RSA certificate and ChaCha20-Poly1305 only, and server-only TLS whose certificate names
+ * another host. The broker logs
  * every connection, so a test can tell which clients got as far as an MQTT CONNECT.
  * Also runs the built mote-agent, host or armhf under qemu-arm, without blocking the test's loop.
  */
@@ -55,7 +56,7 @@ export class TlsBroker {
       'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type all',
       `listener ${ports.plain} 127.0.0.1`,
       `listener ${ports.mutual} 127.0.0.1`, `cafile ${pki.ca}`, `certfile ${pki.server.cert}`, `keyfile ${pki.server.key}`, 'require_certificate true',
-      `listener ${ports.rsa} 127.0.0.1`, `certfile ${pki.serverRsa.cert}`, `keyfile ${pki.serverRsa.key}`,
+      `listener ${ports.rsa} 127.0.0.1`, `certfile ${pki.serverRsa.cert}`, `keyfile ${pki.serverRsa.key}`, 'ciphers ECDHE-RSA-CHACHA20-POLY1305',
       `listener ${ports.wrongHost} 127.0.0.1`, `certfile ${pki.wrongHostServer.cert}`, `keyfile ${pki.wrongHostServer.key}`,
     ];
     writeFileSync(join(directory, 'mosquitto.conf'), config.join('\n') + '\n');
