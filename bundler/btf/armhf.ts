@@ -2,10 +2,14 @@
  * The BTF of Debian's armhf kernel (armmp-lpae flavour), which ships without
  * CONFIG_DEBUG_INFO_BTF. We download the `-dbg` package, extract only its vmlinux, encode BTF
  * from the DWARF with pahole, and dump a `vmlinux.h` with bpftool. Everything is cached under
- * `<cache>/armhf-btf/<release>_<package version>/`; each step is skipped when its output exists.
+ * `<cache>/armhf-btf/<release>_<package version>_<recipe>/`, where the recipe hashes the pahole
+ * version and flags; each step is skipped when its output exists. pahole runs single-threaded:
+ * its parallel mode (-j) orders types differently from run to run, and the BTF must be the same
+ * on every build machine.
  * The ~620 MB .deb and the ~300 MB vmlinux are deleted once the BTF exists: they can always be
  * downloaded again, and the BTF is all later steps need.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { allExist, moteCacheDir, produceAtomically, writeFileAtomically } from './cache.ts';
@@ -15,6 +19,7 @@ import type { KernelBtf } from './host.ts';
 import { progress, runTool } from './run-tool.ts';
 
 const METAPACKAGE = 'linux-image-armmp-lpae-dbg:armhf';
+const PAHOLE_REMEDY = "Install pahole ('apt-get install dwarves', v1.22 or newer).";
 const APT_REMEDY = "Run 'dpkg --add-architecture armhf && apt-get update' so apt knows the armhf packages, then re-run.";
 
 export interface ArmhfKernelBtf extends KernelBtf {
@@ -42,9 +47,17 @@ export async function resolveArmhfKernelPackage(): Promise<ArmhfKernelPackage> {
   return { name, version, release };
 }
 
+const PAHOLE_FLAGS = ['--btf_gen_floats'];
+
+/** A short hash of the pahole version and flags, so a new encoder or new flags re-encode. */
+async function encodingRecipe(): Promise<string> {
+  const version = await runTool({ step: 'encode BTF', command: 'pahole', args: ['--version'], remedy: PAHOLE_REMEDY });
+  return createHash('sha256').update(`${version.trim()} ${PAHOLE_FLAGS.join(' ')}`).digest('hex').slice(0, 8);
+}
+
 export async function ensureArmhfBtf(): Promise<ArmhfKernelBtf> {
   const pkg = await resolveArmhfKernelPackage();
-  const dir = moteCacheDir('armhf-btf', `${pkg.release}_${pkg.version}`);
+  const dir = moteCacheDir('armhf-btf', `${pkg.release}_${pkg.version}_${await encodingRecipe()}`);
   const btfPath = join(dir, 'vmlinux.btf');
   const headerPath = join(dir, 'vmlinux.h');
   const result = { release: pkg.release, btfPath, headerPath, packageName: pkg.name, packageVersion: pkg.version };
@@ -53,13 +66,13 @@ export async function ensureArmhfBtf(): Promise<ArmhfKernelBtf> {
   if (!allExist(btfPath)) {
     const vmlinuxPath = join(dir, `vmlinux-${pkg.release}`);
     if (!allExist(vmlinuxPath)) await extractVmlinux(pkg, dir, vmlinuxPath);
-    progress(`encoding BTF from DWARF with pahole (about a minute)`);
+    progress('encoding BTF from DWARF with pahole (about 10 s)');
     await produceAtomically(btfPath, (tmp) =>
       runTool({
         step: 'encode BTF',
         command: 'pahole',
-        args: ['-j', '--btf_gen_floats', `--btf_encode_detached=${tmp}`, vmlinuxPath],
-        remedy: "Install pahole ('apt-get install dwarves', v1.22 or newer). If the vmlinux is corrupt, delete it from the cache directory and re-run.",
+        args: [...PAHOLE_FLAGS, `--btf_encode_detached=${tmp}`, vmlinuxPath],
+        remedy: `${PAHOLE_REMEDY} If the vmlinux is corrupt, delete it from the cache directory and re-run.`,
       }).then(() => undefined),
     );
     rmSync(vmlinuxPath, { force: true });
