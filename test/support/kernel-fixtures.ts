@@ -80,7 +80,14 @@ function exited(child: ChildProcess): Promise<number | null> {
  * workload once the agent reports its programs attached. `stopWith` ends the agent by signal
  * instead of waiting for --seconds.
  */
-export async function runLoadWithWorkload(object: string, workload: Workload, extraArgs: string[] = [], stopWith?: NodeJS.Signals): Promise<LoadRun> {
+export async function runLoadWithWorkload(
+  object: string,
+  workload: Workload,
+  extraArgs: string[] = [],
+  stopWith?: NodeJS.Signals,
+  /** Runs after the workload, while the agent still holds its maps (the bench reads them with bpftool). */
+  whileRunning?: () => void,
+): Promise<LoadRun> {
   const trigger = spawn(triggerBinary(), [workload.calls, workload.udpPort, workload.execs, workload.spinMs].map(String), { stdio: ['pipe', 'pipe', 'inherit'] });
   const triggerOutput = collect(trigger);
   await waitFor(() => /^\d+\n/.test(triggerOutput.out()), 'the trigger to print its pid', 10_000);
@@ -91,6 +98,7 @@ export async function runLoadWithWorkload(object: string, workload: Workload, ex
     await waitFor(() => /programs attached/.test(agentOutput.err()) || agent.exitCode !== null, 'the agent to attach', 60_000);
     trigger.stdin?.end('go\n');
     await exited(trigger);
+    whileRunning?.();
     if (stopWith) agent.kill(stopWith);
     const status = await exited(agent);
     const stdout = agentOutput.out().trim();

@@ -31,6 +31,7 @@ const USAGE = `usage: mote-agent load <object.bpf.o> [options]
   --interface <name>    interface for socket filters (default lo)
   --perf-hz <n>         sampling frequency of perf_event programs (default 99)
   --dump <how>          batch, iterate or auto (default auto: batch where supported)
+  --no-attach           load only (verify the object), attach nothing
   --events              include ring/perf buffer records (hex) in the output
   --verifier-log        print the full verifier log of a refused program to stderr
   --verbose             print every CO-RE relocation, libbpf style
@@ -106,11 +107,12 @@ function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean): Buff
   return states;
 }
 
-function dumpMaps(loaded: LoadedObject, object: BpfObject, how: string, batchSupported: boolean) {
+function dumpMaps(sys: Sys, loaded: LoadedObject, object: BpfObject, how: string, batchSupported: boolean) {
   const dumps = [];
   for (const [name, map] of loaded.maps) {
     const type = map.spec.mapType;
     if (type === MapType.RINGBUF || type === MapType.PERF_EVENT_ARRAY || type === MapType.PROG_ARRAY || type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS) continue;
+    const started = sys.monotonicNs();
     const useBatch = how === 'batch' || (how === 'auto' && batchSupported);
     let entries;
     let method = useBatch ? 'batch' : 'iterate';
@@ -124,7 +126,8 @@ function dumpMaps(loaded: LoadedObject, object: BpfObject, how: string, batchSup
     const def = object.maps.find((m) => m.name === name);
     const global = object.globals.find((g) => g.sectionName === name) ?? null;
     const types = { keyTypeId: def?.keyTypeId ?? 0, valueTypeId: def?.valueTypeId ?? 0 };
-    dumps.push({ name, type: map.typeName, method, entries: decodeEntries(map, entries, object.btf, types, global) });
+    const decoded = decodeEntries(map, entries, object.btf, types, global);
+    dumps.push({ name, type: map.typeName, method, dumpMs: Number(sys.monotonicNs() - started) / 1e6, entries: decoded });
   }
   return dumps;
 }
@@ -139,7 +142,7 @@ export const loadCommand: AgentCommand = {
     }
     const parsed = parseAgentArgs('load', args, {
       btf: { value: true }, seconds: { value: true }, set: { value: true, repeat: true }, interface: { value: true },
-      'perf-hz': { value: true }, dump: { value: true }, events: {}, 'verifier-log': {}, verbose: {}, json: {},
+      'perf-hz': { value: true }, dump: { value: true }, events: {}, 'no-attach': {}, 'verifier-log': {}, verbose: {}, json: {},
     });
     if (parsed.positionals.length !== 1) throw new ArgumentError(`load: expected one object file\n${USAGE}`);
     const path = parsed.positionals[0];
@@ -157,7 +160,7 @@ export const loadCommand: AgentCommand = {
     const loaded = loadAndAttach(sys, object, {
       objectName, targetBtf, targetPointerSize: kernelLongSize(sys.uname().machine), vmlinuxBtf, features, log,
       ...(parsed.options.verbose ? { relocationLog: log } : {}),
-      attach: { interface: (parsed.options.interface as string | undefined) ?? 'lo', perfFrequencyHz: numberOption('load', parsed, 'perf-hz', 99), useLinks: features.supported('perf-event links') },
+      attach: parsed.options['no-attach'] ? null : { interface: (parsed.options.interface as string | undefined) ?? 'lo', perfFrequencyHz: numberOption('load', parsed, 'perf-hz', 99), useLinks: features.supported('perf-event links') },
     });
     let buffers: BufferState[] = [];
     try {
@@ -166,8 +169,9 @@ export const loadCommand: AgentCommand = {
       loaded.close();
       throw error;
     }
-    const attached = loaded.programs.filter((p) => p.link !== null).length;
-    log(`mote-agent: ${attached} of ${loaded.programs.length} programs attached (BTF: ${kernelBtf.source}); running for ${seconds} s`);
+    const loadOnly = parsed.options['no-attach'] === true;
+    const attached = loaded.programs.filter((p) => (loadOnly ? p.fd !== null : p.link !== null)).length;
+    log(`mote-agent: ${attached} of ${loaded.programs.length} programs ${loadOnly ? 'loaded' : 'attached'} (BTF: ${kernelBtf.source}); running for ${seconds} s`);
     if (parsed.options['verifier-log']) for (const p of loaded.programs) if (p.verifierLog) log(`prog '${p.program.name}': full verifier log:\n${p.verifierLog}`);
 
     return new Promise<number>((resolve) => {
@@ -184,7 +188,7 @@ export const loadCommand: AgentCommand = {
             object: path,
             btf: kernelBtf.source,
             programs: loaded.programs.map((p) => ({ name: p.program.name, section: p.program.sectionName, attached: p.link?.description ?? null, error: p.error })),
-            maps: dumpMaps(loaded, object, how, features.supported('batch map operations')),
+            maps: dumpMaps(sys, loaded, object, how, features.supported('batch map operations')),
             buffers: buffers.map((b) => ({ name: b.name, records: b.count, lost: b.lost, ...(parsed.options.events ? { data: b.records } : {}) })),
           };
           print(parsed.options.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));

@@ -1,5 +1,6 @@
-/** The registry of `mote` subcommands. Add one line per command module. */
+/** The registry of `mote` subcommands: import the command module and list it, alphabetically. */
 import type { Command } from '../command.ts';
+import { benchCommand } from './bench.ts';
 import { btfCommand } from './btf.ts';
 import { buildAgentCommand } from './build-agent.ts';
 import { demoCommand } from './demo.ts';
@@ -7,4 +8,4 @@ import { inspectCommand } from './inspect.ts';
 import { sizeCommand } from './size.ts';
 import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [btfCommand, buildAgentCommand, demoCommand, inspectCommand, sizeCommand, watchCommand];
+export const commands: Command[] = [benchCommand, btfCommand, buildAgentCommand, demoCommand, inspectCommand, sizeCommand, watchCommand];

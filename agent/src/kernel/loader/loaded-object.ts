@@ -27,7 +27,8 @@ export interface LoadObjectOptions {
   /** The kernel's own BTF, for attach_btf_id of tracing programs; null when absent. */
   vmlinuxBtf: Btf | null;
   features: FeatureProbes;
-  attach: AttachOptions;
+  /** Where to attach; null loads the programs without attaching them. */
+  attach: AttachOptions | null;
   log: (line: string) => void;
   /** Receives libbpf-shaped CO-RE lines (`prog 'x': relo #3: ...`); verbose runs only. */
   relocationLog?: (line: string) => void;
@@ -85,8 +86,10 @@ export function loadAndAttach(sys: Sys, object: BpfObject, options: LoadObjectOp
     loaded.programs.push(state);
     try {
       state.fd = loadObjectProgram({ sys, object, maps, btfFd: btf.fd, vmlinuxBtf: options.vmlinuxBtf, kernelVersion }, program).fd;
-      state.link = attachProgram(sys, state.fd, program, options.attach);
-      options.log(`prog '${program.name}': attached (${state.link.description})`);
+      if (options.attach) {
+        state.link = attachProgram(sys, state.fd, program, options.attach);
+        options.log(`prog '${program.name}': attached (${state.link.description})`);
+      }
     } catch (error) {
       state.error = error instanceof Error ? error.message : String(error);
       if (error instanceof VerifierError) state.verifierLog = error.fullLog;
