@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { MoteError } from '../../agent/src/errors.ts';
 import { QUICKJS_MQTT_SHIMS } from './quickjs-shims.ts';
+import { withBuildLock } from './build-lock.ts';
 import { agentBinary, buildDir, mbedtlsBuild, mbedtlsSource, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
 
 export class BuildError extends MoteError {}
@@ -68,12 +69,14 @@ export function compileBytecode(bundle: string): string {
 
 export async function buildAgent(log: (line: string) => void = console.log): Promise<typeof agentBinary> {
   mkdirSync(buildDir, { recursive: true });
-  log('[build] bundling agent/src/main.ts with esbuild');
-  const bundle = await bundleAgent();
-  log('[build] compiling the bundle to QuickJS bytecode');
-  const bytecode = compileBytecode(bundle);
-  log('[build] linking mote-agent for host and armhf');
-  run('link', 'make', [...makeArgs(), `BYTECODE=${bytecode}`, 'agent'], 'the compiler error above names the file and line');
-  log(`[build] ${agentBinary.host}\n[build] ${agentBinary.armhf}`);
-  return agentBinary;
+  return withBuildLock(buildDir, async () => {
+    log('[build] bundling agent/src/main.ts with esbuild');
+    const bundle = await bundleAgent();
+    log('[build] compiling the bundle to QuickJS bytecode');
+    const bytecode = compileBytecode(bundle);
+    log('[build] linking mote-agent for host and armhf');
+    run('link', 'make', [...makeArgs(), `BYTECODE=${bytecode}`, 'agent'], 'the compiler error above names the file and line');
+    log(`[build] ${agentBinary.host}\n[build] ${agentBinary.armhf}`);
+    return agentBinary;
+  }, log);
 }
