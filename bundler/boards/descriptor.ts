@@ -1,0 +1,117 @@
+/**
+ * Board descriptors (boards/<name>.json): compiler flags, the Yocto MACHINE, the kernel options
+ * the agent needs, where the kernel's BTF comes from, and for emulated boards how to boot them.
+ * Validation is strict: an unknown field or a missing value is an error naming its path.
+ */
+import { MoteError } from '../../agent/src/errors.ts';
+
+export class BoardError extends MoteError {}
+
+export type BtfSource =
+  /** The kernel has CONFIG_DEBUG_INFO_BTF: the agent reads /sys/kernel/btf/vmlinux. */
+  | { source: 'kernel'; hint: string }
+  /** pahole on a vmlinux with DWARF that the user supplies. */
+  | { source: 'vmlinux-dwarf'; hint: string }
+  /** pahole on the vmlinux from Debian's -dbg package of the board's kernel. */
+  | { source: 'debian-dbg-package'; package: string };
+
+export interface BoardDescriptor {
+  name: string;
+  description: string;
+  arch: 'armhf';
+  compiler: { cpuFlags: string[]; floatAbi: 'hard' | 'softfp'; thumb: boolean };
+  yoctoMachine: string;
+  kernel: { release?: string; config: Record<string, string>; btf: BtfSource };
+  emulation?: { qemuMachine: string; qemuCpu: string; memoryMb: number; kernelPackage: string; modules: string[] };
+}
+
+/** Kernel options every board must state (y, m or n). */
+export const REQUIRED_KERNEL_CONFIG = ['CONFIG_BPF_SYSCALL', 'CONFIG_BPF_EVENTS', 'CONFIG_KPROBES', 'CONFIG_PERF_EVENTS', 'CONFIG_DEBUG_INFO_BTF'];
+
+type Shape =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | { enum: string[] }
+  | { arrayOf: Shape }
+  | { mapOf: Shape }
+  | { object: Record<string, Shape>; optional?: string[] }
+  | { oneOf: string; variants: Record<string, { object: Record<string, Shape> }> };
+
+const SHAPE: Shape = {
+  object: {
+    name: 'string',
+    description: 'string',
+    arch: { enum: ['armhf'] },
+    compiler: { object: { cpuFlags: { arrayOf: 'string' }, floatAbi: { enum: ['hard', 'softfp'] }, thumb: 'boolean' } },
+    yoctoMachine: 'string',
+    kernel: {
+      object: {
+        release: 'string',
+        config: { mapOf: { enum: ['y', 'm', 'n'] } },
+        btf: {
+          oneOf: 'source',
+          variants: {
+            kernel: { object: { source: 'string', hint: 'string' } },
+            'vmlinux-dwarf': { object: { source: 'string', hint: 'string' } },
+            'debian-dbg-package': { object: { source: 'string', package: 'string' } },
+          },
+        },
+      },
+      optional: ['release'],
+    },
+    emulation: {
+      object: { qemuMachine: 'string', qemuCpu: 'string', memoryMb: 'number', kernelPackage: 'string', modules: { arrayOf: 'string' } },
+    },
+  },
+  optional: ['emulation'],
+};
+
+function check(value: unknown, shape: Shape, path: string): void {
+  const fail = (problem: string): never => {
+    throw new BoardError(`${path}: ${problem}`);
+  };
+  if (shape === 'string' || shape === 'number' || shape === 'boolean') {
+    if (typeof value !== shape || value === '') fail(`expected a ${shape === 'string' ? 'non-empty string' : shape}, found ${JSON.stringify(value)}`);
+    return;
+  }
+  if ('enum' in shape) {
+    if (!shape.enum.includes(value as string)) fail(`expected one of ${shape.enum.join(', ')}, found ${JSON.stringify(value)}`);
+    return;
+  }
+  if ('arrayOf' in shape) {
+    if (!Array.isArray(value) || value.length === 0) fail('expected a non-empty list');
+    (value as unknown[]).forEach((item, i) => check(item, shape.arrayOf, `${path}[${i}]`));
+    return;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`expected an object, found ${JSON.stringify(value)}`);
+  const record = value as Record<string, unknown>;
+  if ('mapOf' in shape) {
+    for (const [key, item] of Object.entries(record)) check(item, shape.mapOf, `${path}.${key}`);
+    return;
+  }
+  if ('oneOf' in shape) {
+    const variant = shape.variants[record[shape.oneOf] as string];
+    if (!variant) fail(`${shape.oneOf} must be one of ${Object.keys(shape.variants).join(', ')}, found ${JSON.stringify(record[shape.oneOf])}`);
+    check(value, variant, path);
+    return;
+  }
+  for (const key of Object.keys(record)) if (!(key in shape.object)) fail(`unknown field '${key}'; known: ${Object.keys(shape.object).join(', ')}`);
+  for (const [key, fieldShape] of Object.entries(shape.object)) {
+    if (record[key] === undefined) {
+      if (!shape.optional?.includes(key)) fail(`missing field '${key}'`);
+      continue;
+    }
+    check(record[key], fieldShape, `${path}.${key}`);
+  }
+}
+
+/** Validates a parsed descriptor; `origin` (a file name) prefixes every error. */
+export function validateBoard(value: unknown, origin: string): BoardDescriptor {
+  check(value, SHAPE, origin);
+  const board = value as BoardDescriptor;
+  const missing = REQUIRED_KERNEL_CONFIG.filter((option) => !(option in board.kernel.config));
+  if (missing.length) throw new BoardError(`${origin}.kernel.config: missing ${missing.join(', ')}`);
+  if (!origin.includes(board.name)) throw new BoardError(`${origin}: name '${board.name}' does not match the file name`);
+  return board;
+}
