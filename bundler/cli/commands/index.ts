@@ -2,10 +2,12 @@
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { btfCommand } from './btf.ts';
+import { buildCommand } from './build.ts';
 import { buildAgentCommand } from './build-agent.ts';
 import { demoCommand } from './demo.ts';
 import { inspectCommand } from './inspect.ts';
+import { runCommand } from './run.ts';
 import { sizeCommand } from './size.ts';
 import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [benchCommand, btfCommand, buildAgentCommand, demoCommand, inspectCommand, sizeCommand, watchCommand];
+export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, demoCommand, inspectCommand, runCommand, sizeCommand, watchCommand];

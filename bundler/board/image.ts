@@ -1,0 +1,58 @@
+/**
+ * `mote build --board <name>`: everything an emulated board boots, in build/boards/<name>/:
+ * the armhf mote-agent, its config file, and a bootable initramfs (busybox, kernel modules,
+ * /init, the agent, the config, the workload script), plus the kernel it boots.
+ */
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runTool } from '../btf/run-tool.ts';
+import type { BoardDescriptor } from '../boards/descriptor.ts';
+import { agentBinary, buildDir } from '../paths.ts';
+import { ensureBusybox } from './busybox.ts';
+import { ensureGuestKernel } from './guest-kernel.ts';
+import { initScript, workloadScript } from './init-script.ts';
+
+export interface AgentConfig {
+  broker: string;
+  device: string;
+  intervalMs: number;
+  modules?: string[];
+  readyFile?: string;
+}
+
+export interface BoardImage {
+  dir: string;
+  kernel: string;
+  initramfs: string;
+  agent: string;
+  config: string;
+  release: string;
+}
+
+export async function buildBoardImage(board: BoardDescriptor, config: AgentConfig, log: (line: string) => void): Promise<BoardImage> {
+  const dir = join(buildDir, 'boards', board.name);
+  const root = join(dir, 'root');
+  log(`[board] ${board.name}: guest kernel`);
+  const kernel = await ensureGuestKernel(board);
+  const busybox = await ensureBusybox();
+  rmSync(root, { recursive: true, force: true });
+  for (const sub of ['bin', 'etc/mote', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp']) mkdirSync(join(root, sub), { recursive: true });
+  copyFileSync(busybox, join(root, 'bin', 'busybox'));
+  copyFileSync(agentBinary.armhf, join(root, 'bin', 'mote-agent'));
+  for (const [name, path] of Object.entries(kernel.modules)) copyFileSync(path, join(root, 'lib', 'modules', `${name}.ko`));
+  const configText = `${JSON.stringify({ ...config, readyFile: '/run/mote-ready' }, null, 2)}\n`;
+  writeFileSync(join(root, 'etc', 'mote', 'config.json'), configText);
+  writeFileSync(join(dir, 'config.json'), configText);
+  writeFileSync(join(root, 'init'), initScript({ modules: board.emulation?.modules ?? [], hostname: config.device }));
+  writeFileSync(join(root, 'etc', 'mote', 'workload.sh'), workloadScript());
+  for (const file of ['bin/busybox', 'bin/mote-agent', 'init', 'etc/mote/workload.sh']) chmodSync(join(root, file), 0o755);
+  const initramfs = join(dir, 'initramfs.cpio.gz');
+  log(`[board] ${board.name}: initramfs`);
+  await runTool({
+    step: 'pack initramfs', command: 'bash', args: ['-o', 'pipefail', '-c', 'cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -9 > "$2"', 'pack', root, initramfs],
+    remedy: "Install cpio ('apt-get install cpio') and re-run.",
+  });
+  copyFileSync(agentBinary.armhf, join(dir, 'mote-agent'));
+  copyFileSync(kernel.vmlinuz, join(dir, 'vmlinuz'));
+  return { dir, kernel: join(dir, 'vmlinuz'), initramfs, agent: join(dir, 'mote-agent'), config: join(dir, 'config.json'), release: kernel.release };
+}

@@ -1,0 +1,61 @@
+/**
+ * The emulated board's /init: mounts proc, sys, devtmpfs, tracefs and bpffs, loads the virtio
+ * network, ram disk and loop modules, brings up the network (QEMU user networking: the host is
+ * 10.0.2.2), optionally starts the workload, then runs mote-agent with the image's config.
+ * Kernel command line: `mote.seconds=N` stops the agent after N seconds (SIGTERM), and
+ * `mote.workload=1` runs /etc/mote/workload.sh once the agent is up.
+ */
+export interface InitOptions {
+  modules: string[];
+  hostname: string;
+}
+
+export function initScript(options: InitOptions): string {
+  return `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t bpf bpf /sys/fs/bpf
+mkdir -p /run /tmp /var/lib/mote
+for module in ${options.modules.join(' ')}; do
+  insmod /lib/modules/$module.ko || echo "mote-init: insmod $module failed"
+done
+hostname ${options.hostname}
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+seconds=$(sed -n 's/.*mote\\.seconds=\\([0-9]*\\).*/\\1/p' /proc/cmdline)
+echo "mote-init: network up; starting mote-agent"
+/bin/mote-agent run --config /etc/mote/config.json &
+agent=$!
+if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh & fi
+if [ -n "$seconds" ]; then (sleep "$seconds"; kill -TERM $agent) & fi
+wait $agent
+echo "mote-init: mote-agent exited with status $?"
+sync
+poweroff -f
+`;
+}
+
+/**
+ * The end-to-end workload, known counts of each event: execs of /bin/true, a TCP listen and a
+ * connect on loopback, O_DIRECT block writes to a ram disk, and pings on lo. It waits for the
+ * agent's modules to be attached, and prints what it did.
+ */
+export function workloadScript(): string {
+  return `#!/bin/sh
+for i in $(seq 1 60); do [ -e /run/mote-ready ] && break; sleep 1; done
+echo "mote-workload: start"
+for i in 1 2 3 4 5; do /bin/true; done
+nc -l -p 7777 -e /bin/true &
+sleep 1
+echo hello | nc 127.0.0.1 7777
+dd if=/dev/zero of=/dev/ram0 bs=4096 count=16 oflag=direct 2>/dev/null
+ping -c 5 -i 0.2 127.0.0.1 >/dev/null
+echo "mote-workload: done execs=5 listen_port=7777 connect_port=7777 block_writes=16x4096 pings=5"
+`;
+}

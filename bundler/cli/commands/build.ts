@@ -1,0 +1,44 @@
+/** `mote build --board <name>`: the armhf agent, its config and a bootable image for a board. */
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { findBoard, loadBoards } from '../../boards/boards.ts';
+import { buildAgent } from '../../build/agent.ts';
+import { buildBoardImage } from '../../board/image.ts';
+import { guestBrokerUrl } from '../../board/guest-broker.ts';
+
+export const BOARD_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  board: { type: 'string' },
+  broker: { type: 'string' },
+  device: { type: 'string' },
+  'interval-ms': { type: 'string' },
+} as const;
+
+export function boardConfigFromArgs(values: { broker?: string; device?: string; 'interval-ms'?: string }, board: string) {
+  const intervalMs = values['interval-ms'] === undefined ? 1000 : Number(values['interval-ms']);
+  if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new UsageError(`--interval-ms must be an integer of at least 100, not '${values['interval-ms']}'`);
+  return { broker: guestBrokerUrl(values.broker ?? 'mqtt://localhost:1883'), device: values.device ?? `${board}-1`, intervalMs };
+}
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'build the armhf agent, a config and a bootable image for a board',
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: BOARD_OPTIONS });
+    if (values.help || !values.board) {
+      const boards = loadBoards().map((b) => `${b.name}${b.emulation ? ' (emulated)' : ''}`).join(', ');
+      console.log(`usage: mote build --board <name> [--broker URL] [--device ID] [--interval-ms N]\n\nBoards: ${boards}.\nWrites build/boards/<name>/: mote-agent, config.json, initramfs.cpio.gz and the kernel it boots.\nA broker on the host's loopback becomes 10.0.2.2 for the guest.`);
+      return values.help ? 0 : 2;
+    }
+    const board = findBoard(values.board);
+    await buildAgent();
+    if (!board.emulation) {
+      console.log(`${board.name} is a real board: copy build/armhf/mote-agent to it (see README, 'Building for a board').`);
+      return 0;
+    }
+    const image = await buildBoardImage(board, boardConfigFromArgs(values, board.name), console.log);
+    console.log(`[board] ${image.dir}: kernel ${image.release}, initramfs ${image.initramfs}`);
+    return 0;
+  },
+};
