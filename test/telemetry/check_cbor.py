@@ -118,11 +118,13 @@ def check_status(m):
     if 12 in m:
         check(isinstance(m[12], list), "label 12 (modules) must be an array")
         for module in m[12]:
-            check(isinstance(module, list) and 2 <= len(module) <= 3 and all(isinstance(v, str) for v in module), f"bad module {module!r}")
+            named = isinstance(module, list) and len(module) >= 2 and all(isinstance(v, str) for v in module[:2])
+            tail = module[2:] if named else None
+            check(tail == [] or (len(tail) == 1 and isinstance(tail[0], str)) or (len(tail) == 2 and tail[0] is None and isinstance(tail[1], str)), f"bad module {module!r}")
         summary["modules"] = m[12]
     if 13 in m:
-        check(isinstance(m[13], list) and len(m[13]) == 4 and all(is_uint(v) for v in m[13]), "label 13 (counters) must be 4 uints")
-        summary["counters"] = dict(zip(["sent", "dropped", "reconnects", "depth"], m[13]))
+        check(isinstance(m[13], list) and len(m[13]) in (4, 6) and all(is_uint(v) for v in m[13]), "label 13 (counters) must be 4 or 6 uints")
+        summary["counters"] = dict(zip(["sent", "dropped", "reconnects", "depth", "rejected", "malformed"], m[13]))
     return summary
 
 

@@ -36,7 +36,7 @@ it('resends an unacknowledged QoS 1 message with DUP and the same packet id afte
   expect(first).toMatchObject({ connection: 0, packet: { qos: 1, dup: false } });
   expect(second).toMatchObject({ connection: 1, packet: { qos: 1, dup: true, messageId: first!.packet.messageId } });
   expect(second!.packet.payload).toEqual(first!.packet.payload);
-  expect(agent.telemetry.counters()).toEqual({ sent: 1, dropped: 0, reconnects: 1, depth: 0 });
+  expect(agent.telemetry.counters()).toEqual({ sent: 1, dropped: 0, reconnects: 1, depth: 0, rejected: 0, malformed: 0 });
 });
 
 it('counts malformed packets from the broker, drops that connection and reconnects', async () => {

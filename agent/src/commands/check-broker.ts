@@ -6,7 +6,7 @@
  * prints the result. The status says 'offline', since no agent runs once the check is over.
  */
 import type { Sys } from '../sys/types.ts';
-import { isSysError } from '../sys/errors.ts';
+import { randomBytes } from '../sys/random-bytes.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { encodeStatus } from '../telemetry/codec.ts';
 import { Outbox } from '../telemetry/outbox.ts';
@@ -16,6 +16,7 @@ import { checkTopicLevel, statusTopic } from '../telemetry/topics.ts';
 import { parseBrokerUrl, type BrokerAddress } from '../telemetry/transports/broker-url.ts';
 import { ignoreSigpipe, mathRandom, quickjsReadiness, quickjsTimers, sysClock } from '../telemetry/transports/quickjs-runtime.ts';
 import { SocketTransport, type TlsCredentials } from '../telemetry/transports/socket-transport.ts';
+import { tlsCredentials } from '../telemetry/transports/tls-files.ts';
 import { observeFirstFailure } from './first-failure.ts';
 import type { AgentCommand } from './command.ts';
 
@@ -37,42 +38,6 @@ function parseOptions(args: string[]): Options {
   }
   if (!options['--broker']) throw new UsageError('--broker is required');
   return options;
-}
-
-function readPem(sys: Sys, option: string, path: string): Uint8Array {
-  try {
-    return sys.readFile(path);
-  } catch (error) {
-    if (isSysError(error)) throw new UsageError(`${option} ${path}: cannot read it (${error.code}); give a readable PEM file`);
-    throw error;
-  }
-}
-
-function credentials(sys: Sys, broker: BrokerAddress, options: Options): TlsCredentials | undefined {
-  const { '--ca': ca, '--cert': cert, '--key': key, '--server-name': serverName } = options;
-  if (!broker.tls) {
-    if (ca || cert || key || serverName) throw new UsageError('--ca, --cert, --key and --server-name are for mqtts:// brokers; use mqtts:// or drop them');
-    return undefined;
-  }
-  if (!ca) throw new UsageError("mqtts:// needs --ca <file>: the CA certificate(s) that signed the broker's certificate");
-  if (!cert !== !key) throw new UsageError('give both --cert and --key for a client certificate, or neither');
-  return {
-    ca: readPem(sys, '--ca', ca),
-    ...(cert && key && { cert: readPem(sys, '--cert', cert), key: readPem(sys, '--key', key) }),
-    ...(serverName && { serverName }),
-  };
-}
-
-/** 16 bytes from the kernel's random pool, for the status's boot id. */
-function randomBytes(sys: Sys, count: number): Uint8Array {
-  const fd = sys.open('/dev/urandom', 0, 0);
-  try {
-    const bytes = new Uint8Array(count);
-    if (sys.read(fd, bytes) !== count) throw new Error('short read from /dev/urandom');
-    return bytes;
-  } finally {
-    sys.close(fd);
-  }
 }
 
 export interface CheckResult {
@@ -121,7 +86,7 @@ export const checkBrokerCommand: AgentCommand = {
     try {
       options = parseOptions(args);
       broker = parseBrokerUrl(options['--broker']!);
-      tls = credentials(sys, broker, options);
+      tls = tlsCredentials(sys, broker, { ca: options['--ca'], cert: options['--cert'], key: options['--key'], serverName: options['--server-name'] });
       device = options['--device'] ?? sys.uname().nodename;
       checkTopicLevel('device id', device);
     } catch (error) {

@@ -41,6 +41,12 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   );
 }
 
+/** `[name, version]`, `[name, version, error]`, or `[name, version, null, variant]` for a running module with a known variant. */
+function moduleStatusToWire(m: ModuleStatus): Array<string | null> {
+  if (m.error !== undefined) return [m.name, m.version, m.error];
+  return m.variant === undefined ? [m.name, m.version] : [m.name, m.version, null, m.variant];
+}
+
 export function encodeStatus(status: Status): Uint8Array {
   const map = new Map<number, unknown>([
     [Label.SchemaVersion, status.schemaVersion],
@@ -52,11 +58,12 @@ export function encodeStatus(status: Status): Uint8Array {
     [Label.Uname, [status.release, status.machine]],
   ]);
   if (status.modules) {
-    map.set(Label.Modules, status.modules.map((m) => (m.error === undefined ? [m.name, m.version] : [m.name, m.version, m.error])));
+    map.set(Label.Modules, status.modules.map(moduleStatusToWire));
   }
   if (status.counters) {
-    const { sent, dropped, reconnects, depth } = status.counters;
-    map.set(Label.Counters, [sent, dropped, reconnects, depth].map(wireInteger));
+    const { sent, dropped, reconnects, depth, rejected, malformed } = status.counters;
+    const inbound = rejected === undefined && malformed === undefined ? [] : [rejected ?? 0, malformed ?? 0];
+    map.set(Label.Counters, [sent, dropped, reconnects, depth, ...inbound].map(wireInteger));
   }
   return encodePlain(map);
 }
@@ -143,11 +150,13 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
 }
 
 function moduleStatus(f: Fields, value: unknown): ModuleStatus {
-  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !value.every((v) => typeof v === 'string')) {
-    return f.fail('field 12 (modules) entries must be [name, version, ?error] texts');
+  const texts = (v: unknown[]) => v.every((t) => typeof t === 'string');
+  if (!Array.isArray(value) || !texts(value.slice(0, 2)) || !(value.length === 2 || (value.length === 3 && texts(value)) || (value.length === 4 && value[2] === null && texts(value.slice(3))))) {
+    return f.fail('field 12 (modules) entries must be [name, version], [name, version, error] or [name, version, null, variant]');
   }
-  const [name, version, error] = value as string[];
-  return error === undefined ? { name: name!, version: version! } : { name: name!, version: version!, error };
+  const [name, version, error, variant] = value as [string, string, string | null | undefined, string | undefined];
+  if (typeof error === 'string') return { name, version, error };
+  return variant === undefined ? { name, version } : { name, version, variant };
 }
 
 export function decodeStatus(bytes: Uint8Array): Status {
@@ -174,8 +183,10 @@ export function decodeStatus(bytes: Uint8Array): Status {
     status.modules = modules.map((m) => moduleStatus(f, m));
   }
   if (f.has(Label.Counters)) {
-    const [sent, dropped, reconnects, depth] = f.uints(Label.Counters, 'counters', 4) as [number, number, number, number];
-    const counters: StatusCounters = { sent, dropped, reconnects, depth };
+    const raw = f.raw(Label.Counters, 'counters');
+    const [sent, dropped, reconnects, depth, rejected, malformed] = f.uints(Label.Counters, 'counters', Array.isArray(raw) && raw.length === 6 ? 6 : 4);
+    const counters: StatusCounters = { sent: sent!, dropped: dropped!, reconnects: reconnects!, depth: depth! };
+    if (rejected !== undefined) Object.assign(counters, { rejected, malformed });
     status.counters = counters;
   }
   return status;

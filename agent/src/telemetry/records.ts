@@ -74,6 +74,8 @@ export interface Envelope {
 export interface ModuleStatus {
   name: string;
   version: string;
+  /** The hook variant a running module uses (`tracepoint`, `kprobe`, ...). */
+  variant?: string;
   /** Why the module is not running; absent when it runs. */
   error?: string;
 }
@@ -83,6 +85,10 @@ export interface StatusCounters {
   dropped: number;
   reconnects: number;
   depth: number;
+  /** Inbound messages on subscribed topics that were rejected (not a CBOR map, no handler, ...). */
+  rejected?: number;
+  /** Inbound bytes that did not parse as MQTT, or packets a client must not receive. */
+  malformed?: number;
 }
 
 /** The retained status message; the Last Will carries it without modules and counters. */

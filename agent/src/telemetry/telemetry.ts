@@ -105,7 +105,8 @@ export class Telemetry {
 
   counters(): StatusCounters {
     const { outbox } = this.options;
-    return { sent: this.session.stats.sent, dropped: outbox.dropped, reconnects: this.session.stats.reconnects, depth: outbox.depth };
+    const { sent, reconnects, rejectedMessages: rejected, malformedPackets: malformed } = this.session.stats;
+    return { sent, dropped: outbox.dropped, reconnects, depth: outbox.depth, rejected, malformed };
   }
 
   /** Publishes `offline` with the final counters, disconnects cleanly and stops the timers. */

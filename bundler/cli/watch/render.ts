@@ -53,12 +53,13 @@ export function telemetryText(envelope: Envelope): string {
 export function statusText(status: Status, retained: boolean): string {
   const parts = [`${status.deviceId} is ${status.state.toUpperCase()}${retained ? ' (retained)' : ''}`, `agent ${status.agentVersion}`, `${status.release} ${status.machine}`];
   if (status.counters) {
-    const { sent, dropped, reconnects, depth } = status.counters;
-    parts.push(`sent ${sent}, dropped ${dropped}, reconnects ${reconnects}, outbox ${depth}`);
+    const { sent, dropped, reconnects, depth, rejected, malformed } = status.counters;
+    const inbound = rejected || malformed ? `, inbound rejected ${rejected ?? 0}, malformed ${malformed ?? 0}` : '';
+    parts.push(`sent ${sent}, dropped ${dropped}, reconnects ${reconnects}, outbox ${depth}${inbound}`);
   } else if (status.state === 'offline') {
     parts.push('Last Will: the connection was lost');
   }
-  for (const m of status.modules ?? []) parts.push(m.error === undefined ? `${m.name} ${m.version}` : `${m.name} ${m.version} FAILED: ${m.error}`);
+  for (const m of status.modules ?? []) parts.push(m.error === undefined ? `${m.name} ${m.version}${m.variant ? ` (${m.variant})` : ''}` : `${m.name} ${m.version} FAILED: ${m.error}`);
   return parts.join('; ');
 }
 

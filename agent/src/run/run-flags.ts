@@ -1,0 +1,86 @@
+/**
+ * The command line of `mote-agent run`: where the config file is, and the flags that override
+ * it. Flags become an AgentConfig of their own, merged over the file's by `overlay`.
+ */
+import { ArgumentError, parseAgentArgs } from '../commands/args.ts';
+import type { AgentConfig } from './config.ts';
+
+export const RUN_USAGE = `usage: mote-agent run [--config file.json] [options]
+  --config <file>         JSON config (see the README); flags below override it
+  --broker <url>          mqtt://host[:port] or mqtts://host[:port] (default mqtt://localhost:1883)
+  --ca <file>             CA certificate(s) of the broker (mqtts://)
+  --cert <file>           client certificate for mutual TLS, with --key
+  --key <file>            its unencrypted private key
+  --server-name <name>    the name the broker's certificate carries, if not the URL's host
+  --device <id>           device id in topics (default: /etc/machine-id, else the hostname)
+  --modules <a,b,...>     run exactly these modules (default: every built-in one)
+  --interval-ms <n>       sampling interval of every module (default 1000)
+  --qos <0|1>             QoS of telemetry messages (default 1)
+  --outbox <n>            messages held while the broker is away (default 1000)
+  --outbox-file <path>    keep the outbox in this file too, across restarts (flash)
+  --status-interval-ms <n> how often the retained status is republished (default 60000)
+SIGHUP reloads the config file: modules start, stop or change without disturbing the others.`;
+
+export interface RunFlags {
+  configPath?: string;
+  /** What the flags say, to lay over the file's config. */
+  overrides: AgentConfig;
+  /** `--modules`: exactly these modules run, whatever the file says. */
+  only?: string[];
+  /** `--interval-ms`: every module's interval, per-module settings included. */
+  intervalMs?: number;
+  help: boolean;
+}
+
+const VALUE = { value: true };
+const SPEC = {
+  config: VALUE, broker: VALUE, ca: VALUE, cert: VALUE, key: VALUE, 'server-name': VALUE, device: VALUE, modules: VALUE,
+  'interval-ms': VALUE, qos: VALUE, outbox: VALUE, 'outbox-file': VALUE, 'status-interval-ms': VALUE, help: {},
+};
+
+function integerFlag(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ArgumentError(`run: --${name} must be an integer >= ${min}, not '${raw}'`);
+  return value;
+}
+
+export function parseRunFlags(args: string[]): RunFlags {
+  const { options, positionals } = parseAgentArgs('run', args, SPEC);
+  if (positionals.length > 0) throw new ArgumentError(`run: unexpected argument '${positionals[0]}'\n${RUN_USAGE}`);
+  const text = (name: string) => options[name] as string | undefined;
+  const overrides: AgentConfig = {};
+  if (text('broker')) overrides.broker = text('broker');
+  if (text('device')) overrides.device = text('device');
+  const tls = { ca: text('ca'), cert: text('cert'), key: text('key'), serverName: text('server-name') };
+  if (Object.values(tls).some((v) => v !== undefined)) {
+    overrides.tls = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
+  }
+  const qos = text('qos');
+  if (qos !== undefined) {
+    if (qos !== '0' && qos !== '1') throw new ArgumentError(`run: --qos must be 0 or 1, not '${qos}'`);
+    overrides.qos = qos === '0' ? 0 : 1;
+  }
+  const capacity = integerFlag('outbox', text('outbox'), 1);
+  const file = text('outbox-file');
+  if (capacity !== undefined || file !== undefined) overrides.outbox = { ...(capacity !== undefined && { capacity }), ...(file !== undefined && { file }) };
+  const statusIntervalMs = integerFlag('status-interval-ms', text('status-interval-ms'), 100);
+  if (statusIntervalMs !== undefined) overrides.statusIntervalMs = statusIntervalMs;
+  const flags: RunFlags = { overrides, help: options.help === true };
+  if (text('config')) flags.configPath = text('config');
+  const modules = text('modules');
+  if (modules !== undefined) flags.only = modules.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  const intervalMs = integerFlag('interval-ms', text('interval-ms'), 10);
+  if (intervalMs !== undefined) flags.intervalMs = intervalMs;
+  return flags;
+}
+
+/** The file's config with the flags' values laid over it (TLS and outbox field by field). */
+export function overlay(file: AgentConfig, flags: RunFlags): AgentConfig {
+  const { overrides } = flags;
+  const merged: AgentConfig = { ...file, ...overrides };
+  if (file.tls || overrides.tls) merged.tls = { ...file.tls, ...overrides.tls };
+  if (file.outbox || overrides.outbox) merged.outbox = { ...file.outbox, ...overrides.outbox };
+  if (flags.intervalMs !== undefined) merged.intervalMs = flags.intervalMs;
+  return merged;
+}

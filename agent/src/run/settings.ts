@@ -1,0 +1,57 @@
+/**
+ * From config to what the agent connects with: the config file read and checked, the flags laid
+ * over it, the broker URL parsed, TLS files read, the device id chosen. Also tells a reload which
+ * changes need a restart (everything but the modules).
+ */
+import { decodeUtf8 } from '../elf/byte-reader.ts';
+import { isSysError } from '../sys/errors.ts';
+import type { Sys } from '../sys/types.ts';
+import { checkTopicLevel } from '../telemetry/topics.ts';
+import { parseBrokerUrl, type BrokerAddress } from '../telemetry/transports/broker-url.ts';
+import type { TlsCredentials } from '../telemetry/transports/socket-transport.ts';
+import { tlsCredentials } from '../telemetry/transports/tls-files.ts';
+import { ConfigError, parseConfig, type AgentConfig } from './config.ts';
+import { defaultDeviceId } from './device-id.ts';
+import { overlay, type RunFlags } from './run-flags.ts';
+
+export const DEFAULT_BROKER = 'mqtt://localhost:1883';
+export const DEFAULT_OUTBOX_CAPACITY = 1000;
+export const DEFAULT_STATUS_INTERVAL_MS = 60_000;
+
+/** The config file (if any) with the flags over it. */
+export function readConfig(sys: Sys, flags: RunFlags): AgentConfig {
+  if (flags.configPath === undefined) return overlay({}, flags);
+  let bytes: Uint8Array;
+  try {
+    bytes = sys.readFile(flags.configPath);
+  } catch (error) {
+    if (!isSysError(error)) throw error;
+    throw new ConfigError(`config ${flags.configPath}: cannot read it (${error.code}); check the path given to --config`);
+  }
+  return overlay(parseConfig(decodeUtf8(bytes), `config ${flags.configPath}`), flags);
+}
+
+export interface ConnectionSettings {
+  broker: BrokerAddress;
+  tls: TlsCredentials | undefined;
+  device: string;
+}
+
+export function connectionSettings(sys: Sys, config: AgentConfig): ConnectionSettings {
+  const broker = parseBrokerUrl(config.broker ?? DEFAULT_BROKER);
+  const device = config.device ?? defaultDeviceId(sys);
+  checkTopicLevel('device id', device);
+  return { broker, tls: tlsCredentials(sys, broker, config.tls ?? {}), device };
+}
+
+/** The part of a config that only a restart applies: all of it but the modules and intervals. */
+export function restartOnly(config: AgentConfig): string {
+  const { modules: _modules, intervalMs: _intervalMs, ...rest } = config;
+  return JSON.stringify(sortedKeys(rest));
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const object = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(object).sort().map((key) => [key, sortedKeys(object[key])]));
+}
