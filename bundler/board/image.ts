@@ -29,7 +29,14 @@ export interface BoardImage {
   release: string;
 }
 
-export async function buildBoardImage(board: BoardDescriptor, config: AgentConfig, log: (line: string) => void): Promise<BoardImage> {
+export interface ImageExtras {
+  /** Files to add: path inside the guest -> path on the host. */
+  files?: Record<string, string>;
+  /** A shell script /init runs instead of `mote-agent run` (tests, diagnostics). */
+  command?: string;
+}
+
+export async function buildBoardImage(board: BoardDescriptor, config: AgentConfig, log: (line: string) => void, extras: ImageExtras = {}): Promise<BoardImage> {
   const dir = join(buildDir, 'boards', board.name);
   const root = join(dir, 'root');
   log(`[board] ${board.name}: guest kernel`);
@@ -45,7 +52,13 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   writeFileSync(join(dir, 'config.json'), configText);
   writeFileSync(join(root, 'init'), initScript({ modules: board.emulation?.modules ?? [], hostname: config.device }));
   writeFileSync(join(root, 'etc', 'mote', 'workload.sh'), workloadScript());
-  for (const file of ['bin/busybox', 'bin/mote-agent', 'init', 'etc/mote/workload.sh']) chmodSync(join(root, file), 0o755);
+  for (const [guestPath, hostPath] of Object.entries(extras.files ?? {})) {
+    mkdirSync(join(root, guestPath, '..'), { recursive: true });
+    copyFileSync(hostPath, join(root, guestPath));
+  }
+  if (extras.command !== undefined) writeFileSync(join(root, 'etc', 'mote', 'command.sh'), `#!/bin/sh\n${extras.command}\n`);
+  const executables = ['bin/busybox', 'bin/mote-agent', 'init', 'etc/mote/workload.sh', ...(extras.command !== undefined ? ['etc/mote/command.sh'] : [])];
+  for (const file of executables) chmodSync(join(root, file), 0o755);
   const initramfs = join(dir, 'initramfs.cpio.gz');
   log(`[board] ${board.name}: initramfs`);
   await runTool({

@@ -29,8 +29,13 @@ ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 ip route add default via 10.0.2.2
 seconds=$(sed -n 's/.*mote\\.seconds=\\([0-9]*\\).*/\\1/p' /proc/cmdline)
-echo "mote-init: network up; starting mote-agent"
-/bin/mote-agent run --config /etc/mote/config.json &
+if [ -x /etc/mote/command.sh ]; then
+  echo "mote-init: network up; running /etc/mote/command.sh"
+  /etc/mote/command.sh &
+else
+  echo "mote-init: network up; starting mote-agent"
+  /bin/mote-agent run --config /etc/mote/config.json &
+fi
 agent=$!
 if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh & fi
 if [ -n "$seconds" ]; then (sleep "$seconds"; kill -TERM $agent) & fi

@@ -5,4 +5,5 @@
 export { ensureHostBtf, HOST_KERNEL_BTF, type KernelBtf } from './host.ts';
 export { ensureArmhfBtf, resolveArmhfKernelPackage, type ArmhfKernelBtf } from './armhf.ts';
 export { moteCacheDir } from './cache.ts';
+export { minimizeBtf } from './minimize.ts';
 export { BtfSourcingError } from './errors.ts';

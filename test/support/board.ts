@@ -1,0 +1,37 @@
+/**
+ * Boots the emulated qemu-armv7 board from tests: builds its image (with extra files or a
+ * command in place of `mote-agent run`), boots qemu-system-arm, and returns the console once
+ * the guest powers off, or fails with the console's tail after a time limit.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findBoard } from '../../bundler/boards/boards.ts';
+import { buildBoardImage, type AgentConfig, type ImageExtras } from '../../bundler/board/image.ts';
+import { bootBoard } from '../../bundler/board/qemu.ts';
+
+export const BOARD = 'qemu-armv7';
+
+export interface BootResult {
+  console: string;
+  exitCode: number | null;
+  release: string;
+}
+
+export async function bootOnce(config: AgentConfig, extras: ImageExtras, options: { seconds?: number; workload?: boolean; limitMs: number; consoleName: string }): Promise<BootResult> {
+  const board = findBoard(BOARD);
+  const image = await buildBoardImage(board, config, () => {}, extras);
+  const consoleLog = join(image.dir, options.consoleName);
+  const guest = bootBoard(board, image, { consoleLog, seconds: options.seconds, workload: options.workload });
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      guest.kill('SIGKILL');
+      const tail = readFileSync(consoleLog, 'utf8').split('\n').slice(-30).join('\n');
+      reject(new Error(`the guest did not power off within ${options.limitMs} ms; console tail:\n${tail}`));
+    }, options.limitMs);
+    guest.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+  return { console: readFileSync(consoleLog, 'utf8'), exitCode, release: image.release };
+}
