@@ -1,0 +1,88 @@
+/**
+ * A local mosquitto (Debian's /usr/sbin/mosquitto, installed by the bootstrap): its own config
+ * file, a listener on a free loopback port only, anonymous access, no persistence. `npm start`
+ * uses it as the default broker; tests use it as the real broker, and stop and start it again
+ * on the same port to play an outage. (QEMU user networking shows the host's loopback to a
+ * guest as 10.0.2.2, so guests reach it too.)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const MOSQUITTO = '/usr/sbin/mosquitto';
+
+/** A port nobody listens on right now, on 127.0.0.1. */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+export class Mosquitto {
+  private process: ChildProcess | undefined;
+  private output = '';
+
+  private constructor(
+    readonly port: number,
+    private readonly directory: string,
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  /** Writes the config and starts the broker; resolves once it accepts connections. */
+  static async start(): Promise<Mosquitto> {
+    const directory = mkdtempSync(join(tmpdir(), 'mote-mosquitto-'));
+    const broker = new Mosquitto(await freeLoopbackPort(), directory);
+    writeFileSync(
+      join(directory, 'mosquitto.conf'),
+      [`listener ${broker.port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'),
+    );
+    await broker.resume();
+    return broker;
+  }
+
+  /** Starts the broker again on the same port after `pause()`. */
+  async resume(): Promise<void> {
+    const child = spawn(MOSQUITTO, ['-c', join(this.directory, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.process = child;
+    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    for (let tries = 0; tries < 100; tries++) {
+      if (child.exitCode !== null) break;
+      if (await accepts(this.port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`mosquitto did not start on 127.0.0.1:${this.port} (exit ${child.exitCode}): ${this.output}`);
+  }
+
+  /** Stops the broker (SIGTERM) and waits for it to exit. */
+  async pause(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.pause();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
