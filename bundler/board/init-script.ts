@@ -3,7 +3,8 @@
  * network, ram disk and loop modules, brings up the network (QEMU user networking: the host is
  * 10.0.2.2), optionally starts the workload, then runs mote-agent with the image's config.
  * Kernel command line: `mote.seconds=N` stops the agent after N seconds (SIGTERM), and
- * `mote.workload=1` runs /etc/mote/workload.sh once the agent is up.
+ * `mote.workload=1` runs /etc/mote/workload.sh once the agent is up (`mote.workload=loop`:
+ * every few seconds, for the live demo).
  */
 export interface InitOptions {
   modules: string[];
@@ -37,7 +38,8 @@ else
   /bin/mote-agent run --config /etc/mote/config.json &
 fi
 agent=$!
-if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh & fi
+if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh once & fi
+if grep -q 'mote.workload=loop' /proc/cmdline; then /etc/mote/workload.sh loop & fi
 if [ -n "$seconds" ]; then (sleep "$seconds"; kill -TERM $agent) & fi
 wait $agent
 echo "mote-init: mote-agent exited with status $?"
@@ -54,13 +56,16 @@ poweroff -f
 export function workloadScript(): string {
   return `#!/bin/sh
 for i in $(seq 1 60); do [ -e /run/mote-ready ] && break; sleep 1; done
-echo "mote-workload: start"
-for i in 1 2 3 4 5; do /bin/true; done
-nc -l -p 7777 -e /bin/true &
-sleep 1
-echo hello | nc 127.0.0.1 7777
-dd if=/dev/zero of=/dev/ram0 bs=4096 count=16 oflag=direct 2>/dev/null
-ping -c 5 -i 0.2 127.0.0.1 >/dev/null
-echo "mote-workload: done execs=5 listen_port=7777 connect_port=7777 block_writes=16x4096 pings=5"
+round() {
+  echo "mote-workload: start"
+  for i in 1 2 3 4 5; do /bin/true; done
+  nc -l -p 7777 -e /bin/true &
+  sleep 1
+  echo hello | nc 127.0.0.1 7777
+  dd if=/dev/zero of=/dev/ram0 bs=4096 count=16 oflag=direct 2>/dev/null
+  ping -c 5 -i 0.2 127.0.0.1 >/dev/null
+  echo "mote-workload: done execs=5 listen_port=7777 connect_port=7777 block_writes=16x4096 pings=5"
+}
+if [ "$1" = loop ]; then while true; do round; sleep 3; done; else round; fi
 `;
 }

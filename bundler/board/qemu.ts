@@ -12,7 +12,8 @@ export interface BootOptions {
   consoleLog: string;
   /** Stop the agent after this many seconds (then the guest powers off). */
   seconds?: number;
-  workload?: boolean;
+  /** Run the workload once (end-to-end tests) or in a loop (the live demo). */
+  workload?: boolean | 'loop';
 }
 
 export function qemuArgs(board: BoardDescriptor, image: BoardImage, options: BootOptions): string[] {
@@ -20,7 +21,7 @@ export function qemuArgs(board: BoardDescriptor, image: BoardImage, options: Boo
   if (!emulation) throw new BoardError(`board '${board.name}' is not emulated`);
   const cmdline = ['console=ttyAMA0', 'quiet', 'panic=-1'];
   if (options.seconds !== undefined) cmdline.push(`mote.seconds=${options.seconds}`);
-  if (options.workload) cmdline.push('mote.workload=1');
+  if (options.workload) cmdline.push(`mote.workload=${options.workload === 'loop' ? 'loop' : '1'}`);
   return [
     '-M', emulation.qemuMachine, '-cpu', emulation.qemuCpu, '-m', String(emulation.memoryMb),
     '-nographic', '-no-reboot', '-kernel', image.kernel, '-initrd', image.initramfs, '-append', cmdline.join(' '),

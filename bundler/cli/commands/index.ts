@@ -4,10 +4,10 @@ import { benchCommand } from './bench.ts';
 import { btfCommand } from './btf.ts';
 import { buildCommand } from './build.ts';
 import { buildAgentCommand } from './build-agent.ts';
-import { demoCommand } from './demo.ts';
 import { inspectCommand } from './inspect.ts';
 import { runCommand } from './run.ts';
 import { sizeCommand } from './size.ts';
+import { startCommand } from './start.ts';
 import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, demoCommand, inspectCommand, runCommand, sizeCommand, watchCommand];
+export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, inspectCommand, runCommand, sizeCommand, startCommand, watchCommand];

@@ -4,16 +4,16 @@
  */
 import type { Envelope, Key, Status, TelemetryRecord, Value } from '../../../agent/src/telemetry/records.ts';
 
-function key(k: Key): string {
+export function key(k: Key): string {
   return Array.isArray(k) ? k.join('/') : String(k);
 }
 
-function cell(value: Value): string {
+export function cell(value: Value): string {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   return String(value);
 }
 
-function table(rows: string[][]): string[] {
+export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   return rows.map((row) => '  ' + row.map((c, column) => (column === 0 ? c.padEnd(widths[column]!) : c.padStart(widths[column]!))).join('  '));
 }
@@ -27,7 +27,7 @@ function histogramRows(buckets: number[], unit: string): string[][] {
   });
 }
 
-function recordLines(record: TelemetryRecord): string[] {
+export function recordLines(record: TelemetryRecord): string[] {
   switch (record.kind) {
     case 'counter':
       return record.deltas.length === 0 ? ['  (no change)'] : table([['key', 'delta'], ...record.deltas.map(([k, v]) => [key(k), String(v)])]);

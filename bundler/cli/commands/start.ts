@@ -1,0 +1,97 @@
+/**
+ * `mote start` (what `npm start` runs): the main job for a newcomer. Starts a local mosquitto
+ * unless --broker names one, builds and boots the emulated 32-bit ARM board with every
+ * built-in module and a small repeating workload, and shows the decoded telemetry live,
+ * redrawn in place. Ctrl-C stops the VM, the broker and the view.
+ */
+import mqtt from 'mqtt';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { Mosquitto } from '../../broker/mosquitto.ts';
+import { findBoard } from '../../boards/boards.ts';
+import { buildAgent } from '../../build/agent.ts';
+import { buildBoardImage } from '../../board/image.ts';
+import { guestBrokerUrl } from '../../board/guest-broker.ts';
+import { bootBoard } from '../../board/qemu.ts';
+import { decodeEnvelope, decodeStatus } from '../../../agent/src/telemetry/codec.ts';
+import { parseTopic, TOPIC_ROOT } from '../../../agent/src/telemetry/topics.ts';
+import { Dashboard } from '../live/dashboard.ts';
+
+const HELP = `usage: mote start [--broker URL] [--board NAME] [--seconds N]
+
+Boots the emulated 32-bit ARM board (default qemu-armv7) running mote-agent with every
+built-in module, publishing to a broker: a local mosquitto started for the purpose unless
+--broker points at a real one. Shows the decoded telemetry live. Ctrl-C stops everything.
+  --seconds N   stop by itself after N seconds (for scripts)`;
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'boot the emulated ARM board and show its live telemetry (npm start)',
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, broker: { type: 'string' }, board: { type: 'string', default: 'qemu-armv7' }, seconds: { type: 'string' } } });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+    if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--seconds must be a positive number, not '${values.seconds}'`);
+    const board = findBoard(values.board);
+    const started = Date.now();
+    const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+    const local = values.broker ? null : await Mosquitto.start();
+    const brokerUrl = values.broker ?? local!.url;
+    console.log(`[start] broker: ${brokerUrl}${local ? ' (local mosquitto, started for this run)' : ''}`);
+    await buildAgent((line) => console.log(line));
+    const device = `${board.name}-demo`;
+    const image = await buildBoardImage(board, { broker: guestBrokerUrl(brokerUrl), device, intervalMs: 1000 }, (line) => console.log(line));
+    const consoleLog = join(image.dir, 'console.log');
+    console.log(`[start] booting ${board.name} (Linux ${image.release}) after ${elapsed()}; guest console: ${consoleLog}`);
+    const guest = bootBoard(board, image, { consoleLog, workload: 'loop' });
+
+    const dashboard = new Dashboard();
+    const client = mqtt.connect(brokerUrl, { reconnectPeriod: 1000 });
+    client.on('connect', () => client.subscribe(`${TOPIC_ROOT}/${device}/#`, { qos: 1 }));
+    client.on('error', (error) => console.error(`[start] broker ${brokerUrl}: ${error.message}`));
+    let firstTelemetry: string | null = null;
+    client.on('message', (topic, payload) => {
+      const parsed = parseTopic(topic);
+      try {
+        if (parsed?.kind === 'telemetry') {
+          firstTelemetry ??= elapsed();
+          dashboard.onTelemetry(decodeEnvelope(payload));
+        } else if (parsed?.kind === 'status') dashboard.onStatus(decodeStatus(payload));
+      } catch (error) {
+        console.error(`[start] ${topic}: cannot decode (${(error as Error).message})`);
+      }
+    });
+
+    const interactive = process.stdout.isTTY === true;
+    const draw = () => {
+      const header = `Mote live: ${board.name} via ${brokerUrl}; ${dashboard.messageCount} messages; first telemetry ${firstTelemetry ? `after ${firstTelemetry}` : 'not yet'} (Ctrl-C stops)`;
+      const lines = dashboard.render(header);
+      if (interactive) process.stdout.write(`\x1b[H\x1b[J${lines.join('\n')}\n`);
+      else console.log(header);
+    };
+    const timer = setInterval(draw, interactive ? 1000 : 5000);
+
+    const code = await new Promise<number>((resolve) => {
+      const stop = (reason: string, exitCode: number) => {
+        clearInterval(timer);
+        draw();
+        console.log(`[start] ${reason}`);
+        resolve(exitCode);
+      };
+      process.once('SIGINT', () => stop('stopping (Ctrl-C)', 0));
+      process.once('SIGTERM', () => stop('stopping (SIGTERM)', 0));
+      if (seconds !== undefined) setTimeout(() => stop(`stopping after ${seconds} s`, 0), seconds * 1000);
+      guest.once('exit', (status) => stop(`the guest stopped (qemu exit ${status}); see ${consoleLog}`, status === 0 ? 0 : 1));
+    });
+    guest.kill('SIGTERM');
+    await new Promise<void>((resolve) => client.end(true, () => resolve()));
+    await local?.stop();
+    return code;
+  },
+};
