@@ -3,6 +3,7 @@
  * Mechanism only: argument conversion, one system call, errno -> SysError.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -359,6 +361,67 @@ static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc,
     return JS_UNDEFINED;
 }
 
+/* unlink(2) or mkdir(2) on a path argument: the shared shape of the two calls. */
+static JSValue path_call(JSContext *ctx, JSValueConst path_value, const char *call, int mode)
+{
+    const char *path = JS_ToCString(ctx, path_value);
+    if (!path)
+        return JS_EXCEPTION;
+    int result = mode < 0 ? unlink(path) : mkdir(path, (mode_t)mode);
+    int saved = errno;
+    JS_FreeCString(ctx, path);
+    errno = saved;
+    if (result < 0)
+        return throw_errno(ctx, call);
+    return JS_UNDEFINED;
+}
+
+static JSValue js_unlink(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    return path_call(ctx, argv[0], "unlink", -1);
+}
+
+static JSValue js_mkdir(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int mode;
+    if (get_int(ctx, argv[1], &mode))
+        return JS_EXCEPTION;
+    return path_call(ctx, argv[0], "mkdir", mode & 07777);
+}
+
+static JSValue js_read_dir(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    DIR *dir = opendir(path);
+    int saved = errno;
+    JS_FreeCString(ctx, path);
+    if (!dir) {
+        errno = saved;
+        return throw_errno(ctx, "opendir");
+    }
+    JSValue names = JS_NewArray(ctx);
+    uint32_t count = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent *entry = readdir(dir);
+        if (!entry)
+            break;
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        JS_SetPropertyUint32(ctx, names, count++, JS_NewString(ctx, entry->d_name));
+    }
+    saved = errno;
+    closedir(dir);
+    if (saved != 0) {
+        JS_FreeValue(ctx, names);
+        errno = saved;
+        return throw_errno(ctx, "readdir");
+    }
+    return names;
+}
+
 static JSValue js_socket(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     int domain, type, protocol;
@@ -518,6 +581,9 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("write", 2, js_write),
     JS_CFUNC_DEF("readFile", 1, js_read_file),
     JS_CFUNC_DEF("writeFileAtomic", 2, js_write_file_atomic),
+    JS_CFUNC_DEF("unlink", 1, js_unlink),
+    JS_CFUNC_DEF("mkdir", 2, js_mkdir),
+    JS_CFUNC_DEF("readDir", 1, js_read_dir),
     JS_CFUNC_DEF("socket", 3, js_socket),
     JS_CFUNC_DEF("setsockopt", 4, js_setsockopt),
     JS_CFUNC_DEF("bind", 2, js_bind),

@@ -27,6 +27,8 @@
  *       Reads until end of file (works on /sys and /proc files whose stat size is wrong).
  *   writeFileAtomic(path, bytes: Uint8Array)
  *       Writes path.tmp.<pid>, fsyncs it, renames it over path, fsyncs the directory.
+ *   unlink(path); mkdir(path, mode)
+ *   readDir(path) -> string[]   the names in a directory, without "." and "..", in no order
  *   socket(domain, type, protocol) -> fd; setsockopt(fd, level, option, value: Uint8Array);
  *   bind(fd, sockaddr: Uint8Array)
  *   tcpConnect(host, port) -> fd

@@ -41,6 +41,9 @@ declare module 'mote:sys' {
   export const fsync: Sys['fsync'];
   export const readFile: Sys['readFile'];
   export const writeFileAtomic: Sys['writeFileAtomic'];
+  export const unlink: Sys['unlink'];
+  export const mkdir: Sys['mkdir'];
+  export const readDir: Sys['readDir'];
   export const socket: Sys['socket'];
   export const setsockopt: Sys['setsockopt'];
   export const bind: Sys['bind'];

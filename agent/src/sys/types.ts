@@ -63,6 +63,11 @@ export interface Sys {
   readFile(path: string): Uint8Array;
   /** Replaces `path` atomically: temp file, fsync, rename, fsync of the directory. */
   writeFileAtomic(path: string, bytes: Uint8Array): void;
+  unlink(path: string): void;
+  /** mkdir(2); throws SysError(EEXIST) when the path exists. */
+  mkdir(path: string, mode: number): void;
+  /** The names in a directory, without '.' and '..', in no particular order. */
+  readDir(path: string): string[];
 
   /** socket(2). */
   socket(domain: number, type: number, protocol: number): number;
