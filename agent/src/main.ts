@@ -12,8 +12,11 @@ import { doctorCommand } from './commands/doctor.ts';
 import { featuresCommand } from './commands/features.ts';
 import { loadCommand } from './commands/load.ts';
 import { checkBrokerCommand } from './commands/check-broker.ts';
+import { runCommand } from './commands/run.ts';
+import { benchEncodeCommand } from './commands/bench-encode.ts';
+import { sampleCommand } from './commands/sample.ts';
 
-const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand];
+const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand, sampleCommand, runCommand, benchEncodeCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { MoteError } from '../../agent/src/errors.ts';
 import { QUICKJS_MQTT_SHIMS } from './quickjs-shims.ts';
 import { withBuildLock } from './build-lock.ts';
+import { buildModules, GENERATED_MODULES } from './modules.ts';
 import { agentBinary, buildDir, mbedtlsBuild, mbedtlsSource, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
 
 export class BuildError extends MoteError {}
@@ -44,6 +45,7 @@ export async function bundleAgent(): Promise<string> {
     mainFields: ['module', 'main'],
     conditions: ['import', 'default'],
     external: RUNTIME_MODULES,
+    alias: { 'mote:builtin-modules': GENERATED_MODULES },
     loader: { '.o': 'binary', '.btf': 'binary' },
     define: { __MOTE_VERSION__: JSON.stringify(packageVersion()) },
     minify: true,
@@ -70,6 +72,7 @@ export function compileBytecode(bundle: string): string {
 export async function buildAgent(log: (line: string) => void = console.log): Promise<typeof agentBinary> {
   mkdirSync(buildDir, { recursive: true });
   return withBuildLock(buildDir, async () => {
+    await buildModules(log);
     log('[build] bundling agent/src/main.ts with esbuild');
     const bundle = await bundleAgent();
     log('[build] compiling the bundle to QuickJS bytecode');

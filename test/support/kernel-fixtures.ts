@@ -59,7 +59,7 @@ function collect(child: ChildProcess): { out: () => string; err: () => string } 
   return { out: () => out, err: () => err };
 }
 
-function waitFor(predicate: () => boolean, what: string, timeoutMs: number): Promise<void> {
+export function waitFor(predicate: () => boolean, what: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const poll = () => {
@@ -71,7 +71,7 @@ function waitFor(predicate: () => boolean, what: string, timeoutMs: number): Pro
   });
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
+export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
 

@@ -67,6 +67,21 @@ export class BpfMap {
     }
   }
 
+  /**
+   * Reads and deletes `key` in one step (hash maps: Linux 5.14), so no update between the two is
+   * lost; null when the key is absent. Throws the SysError (EINVAL, ENOTSUPP) of older kernels.
+   */
+  lookupAndDelete(key: Uint8Array): Uint8Array | null {
+    const value = new Uint8Array(this.transferValueSize);
+    try {
+      this.sys.bpf(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, mapElemAttr(this.sys, this.fd, key, value));
+    } catch (error) {
+      if (isSysError(error, 'ENOENT')) return null;
+      throw error;
+    }
+    return value;
+  }
+
   /** The key after `key` (the first key when `key` is null), or null at the end. */
   nextKey(key: Uint8Array | null): Uint8Array | null {
     const next = new Uint8Array(this.spec.keySize);

@@ -30,6 +30,8 @@ export interface ModuleSettings {
   constants?: Record<string, number | string>;
   /** Chooses a hook variant by name instead of letting feature probes decide. */
   variant?: string;
+  /** Network interface socket-filter modules attach to (default: the manifest's). */
+  interface?: string;
 }
 
 export interface ModuleSampleResult {

@@ -1,0 +1,76 @@
+/*
+ * Shared by the built-in modules: BTF decl tags the sampler reads to format fields, the log2
+ * histogram every histogram module uses, and reads of kernel fields whose size differs between
+ * the BPF view (long and pointers are 8 bytes) and a 32-bit kernel (4 bytes).
+ */
+#ifndef MOTE_MODULE_H
+#define MOTE_MODULE_H
+
+#include <bpf/bpf_core_read.h>
+
+/* The sampler formats a field tagged "ipv4" (4 bytes) or "ipv6" (16 bytes; IPv4-mapped
+ * addresses print as dotted quads) as an address, and "dev_t" as major:minor. */
+#define MOTE_IPV4 __attribute__((btf_decl_tag("ipv4")))
+#define MOTE_IPV6 __attribute__((btf_decl_tag("ipv6")))
+#define MOTE_DEV_T __attribute__((btf_decl_tag("dev_t")))
+
+#define TASK_COMM_LEN 16
+
+/* slots[i] counts values of bit length i: slots[0] zeros, slots[i] 2^(i-1) <= v < 2^i
+ * (values of 2^63 and more share the last slot). A power of two, so a mask bounds the index. */
+#define MOTE_HIST_SLOTS 64
+
+struct mote_hist {
+	__u32 slots[MOTE_HIST_SLOTS];
+};
+
+static __always_inline __u32 mote_bit_length(__u64 value)
+{
+	__u32 length = 0;
+
+	if (value >> 32) { length += 32; value >>= 32; }
+	if (value >> 16) { length += 16; value >>= 16; }
+	if (value >> 8) { length += 8; value >>= 8; }
+	if (value >> 4) { length += 4; value >>= 4; }
+	if (value >> 2) { length += 2; value >>= 2; }
+	if (value >> 1) { length += 1; value >>= 1; }
+	return length + (__u32)value;
+}
+
+static __always_inline void mote_hist_add(struct mote_hist *hist, __u64 value)
+{
+	__u32 slot = mote_bit_length(value);
+
+	if (slot >= MOTE_HIST_SLOTS)
+		slot = MOTE_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&hist->slots[slot & (MOTE_HIST_SLOTS - 1)], 1);
+}
+
+/* An integer field of any size and signedness (long is 4 bytes on 32-bit kernels). */
+#define MOTE_READ_INT(ptr, field) BPF_CORE_READ_BITFIELD_PROBED(ptr, field)
+
+/* Argument `n` of a syscalls:sys_enter_* tracepoint (each is an unsigned long: 4 bytes on 32-bit kernels). */
+#define MOTE_SYSCALL_ARG(ctx, n) ({							\
+	__u32 size = bpf_core_type_size(__kernel_ulong_t);				\
+	__u64 value = 0;								\
+	bpf_probe_read_kernel(&value, size,						\
+			      (void *)(ctx) + bpf_core_field_offset(struct syscall_trace_enter, args) + (n) * size); \
+	value;										\
+})
+
+/* An IPv4 address (network order) as an IPv4-mapped IPv6 address, for a MOTE_IPV6 field. */
+static __always_inline void mote_ipv4_mapped(__u8 out[16], __u32 address)
+{
+	__builtin_memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	__builtin_memcpy(out + 12, &address, 4);
+}
+
+/* Address families as the sampler shows them. */
+enum mote_family {
+	af_inet = 2,
+	af_inet6 = 10,
+};
+
+#endif

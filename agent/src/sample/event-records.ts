@@ -1,0 +1,71 @@
+/**
+ * Collects decoded ring buffer records into the interval's events record, under a rate limit:
+ * at most `maxEventsPerSecond` times the window length are kept, the rest are counted as
+ * dropped (so are records the BPF side reports it could not reserve). Pure: the caller passes
+ * the monotonic time.
+ */
+import type { EventRow, EventsRecord, Value } from '../telemetry/records.ts';
+import type { JsonValue } from './btf-value.ts';
+
+export interface EventLayout {
+  /** Reported fields, in order. */
+  fields: string[];
+  /** Field holding the event's bpf_ktime_get_ns(), if any. */
+  timestamp?: string;
+  maxEventsPerSecond: number;
+}
+
+function cell(value: JsonValue | undefined): Value {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
+interface PendingEvent {
+  timeNs: bigint;
+  values: Value[];
+}
+
+export class EventCollector {
+  private pending: PendingEvent[] = [];
+  private dropped = 0;
+  private windowStartNs: bigint;
+
+  constructor(private readonly layout: EventLayout, startNs: bigint) {
+    this.windowStartNs = startNs;
+  }
+
+  /** How many events this window may keep, for a window that started at `windowStartNs`. */
+  private budget(nowNs: bigint): number {
+    const seconds = Math.max(Number(nowNs - this.windowStartNs) / 1e9, 1);
+    return Math.ceil(this.layout.maxEventsPerSecond * seconds);
+  }
+
+  /** Adds one decoded record received at `receivedNs`. */
+  add(event: JsonValue, receivedNs: bigint): void {
+    if (this.pending.length >= this.budget(receivedNs)) {
+      this.dropped++;
+      return;
+    }
+    const fields = event && typeof event === 'object' && !Array.isArray(event) ? event : {};
+    const stamp = this.layout.timestamp === undefined ? undefined : fields[this.layout.timestamp];
+    const timeNs = typeof stamp === 'number' || (typeof stamp === 'string' && /^\d+$/.test(stamp)) ? BigInt(stamp) : receivedNs;
+    this.pending.push({ timeNs, values: this.layout.fields.map((name) => cell(fields[name])) });
+  }
+
+  /** Counts losses reported elsewhere (ring buffer reservations the program could not make). */
+  addDropped(count: number): void {
+    this.dropped += count;
+  }
+
+  /** The window's record; the next window starts at `nowNs`. */
+  take(nowNs: bigint): EventsRecord {
+    const start = this.windowStartNs;
+    const rows: EventRow[] = this.pending.map((e) => ({ offsetUs: Math.max(0, Math.round(Number(e.timeNs - start) / 1000)), values: e.values }));
+    const record: EventsRecord = { kind: 'events', fields: this.layout.fields, rows, dropped: this.dropped };
+    this.pending = [];
+    this.dropped = 0;
+    this.windowStartNs = nowNs;
+    return record;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The ModuleLoader of a device: picks the object for this machine's architecture and the BTF
+ * to relocate against (/sys/kernel/btf/vmlinux, else the module's minimized BTF for `uname -r`),
+ * chooses the hook variant from feature probes, sets the configured constants, loads and
+ * attaches, and returns a RunningModule whose sample() reads the manifest's map or ring buffer
+ * into one record over the window since the last sample. A program that fails to load or
+ * attach fails the whole module, with the reason (verifier excerpt included).
+ */
+import type { Sys } from '../sys/types.ts';
+import { Btf } from '../btf/btf.ts';
+import { loadObject, type BpfObject } from '../object/index.ts';
+import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
+import { FeatureProbes } from '../kernel/features/features.ts';
+import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
+import { MapType } from '../kernel/bpf-commands.ts';
+import type { BpfMap } from '../kernel/map.ts';
+import { RingBufferReader } from '../kernel/ring-buffer.ts';
+import { kernelLongSize } from '../kernel/shared-memory.ts';
+import { roundUp8 } from '../kernel/map.ts';
+import { LoadError } from '../kernel/errors.ts';
+import type { TelemetryRecord } from '../telemetry/records.ts';
+import type { ModuleArch, ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from './module-types.ts';
+import { parseManifest, type ModuleManifest, type RecordSpec } from './manifest.ts';
+import { applyConstants, chooseVariant, selectPrograms } from './module-settings.ts';
+import { TypeDecoder } from './field-format.ts';
+import { Accumulator, counterRecord, gaugeRecord, HistogramState, topRecord, type DecodedEntry } from './map-records.ts';
+import { EventCollector } from './event-records.ts';
+import { MapReader } from './map-reader.ts';
+
+export interface KernelModuleLoaderOptions {
+  /** Calls `handler` whenever `fd` is readable (null stops); QuickJS: os.setReadHandler. */
+  watchReadable: (fd: number, handler: (() => void) | null) => void;
+  log: (line: string) => void;
+}
+
+/** The architecture family of `uname -m`, as module objects are built. */
+export function moduleArch(machine: string): ModuleArch | null {
+  if (machine === 'x86_64') return 'x86_64';
+  if (/^arm(v[67]|hf)/.test(machine)) return 'armhf';
+  return null;
+}
+
+/** Reads the record's source each interval and builds the record. */
+interface RecordSource {
+  read(nowNs: bigint): TelemetryRecord;
+  close(): void;
+}
+
+export class KernelModuleLoader implements ModuleLoader {
+  private readonly features: FeatureProbes;
+  private readonly kernelBtfs = new Map<string, { btf: Btf; vmlinux: Btf | null; source: string }>();
+
+  constructor(private readonly sys: Sys, private readonly options: KernelModuleLoaderOptions) {
+    this.features = new FeatureProbes(sys);
+  }
+
+  load(source: ModuleSource, settings: ModuleSettings): RunningModule {
+    const manifest = parseManifest(source.manifest);
+    const { machine } = this.sys.uname();
+    const arch = moduleArch(machine);
+    const bytes = arch ? source.objects[arch] : undefined;
+    if (!arch || !bytes) {
+      const built = Object.keys(source.objects).join(', ') || 'none';
+      throw new LoadError(`module '${source.name}': no object for this machine (${machine}); it is built for ${built}. Rebuild the module for ${arch ?? machine}.`);
+    }
+    const object = loadObject(bytes);
+    const variant = chooseVariant(manifest, (feature) => this.features.supported(feature), settings.variant);
+    selectPrograms(object, manifest, variant);
+    applyConstants(object, manifest, settings.constants ?? {});
+    const kernel = this.kernelBtf(source);
+    const loaded = loadAndAttach(this.sys, object, {
+      objectName: source.name,
+      targetBtf: kernel.btf,
+      targetPointerSize: kernelLongSize(machine),
+      vmlinuxBtf: kernel.vmlinux,
+      features: this.features,
+      log: () => {},
+      attach: { interface: settings.interface ?? manifest.interface, perfFrequencyHz: 99, useLinks: this.features.supported('perf-event links') },
+    });
+    const failed = loaded.programs.filter((p) => p.error !== null);
+    if (failed.length) {
+      loaded.close();
+      throw new LoadError(`module '${source.name}' (variant ${variant.name}, BTF ${kernel.source}): ${failed.map((p) => p.error).join('\n')}`);
+    }
+    let recordSource: RecordSource;
+    try {
+      recordSource = this.recordSource(manifest, object, loaded, settings);
+    } catch (error) {
+      loaded.close();
+      throw error;
+    }
+    this.options.log(`module '${source.name}' ${source.version}: variant ${variant.name}, ${loaded.programs.length} programs attached, BTF ${kernel.source}`);
+    return new KernelRunningModule(this.sys, source, settings.intervalMs ?? manifest.intervalMs, variant.name, loaded, recordSource);
+  }
+
+  private kernelBtf(source: ModuleSource): { btf: Btf; vmlinux: Btf | null; source: string } {
+    const found = findKernelBtf(this.sys, { embedded: source.btfs });
+    const cached = this.kernelBtfs.get(found.source);
+    if (cached && found.source === KERNEL_BTF_PATH) return cached;
+    const btf = Btf.parse(found.bytes);
+    const entry = { btf, vmlinux: found.source === KERNEL_BTF_PATH ? btf : null, source: found.source };
+    if (found.source === KERNEL_BTF_PATH) this.kernelBtfs.set(found.source, entry);
+    return entry;
+  }
+
+  private recordSource(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, settings: ModuleSettings): RecordSource {
+    const spec = manifest.record;
+    const map = loaded.maps.get(spec.map);
+    if (!map) throw new LoadError(`module '${manifest.name}': the manifest samples map '${spec.map}', which the object does not have (it has ${[...loaded.maps.keys()].join(', ')})`);
+    if (!object.btf) throw new LoadError(`module '${manifest.name}': the object has no BTF to decode its maps; build it with clang -g`);
+    const decoder = new TypeDecoder(object.btf, spec.hints);
+    if (spec.kind === 'events') return this.eventSource(manifest, spec, map, decoder);
+    const definition = object.maps.find((m) => m.name === spec.map);
+    const reader = new MapReader(map, spec.kind === 'gauge' ? 'delta' : spec.read, this.features.supported('batch map operations'));
+    const stride = roundUp8(map.spec.valueSize);
+    const decode = (): DecodedEntry[] =>
+      reader.read().map(({ key, value }) => ({
+        key: definition?.keyTypeId ? decoder.decode(definition.keyTypeId, key) : Array.from(key).join(','),
+        value: definition?.valueTypeId ? decoder.decodeSummed(definition.valueTypeId, value, Math.max(map.perCpuSlots, 1), stride, map.spec.valueSize) : null,
+      }));
+    const close = () => {};
+    switch (spec.kind) {
+      case 'counter': {
+        const accumulator = new Accumulator(spec.read);
+        return { read: () => counterRecord(accumulator, decode(), spec.values), close };
+      }
+      case 'gauge':
+        return { read: () => gaugeRecord(decode(), spec.values), close };
+      case 'top': {
+        const accumulator = new Accumulator(spec.read);
+        return { read: () => topRecord(accumulator, decode(), settings.topN ?? spec.topN, spec.values), close };
+      }
+      case 'histogram': {
+        const series = spec.series ?? !((map.spec.mapType === MapType.ARRAY || map.spec.mapType === MapType.PERCPU_ARRAY) && map.spec.maxEntries === 1);
+        const state = new HistogramState(spec.read, spec.unit, series, spec.buckets);
+        return { read: () => state.record(decode()), close };
+      }
+    }
+  }
+
+  private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, map: BpfMap, decoder: TypeDecoder): RecordSource {
+    if (map.spec.mapType !== MapType.RINGBUF) throw new LoadError(`module '${manifest.name}': events come from a ring buffer map, and '${spec.map}' is a ${map.typeName}`);
+    const typeId = decoder.typeByName(spec.type);
+    if (typeId === null) throw new LoadError(`module '${manifest.name}': the object's BTF has no type '${spec.type}'; keep it with a global of that type in the C`);
+    const fields = spec.fields ?? decoder.fieldNames(typeId).filter((name) => name !== spec.timestamp);
+    const collector = new EventCollector({ fields, timestamp: spec.timestamp, maxEventsPerSecond: spec.maxEventsPerSecond }, this.sys.monotonicNs());
+    const reader = new RingBufferReader(this.sys, map.fd, map.spec.maxEntries, kernelLongSize(this.sys.uname().machine));
+    const drain = () => {
+      const now = this.sys.monotonicNs();
+      reader.drain((bytes) => collector.add(decoder.decode(typeId, bytes), now));
+    };
+    this.options.watchReadable(map.fd, drain);
+    return {
+      read: (nowNs) => {
+        drain();
+        return collector.take(nowNs);
+      },
+      close: () => {
+        this.options.watchReadable(map.fd, null);
+        reader.close();
+      },
+    };
+  }
+}
+
+class KernelRunningModule implements RunningModule {
+  readonly name: string;
+  readonly version: string;
+  private windowStartNs: bigint;
+  private closed = false;
+
+  constructor(
+    private readonly sys: Sys,
+    source: ModuleSource,
+    readonly intervalMs: number,
+    readonly variant: string,
+    private readonly loaded: LoadedObject,
+    private readonly records: RecordSource,
+  ) {
+    this.name = source.name;
+    this.version = source.version;
+    this.windowStartNs = sys.monotonicNs();
+  }
+
+  sample(): ModuleSampleResult | null {
+    if (this.closed) return null;
+    const now = this.sys.monotonicNs();
+    const record = this.records.read(now);
+    const window = { startMs: Number(this.windowStartNs / 1000n) / 1000, lengthMs: Number((now - this.windowStartNs) / 1000n) / 1000 };
+    this.windowStartNs = now;
+    return { window, record };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.records.close();
+    this.loaded.close();
+  }
+}

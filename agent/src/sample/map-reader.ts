@@ -1,0 +1,72 @@
+/**
+ * Reads a map's entries for the sampler: by batch lookup where the kernel has it (Linux 5.6),
+ * else key by key. A `reset` read empties the map as it goes: hash maps entry by entry with
+ * lookup-and-delete (Linux 5.14; older kernels lookup then delete, losing what lands between),
+ * arrays by writing zeros back. Issues syscalls; decoding is field-format.ts's.
+ */
+import type { BpfMap, MapEntry } from '../kernel/map.ts';
+import { MapType } from '../kernel/bpf-commands.ts';
+import { isSysError } from '../sys/errors.ts';
+import type { ReadMode } from './manifest.ts';
+
+const UNSUPPORTED = ['EINVAL', 'ENOTSUPP', 'EOPNOTSUPP'];
+
+function isArray(map: BpfMap): boolean {
+  return map.spec.mapType === MapType.ARRAY || map.spec.mapType === MapType.PERCPU_ARRAY;
+}
+
+export class MapReader {
+  private batch: boolean;
+  private atomicDelete = true;
+
+  constructor(private readonly map: BpfMap, private readonly mode: ReadMode, batchSupported: boolean) {
+    this.batch = batchSupported;
+  }
+
+  read(): MapEntry[] {
+    if (this.mode === 'reset' && !isArray(this.map)) return this.drainHash();
+    const entries = this.readAll();
+    if (this.mode === 'reset') {
+      const zeros = new Uint8Array(this.map.transferValueSize);
+      for (const entry of entries) if (entry.value.some((b) => b !== 0)) this.map.update(entry.key, zeros);
+    }
+    return entries;
+  }
+
+  private readAll(): MapEntry[] {
+    if (this.batch) {
+      try {
+        return this.map.entriesByBatch();
+      } catch (error) {
+        if (!isSysError(error) || !UNSUPPORTED.includes(error.code)) throw error;
+        this.batch = false;
+      }
+    }
+    return this.map.entriesByIteration();
+  }
+
+  private drainHash(): MapEntry[] {
+    const keys: Uint8Array[] = [];
+    for (let key = this.map.nextKey(null); key; key = this.map.nextKey(key)) keys.push(key);
+    const entries: MapEntry[] = [];
+    for (const key of keys) {
+      const value = this.takeEntry(key);
+      if (value) entries.push({ key, value });
+    }
+    return entries;
+  }
+
+  private takeEntry(key: Uint8Array): Uint8Array | null {
+    if (this.atomicDelete) {
+      try {
+        return this.map.lookupAndDelete(key);
+      } catch (error) {
+        if (!isSysError(error) || !UNSUPPORTED.includes(error.code)) throw error;
+        this.atomicDelete = false;
+      }
+    }
+    const value = this.map.lookup(key);
+    this.map.delete(key);
+    return value;
+  }
+}

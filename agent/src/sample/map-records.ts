@@ -1,0 +1,141 @@
+/**
+ * Turns one reading of a map (entries already decoded through BTF) into the interval's record:
+ * counter deltas, gauge values, the top N, or log2 histograms. With `delta` reads the state
+ * keeps the last reading and reports differences; with `reset` reads the map was cleared as it
+ * was read, so each reading already is the interval's amount. Pure.
+ */
+import type { CounterRecord, GaugeRecord, HistogramRecord, Key, TopRecord } from '../telemetry/records.ts';
+import type { JsonValue } from './btf-value.ts';
+import type { ReadMode } from './manifest.ts';
+
+export interface DecodedEntry {
+  key: JsonValue;
+  value: JsonValue;
+}
+
+function asNumber(value: JsonValue): number | null {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  return null;
+}
+
+/** A key as records carry it: numbers and strings as they are, structs and arrays flattened. */
+export function recordKey(key: JsonValue): Key {
+  const parts: Array<string | number> = [];
+  const walk = (value: JsonValue) => {
+    if (value === null) return;
+    if (typeof value === 'number' || typeof value === 'string') parts.push(value);
+    else if (typeof value === 'boolean') parts.push(value ? 1 : 0);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else Object.values(value).forEach(walk);
+  };
+  walk(key);
+  return parts.length === 1 ? parts[0] : parts;
+}
+
+function withSuffix(key: Key, suffix: string | null): Key {
+  if (suffix === null) return key;
+  return Array.isArray(key) ? [...key, suffix] : [key, suffix];
+}
+
+/**
+ * The numbers an entry reports: the value itself when it is a number, else its numeric fields
+ * (`only` narrows them). Several fields each get their own key, suffixed with the field name.
+ */
+export function numericCells(entry: DecodedEntry, only?: string[]): Array<[Key, number]> {
+  const key = recordKey(entry.key);
+  const direct = asNumber(entry.value);
+  if (direct !== null) return [[key, direct]];
+  if (!entry.value || typeof entry.value !== 'object' || Array.isArray(entry.value)) return [];
+  const fields = Object.entries(entry.value)
+    .filter(([name]) => !only || only.includes(name))
+    .map(([name, value]) => [name, asNumber(value)] as const)
+    .filter((cell): cell is readonly [string, number] => cell[1] !== null);
+  return fields.map(([name, value]) => [withSuffix(key, fields.length === 1 ? null : name), value]);
+}
+
+const keyText = (key: Key) => JSON.stringify(key);
+
+/** Per-key amounts over the window, from delta or reset readings. */
+export class Accumulator {
+  private last = new Map<string, number>();
+  constructor(private readonly read: ReadMode) {}
+
+  amounts(cells: Array<[Key, number]>): Array<[Key, number]> {
+    if (this.read === 'reset') return cells;
+    const next = new Map<string, number>();
+    const out: Array<[Key, number]> = [];
+    for (const [key, value] of cells) {
+      const text = keyText(key);
+      const before = this.last.get(text) ?? 0;
+      next.set(text, value);
+      // A smaller value means the entry was deleted and recreated: count it from zero.
+      out.push([key, value >= before ? value - before : value]);
+    }
+    this.last = next;
+    return out;
+  }
+}
+
+export function counterRecord(accumulator: Accumulator, entries: DecodedEntry[], only?: string[]): CounterRecord {
+  const deltas = accumulator.amounts(entries.flatMap((e) => numericCells(e, only))).filter(([, delta]) => delta !== 0);
+  return { kind: 'counter', deltas };
+}
+
+export function gaugeRecord(entries: DecodedEntry[], only?: string[]): GaugeRecord {
+  return { kind: 'gauge', values: entries.flatMap((e) => numericCells(e, only)) };
+}
+
+export function topRecord(accumulator: Accumulator, entries: DecodedEntry[], topN: number, only?: string[]): TopRecord {
+  const amounts = accumulator.amounts(entries.flatMap((e) => numericCells(e, only))).filter(([, amount]) => amount !== 0);
+  amounts.sort((a, b) => b[1] - a[1]);
+  const other = amounts.slice(topN).reduce((sum, [, amount]) => sum + amount, 0);
+  return { kind: 'top', entries: amounts.slice(0, topN), other };
+}
+
+/** The bucket array of a histogram value: the named field, else the first numeric array. */
+export function bucketsOf(value: JsonValue, field?: string): number[] | null {
+  const asBuckets = (v: JsonValue | undefined) => (Array.isArray(v) && v.every((c) => asNumber(c) !== null) ? v.map((c) => asNumber(c) as number) : null);
+  if (Array.isArray(value)) return asBuckets(value);
+  if (!value || typeof value !== 'object') return null;
+  if (field !== undefined) return asBuckets(value[field]);
+  for (const member of Object.values(value)) {
+    const buckets = asBuckets(member);
+    if (buckets) return buckets;
+  }
+  return null;
+}
+
+function trimmed(buckets: number[]): number[] {
+  let end = buckets.length;
+  while (end > 0 && buckets[end - 1] === 0) end--;
+  return buckets.slice(0, end);
+}
+
+/** Log2 histograms over the window, one per key (series) or all keys merged into one. */
+export class HistogramState {
+  private last = new Map<string, number[]>();
+  constructor(private readonly read: ReadMode, private readonly unit: string, private readonly series: boolean, private readonly field?: string) {}
+
+  record(entries: DecodedEntry[]): HistogramRecord {
+    const next = new Map<string, number[]>();
+    const perKey: Array<[Key, number[]]> = [];
+    for (const entry of entries) {
+      const buckets = bucketsOf(entry.value, this.field);
+      if (!buckets) continue;
+      const key = recordKey(entry.key);
+      const text = keyText(key);
+      const before = this.read === 'delta' ? this.last.get(text) : undefined;
+      next.set(text, buckets);
+      const shrank = before?.some((count, i) => count > (buckets[i] ?? 0));
+      const window = before && !shrank ? buckets.map((count, i) => count - (before[i] ?? 0)) : buckets;
+      perKey.push([key, trimmed(window)]);
+    }
+    this.last = next;
+    if (this.series) return { kind: 'histogram', unit: this.unit, series: perKey.filter(([, buckets]) => buckets.length > 0) };
+    const merged: number[] = [];
+    for (const [, buckets] of perKey) buckets.forEach((count, i) => (merged[i] = (merged[i] ?? 0) + count));
+    return { kind: 'histogram', unit: this.unit, buckets: trimmed(Array.from(merged, (c) => c ?? 0)) };
+  }
+}

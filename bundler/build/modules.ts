@@ -1,0 +1,154 @@
+/**
+ * Builds the built-in BPF modules (agent/modules/<name>/): each `<name>.bpf.c` is compiled with
+ * clang for x86_64 (against the host's vmlinux.h) and for armhf (against the board kernel's),
+ * stripped of DWARF with llvm-strip (.BTF and .BTF.ext stay), and cached under build/modules/
+ * by a hash of everything that goes into it. The armhf objects also get a minimized BTF of the
+ * board kernel (`bpftool gen min_core_btf`), for devices whose kernel has no BTF of its own.
+ * Finally it writes build/generated/builtin-modules.ts, which the agent imports to get its
+ * built-in ModuleSource list (objects inlined by esbuild's binary loader).
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { ensureArmhfBtf, ensureHostBtf, type KernelBtf } from '../btf/index.ts';
+import { buildDir, repoRoot } from '../paths.ts';
+import { MoteError } from '../../agent/src/errors.ts';
+
+const run = promisify(execFile);
+
+export class ModuleBuildError extends MoteError {}
+
+export const MODULES_DIR = join(repoRoot, 'agent', 'modules');
+const SHARED_INCLUDE = join(MODULES_DIR, 'include');
+const OUT_DIR = join(buildDir, 'modules');
+export const GENERATED_MODULES = join(buildDir, 'generated', 'builtin-modules.ts');
+
+type Arch = 'x86_64' | 'armhf';
+const CLANG_ARCH: Record<Arch, string> = { x86_64: 'x86', armhf: 'arm' };
+
+export interface BuiltObject {
+  arch: Arch;
+  path: string;
+  strippedBytes: number;
+  unstrippedBytes: number;
+}
+
+export interface BuiltModule {
+  name: string;
+  manifestPath: string;
+  objects: BuiltObject[];
+  /** Minimized armhf kernel BTF for these objects, keyed by kernel release. */
+  btfs: { release: string; path: string }[];
+}
+
+/** Module folders: every agent/modules/<name>/ with a manifest.json and a <name>.bpf.c. */
+export function moduleNames(): string[] {
+  return readdirSync(MODULES_DIR)
+    .filter((name) => existsSync(join(MODULES_DIR, name, 'manifest.json')) && existsSync(join(MODULES_DIR, name, `${name}.bpf.c`)))
+    .sort();
+}
+
+function hashOf(...parts: (string | Buffer)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+function headersOf(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.h')).sort().map((f) => join(dir, f)) : [];
+}
+
+async function tool(step: string, file: string, args: string[], hint: string): Promise<string> {
+  try {
+    return (await run(file, args, { cwd: repoRoot, maxBuffer: 16 << 20 })).stdout;
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? error).trim();
+    throw new ModuleBuildError(`${step}: '${file} ${args.join(' ')}' failed:\n${stderr}\n${hint}`);
+  }
+}
+
+let clangVersion: Promise<string> | undefined;
+
+async function compileModule(name: string, arch: Arch, kernel: KernelBtf, headerHash: string): Promise<BuiltObject> {
+  const source = join(MODULES_DIR, name, `${name}.bpf.c`);
+  const flags = ['-O2', '-g', '-target', 'bpf', `-D__TARGET_ARCH_${CLANG_ARCH[arch]}`, `-I${join(kernel.headerPath, '..')}`, `-I${SHARED_INCLUDE}`, '-Wall', '-Werror'];
+  clangVersion ??= tool('clang', 'clang', ['--version'], "install clang ('apt-get install clang')");
+  const headers = [...headersOf(join(MODULES_DIR, name)), ...headersOf(SHARED_INCLUDE)];
+  const key = hashOf(await clangVersion, headerHash, ...flags.map(String), readFileSync(source), ...headers.map((h) => readFileSync(h)));
+  const dir = join(OUT_DIR, name);
+  mkdirSync(dir, { recursive: true });
+  const stripped = join(dir, `${name}.${arch}.${key}.o`);
+  const unstripped = join(dir, `${name}.${arch}.${key}.debug.o`);
+  if (!existsSync(stripped) || !existsSync(unstripped)) {
+    for (const stale of readdirSync(dir).filter((f) => f.startsWith(`${name}.${arch}.`))) rmSync(join(dir, stale), { force: true });
+    const tmp = `${unstripped}.tmp-${process.pid}`;
+    await tool(`compile module '${name}' for ${arch}`, 'clang', [...flags, '-c', source, '-o', tmp], `fix the C error above in ${relative(repoRoot, source)}`);
+    await tool(`strip module '${name}' for ${arch}`, 'llvm-strip', ['--strip-debug', tmp, '-o', `${stripped}.tmp-${process.pid}`], "install llvm ('apt-get install llvm')");
+    renameSync(`${stripped}.tmp-${process.pid}`, stripped);
+    renameSync(tmp, unstripped);
+  }
+  return { arch, path: stripped, strippedBytes: statSync(stripped).size, unstrippedBytes: statSync(unstripped).size };
+}
+
+async function minimizedBtf(name: string, armhf: KernelBtf, object: BuiltObject): Promise<{ release: string; path: string }> {
+  const path = object.path.replace(/\.o$/, `.${armhf.release}.btf`);
+  if (!existsSync(path)) {
+    const tmp = `${path}.tmp-${process.pid}`;
+    await tool(`minimize BTF for module '${name}'`, 'bpftool', ['gen', 'min_core_btf', armhf.btfPath, tmp, object.path], "install bpftool 7 or newer ('apt-get install bpftool')");
+    renameSync(tmp, path);
+  }
+  return { release: armhf.release, path };
+}
+
+function generatedSource(modules: BuiltModule[]): string {
+  const from = join(GENERATED_MODULES, '..');
+  const spec = (path: string) => JSON.stringify(relative(from, path));
+  const imports: string[] = [];
+  const entries = modules.map((module, m) => {
+    const objects = module.objects.map((o, i) => {
+      imports.push(`import object${m}_${i} from ${spec(o.path)};`);
+      return `${o.arch}: object${m}_${i}`;
+    });
+    const btfs = module.btfs.map((b, i) => {
+      imports.push(`import btf${m}_${i} from ${spec(b.path)};`);
+      return `${JSON.stringify(b.release)}: btf${m}_${i}`;
+    });
+    const manifest = readFileSync(module.manifestPath, 'utf8');
+    const version = String((JSON.parse(manifest) as { version?: unknown }).version ?? '0');
+    return `  { name: ${JSON.stringify(module.name)}, version: ${JSON.stringify(version)}, objects: { ${objects.join(', ')} }, btfs: { ${btfs.join(', ')} }, manifest: ${JSON.stringify(manifest)} },`;
+  });
+  return [
+    '// Generated by bundler/build/modules.ts from agent/modules/: do not edit.',
+    "import type { ModuleSource } from '../../agent/src/sample/module-types.ts';",
+    ...imports,
+    '',
+    'export const builtinModules: ModuleSource[] = [',
+    ...entries,
+    '];',
+    '',
+  ].join('\n');
+}
+
+/** Compiles, strips and caches every module for both architectures; writes the generated TS. */
+export async function buildModules(log: (line: string) => void = console.log): Promise<BuiltModule[]> {
+  const kernels: Record<Arch, KernelBtf> = { x86_64: await ensureHostBtf(), armhf: await ensureArmhfBtf() };
+  const headerHashes = {
+    x86_64: hashOf(readFileSync(kernels.x86_64.headerPath)),
+    armhf: hashOf(readFileSync(kernels.armhf.headerPath)),
+  };
+  const modules: BuiltModule[] = [];
+  for (const name of moduleNames()) {
+    const objects = await Promise.all((['x86_64', 'armhf'] as const).map((arch) => compileModule(name, arch, kernels[arch], headerHashes[arch])));
+    const armObject = objects.find((o) => o.arch === 'armhf') as BuiltObject;
+    const btfs = [await minimizedBtf(name, kernels.armhf, armObject)];
+    modules.push({ name, manifestPath: join(MODULES_DIR, name, 'manifest.json'), objects, btfs });
+    const sizes = objects.map((o) => `${o.arch} ${o.strippedBytes} B (unstripped ${o.unstrippedBytes} B)`).join(', ');
+    log(`[build] module ${name}: ${sizes}; armhf BTF ${statSync(btfs[0].path).size} B (${basename(btfs[0].path)})`);
+  }
+  mkdirSync(join(GENERATED_MODULES, '..'), { recursive: true });
+  const text = generatedSource(modules);
+  if (!existsSync(GENERATED_MODULES) || readFileSync(GENERATED_MODULES, 'utf8') !== text) writeFileSync(GENERATED_MODULES, text);
+  return modules;
+}
