@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execsnoop: process lifecycle events. An exec (sched_process_exec) reports the new image's
+ * file name, a fork (sched_process_fork, or the kprobe on wake_up_new_task) the child, an exit
+ * (sched_process_exit, thread-group leaders only) the exit code. One ring buffer record each.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "mote_module.h"
+
+/* Report only children of this process (0: every process). */
+const volatile __u32 target_ppid = 0;
+
+enum process_event {
+	process_exec = 1,
+	process_fork = 2,
+	process_exit = 3,
+};
+
+struct event {
+	__u64 ts_ns;
+	enum process_event kind;
+	__u32 pid;
+	__u32 ppid;
+	__s32 exit_code;
+	char comm[TASK_COMM_LEN];
+	char filename[128];
+};
+
+/* Keeps `struct event` in the object's BTF: the sampler decodes ring buffer records with it. */
+const struct event *unused_event __attribute__((unused));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static __always_inline struct event *reserve(enum process_event kind, __u32 pid, __u32 ppid)
+{
+	struct event *e;
+
+	if (target_ppid && ppid != target_ppid)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->pid = pid;
+	e->ppid = ppid;
+	e->exit_code = 0;
+	e->filename[0] = 0;
+	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline __u32 current_ppid(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, real_parent, tgid);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int on_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u32 offset = ctx->__data_loc_filename & 0xffff;
+	struct event *e = reserve(process_exec, bpf_get_current_pid_tgid() >> 32, current_ppid());
+
+	if (!e)
+		return 0;
+	bpf_probe_read_kernel_str(&e->filename, sizeof(e->filename), (void *)ctx + offset);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("?tracepoint/sched/sched_process_fork")
+int on_fork_tracepoint(struct trace_event_raw_sched_process_fork *ctx)
+{
+	struct event *e = reserve(process_fork, ctx->child_pid, bpf_get_current_pid_tgid() >> 32);
+
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("?kprobe/wake_up_new_task")
+int BPF_KPROBE(on_fork_kprobe, struct task_struct *child)
+{
+	__u32 pid = BPF_CORE_READ(child, tgid);
+	struct event *e;
+
+	if (pid != BPF_CORE_READ(child, pid))
+		return 0; /* a new thread, not a new process */
+	e = reserve(process_fork, pid, BPF_CORE_READ(child, real_parent, tgid));
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int on_exit(struct trace_event_raw_sched_process_template *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct event *e;
+
+	if ((__u32)pid_tgid != pid_tgid >> 32)
+		return 0; /* a thread, not the process */
+	e = reserve(process_exit, pid_tgid >> 32, current_ppid());
+	if (!e)
+		return 0;
+	e->exit_code = BPF_CORE_READ(task, exit_code) >> 8;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,33 @@
+/**
+ * execsnoop on the real kernel: a helper process forks and execs /bin/true N times; the events
+ * with that helper as parent are exactly N forks, N execs of /bin/true and N exits with code 0.
+ */
+import { describe, expect, it } from 'vitest';
+import { rootSkipReason } from '../support/agent.ts';
+import { triggerBinary } from '../support/kernel-fixtures.ts';
+import { eventRows, recordsOf, sampleWhile, startTrigger } from '../support/module-sampling.ts';
+
+const skipReason = rootSkipReason();
+const EXECS = 6;
+
+describe.skipIf(skipReason !== null)('execsnoop', () => {
+  it('reports every fork, exec and exit of a helper process\'s children', async () => {
+    let pid = 0;
+    const run = await sampleWhile(['execsnoop'], [], async () => {
+      const trigger = await startTrigger(triggerBinary(), { calls: 0, udpPort: 0, execs: EXECS, spinMs: 0 });
+      pid = trigger.pid;
+      await trigger.run();
+    });
+    const records = recordsOf(run, 'execsnoop');
+    const children = eventRows(records).filter((row) => row.ppid === pid);
+    const execs = children.filter((row) => row.kind === 'process_exec');
+    expect(execs).toHaveLength(EXECS);
+    expect(execs.every((row) => row.filename === '/bin/true' && row.comm === 'true')).toBe(true);
+    expect(children.filter((row) => row.kind === 'process_fork')).toHaveLength(EXECS);
+    const exits = children.filter((row) => row.kind === 'process_exit');
+    expect(exits).toHaveLength(EXECS);
+    expect(exits.every((row) => row.exit_code === 0)).toBe(true);
+    expect(new Set(execs.map((row) => row.pid))).toEqual(new Set(exits.map((row) => row.pid)));
+    expect(records.reduce((sum, r) => sum + (r.dropped as number), 0)).toBe(0);
+  });
+});
