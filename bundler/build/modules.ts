@@ -71,13 +71,13 @@ async function tool(step: string, file: string, args: string[], hint: string): P
 
 let clangVersion: Promise<string> | undefined;
 
-async function compileModule(name: string, arch: Arch, kernel: KernelBtf, headerHash: string): Promise<BuiltObject> {
-  const source = join(MODULES_DIR, name, `${name}.bpf.c`);
+async function compileModule(moduleDir: string, outDir: string, name: string, arch: Arch, kernel: KernelBtf, headerHash: string): Promise<BuiltObject> {
+  const source = join(moduleDir, `${name}.bpf.c`);
   const flags = ['-O2', '-g', '-target', 'bpf', `-D__TARGET_ARCH_${CLANG_ARCH[arch]}`, `-I${join(kernel.headerPath, '..')}`, `-I${SHARED_INCLUDE}`, '-Wall', '-Werror'];
   clangVersion ??= tool('clang', 'clang', ['--version'], "install clang ('apt-get install clang')");
-  const headers = [...headersOf(join(MODULES_DIR, name)), ...headersOf(SHARED_INCLUDE)];
+  const headers = [...headersOf(moduleDir), ...headersOf(SHARED_INCLUDE)];
   const key = hashOf(await clangVersion, headerHash, ...flags.map(String), readFileSync(source), ...headers.map((h) => readFileSync(h)));
-  const dir = join(OUT_DIR, name);
+  const dir = join(outDir, name);
   mkdirSync(dir, { recursive: true });
   const stripped = join(dir, `${name}.${arch}.${key}.o`);
   const unstripped = join(dir, `${name}.${arch}.${key}.debug.o`);
@@ -131,22 +131,37 @@ function generatedSource(modules: BuiltModule[]): string {
   ].join('\n');
 }
 
+interface Targets {
+  kernels: Record<Arch, KernelBtf>;
+  headerHashes: Record<Arch, string>;
+}
+
+async function targets(): Promise<Targets> {
+  const kernels: Record<Arch, KernelBtf> = { x86_64: await ensureHostBtf(), armhf: await ensureArmhfBtf() };
+  return { kernels, headerHashes: { x86_64: hashOf(readFileSync(kernels.x86_64.headerPath)), armhf: hashOf(readFileSync(kernels.armhf.headerPath)) } };
+}
+
+/**
+ * Compiles one module folder (`<name>.bpf.c` and `manifest.json`) for both architectures, with
+ * its minimized armhf BTF, caching under `outDir`. Also for folders outside agent/modules/
+ * (`mote pack`), which use their own `outDir` so they never evict the built-ins' cache.
+ */
+export async function buildModuleAt(moduleDir: string, outDir: string, log: (line: string) => void = console.log, given?: Targets): Promise<BuiltModule> {
+  const { kernels, headerHashes } = given ?? (await targets());
+  const name = basename(moduleDir);
+  const objects = await Promise.all((['x86_64', 'armhf'] as const).map((arch) => compileModule(moduleDir, outDir, name, arch, kernels[arch], headerHashes[arch])));
+  const armObject = objects.find((o) => o.arch === 'armhf') as BuiltObject;
+  const btfs = [await minimizedBtf(name, kernels.armhf, armObject)];
+  const sizes = objects.map((o) => `${o.arch} ${o.strippedBytes} B (unstripped ${o.unstrippedBytes} B)`).join(', ');
+  log(`[build] module ${name}: ${sizes}; armhf BTF ${statSync(btfs[0].path).size} B (${basename(btfs[0].path)})`);
+  return { name, manifestPath: join(moduleDir, 'manifest.json'), objects, btfs };
+}
+
 /** Compiles, strips and caches every module for both architectures; writes the generated TS. */
 export async function buildModules(log: (line: string) => void = console.log): Promise<BuiltModule[]> {
-  const kernels: Record<Arch, KernelBtf> = { x86_64: await ensureHostBtf(), armhf: await ensureArmhfBtf() };
-  const headerHashes = {
-    x86_64: hashOf(readFileSync(kernels.x86_64.headerPath)),
-    armhf: hashOf(readFileSync(kernels.armhf.headerPath)),
-  };
+  const given = await targets();
   const modules: BuiltModule[] = [];
-  for (const name of moduleNames()) {
-    const objects = await Promise.all((['x86_64', 'armhf'] as const).map((arch) => compileModule(name, arch, kernels[arch], headerHashes[arch])));
-    const armObject = objects.find((o) => o.arch === 'armhf') as BuiltObject;
-    const btfs = [await minimizedBtf(name, kernels.armhf, armObject)];
-    modules.push({ name, manifestPath: join(MODULES_DIR, name, 'manifest.json'), objects, btfs });
-    const sizes = objects.map((o) => `${o.arch} ${o.strippedBytes} B (unstripped ${o.unstrippedBytes} B)`).join(', ');
-    log(`[build] module ${name}: ${sizes}; armhf BTF ${statSync(btfs[0].path).size} B (${basename(btfs[0].path)})`);
-  }
+  for (const name of moduleNames()) modules.push(await buildModuleAt(join(MODULES_DIR, name), OUT_DIR, log, given));
   mkdirSync(join(GENERATED_MODULES, '..'), { recursive: true });
   const text = generatedSource(modules);
   if (!existsSync(GENERATED_MODULES) || readFileSync(GENERATED_MODULES, 'utf8') !== text) writeFileSync(GENERATED_MODULES, text);

@@ -5,9 +5,13 @@ import { btfCommand } from './btf.ts';
 import { buildCommand } from './build.ts';
 import { buildAgentCommand } from './build-agent.ts';
 import { inspectCommand } from './inspect.ts';
+import { keygenCommand } from './keygen.ts';
+import { packCommand } from './pack.ts';
+import { publishCommand } from './publish.ts';
+import { removeCommand } from './remove.ts';
 import { runCommand } from './run.ts';
 import { sizeCommand } from './size.ts';
 import { startCommand } from './start.ts';
 import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, inspectCommand, runCommand, sizeCommand, startCommand, watchCommand];
+export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, inspectCommand, keygenCommand, packCommand, publishCommand, removeCommand, runCommand, sizeCommand, startCommand, watchCommand];

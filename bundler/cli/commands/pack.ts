@@ -1,0 +1,63 @@
+/**
+ * `mote pack <module-dir> --key <prefix>.key [--version N] [--out file]`: builds a module for
+ * x86_64 and armhf and writes it as a signed package for `mote publish`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { keyIdOf, publicKeyOf } from '../../../agent/src/ota/ed25519.ts';
+import { keyIdHex, parseSecretKey } from '../../../agent/src/ota/keys.ts';
+import { packModule } from '../../ota/pack.ts';
+import type { Command } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { repoRoot } from '../../paths.ts';
+
+const HELP = `usage: mote pack <module-dir> --key <prefix>.key [--version N] [--min-agent V] [--out file]
+
+Builds the module in <module-dir> (manifest.json and <name>.bpf.c) for x86_64 and armhf and
+writes a package signed with the secret key from 'mote keygen'.
+  --version N      the package version (default: the manifest's); devices only take newer ones
+  --min-agent V    the oldest agent that may run it (default: this tree's agent version)
+  --out FILE       where to write it (default <name>-<version>.mote)`;
+
+function treeAgentVersion(): string {
+  return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export const packCommand: Command = {
+  name: 'pack',
+  summary: 'build a module and write it as a signed package',
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        key: { type: 'string' },
+        version: { type: 'string' },
+        'min-agent': { type: 'string' },
+        out: { type: 'string' },
+      },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError('give exactly one module folder');
+    if (!values.key) throw new UsageError('--key <prefix>.key is required (make one with mote keygen)');
+    const secretKey = parseSecretKey(readFileSync(values.key, 'utf8'), values.key);
+    const { module, bytes } = await packModule({
+      moduleDir: positionals[0]!,
+      secretKey,
+      ...(values.version !== undefined && { version: values.version }),
+      minAgentVersion: values['min-agent'] ?? treeAgentVersion(),
+      log: (line) => console.error(line),
+    });
+    const out = values.out ?? `${module.name}-${module.version}.mote`;
+    writeFileSync(out, bytes);
+    const arches = Object.keys(module.objects).join(', ');
+    const kernels = Object.keys(module.btfs).join(', ') || 'none';
+    console.log(`${out}: ${module.name} ${module.version}, ${bytes.length} bytes, objects ${arches}, BTFs ${kernels}, key ${keyIdHex(keyIdOf(publicKeyOf(secretKey)))}`);
+    return 0;
+  },
+};
