@@ -15,8 +15,9 @@ import { checkBrokerCommand } from './commands/check-broker.ts';
 import { runCommand } from './commands/run.ts';
 import { benchEncodeCommand } from './commands/bench-encode.ts';
 import { sampleCommand } from './commands/sample.ts';
+import { otaVerifyCommand } from './commands/ota-verify.ts';
 
-const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand, sampleCommand, runCommand, benchEncodeCommand];
+const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand, sampleCommand, runCommand, benchEncodeCommand, otaVerifyCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -1,0 +1,71 @@
+/**
+ * OTA inside `mote-agent run`: with at least one `--ota-key`, the module store (`--store`) is
+ * opened, its packages are laid over the built-in modules (the catalog the agent runs from),
+ * and install/remove commands are answered once `serve` hands over the module registry.
+ * Without keys nothing is opened: no package could be trusted.
+ */
+import type { ModuleCatalog } from '../run/agent.ts';
+import type { Sys } from '../sys/types.ts';
+import type { Logger } from '../telemetry/runtime.ts';
+import type { Telemetry } from '../telemetry/telemetry.ts';
+import { OtaCatalog } from './catalog.ts';
+import { deviceFacts, readTrustedKeys } from './device.ts';
+import { keyIdHex, type TrustedKey } from './keys.ts';
+import { encodeResult, otaTopic, type OtaResult } from './messages.ts';
+import { OtaService, type OtaModules } from './service.ts';
+import { DEFAULT_STORE_DIR, ModuleStore } from './store.ts';
+
+export interface OtaFlags {
+  /** `--ota-key` files: the trusted public keys. */
+  keyFiles: string[];
+  /** `--store`: the module store directory. */
+  storeDir?: string;
+}
+
+export class AgentOta {
+  readonly catalog: ModuleCatalog;
+  private readonly otaCatalog: OtaCatalog | undefined;
+  private readonly store: ModuleStore | undefined;
+  private readonly keys: TrustedKey[] = [];
+  private service: OtaService | undefined;
+
+  constructor(
+    private readonly sys: Sys,
+    flags: OtaFlags,
+    builtins: ModuleCatalog,
+    private readonly log: Logger,
+  ) {
+    if (flags.keyFiles.length === 0) {
+      this.catalog = builtins;
+      return;
+    }
+    const keys = readTrustedKeys(sys, flags.keyFiles);
+    this.keys = keys;
+    this.store = new ModuleStore(sys, flags.storeDir ?? DEFAULT_STORE_DIR, (message) => log.warn(message));
+    this.store.open();
+    this.otaCatalog = new OtaCatalog(builtins, this.store, keys, log);
+    this.catalog = this.otaCatalog;
+    const stored = this.store.list().map((e) => `${e.name} ${e.state === 'removed' ? `removed at ${e.version}` : e.version}`);
+    log.info(`ota: keys ${keys.map((k) => keyIdHex(k.keyId)).join(', ')}; store ${this.store.dir}${stored.length ? ` (${stored.join(', ')})` : ' (empty)'}`);
+  }
+
+  /** Telemetry's onCommand, or undefined when OTA is off. */
+  get onCommand(): ((path: string, command: Map<unknown, unknown>) => void) | undefined {
+    if (!this.otaCatalog) return undefined;
+    return (path, command) => {
+      if (!this.service) throw new Error('OTA is not ready yet: the agent is still starting its modules');
+      this.service.handle(path, command);
+    };
+  }
+
+  /** Starts answering commands for `modules`, publishing each result for `device` through `telemetry`. */
+  serve(modules: OtaModules, telemetry: Telemetry, device: string): void {
+    if (!this.otaCatalog || !this.store) return;
+    const topic = otaTopic(device, 'result');
+    const publishResult = (result: OtaResult) => {
+      const sent = telemetry.session.publishDirect({ topic, payload: encodeResult(result), qos: 1, retain: false });
+      if (!sent) this.log.warn(`ota: the result of request ${result.requestId} was not sent: the broker is not connected`);
+    };
+    this.service = new OtaService({ store: this.store, catalog: this.otaCatalog, modules, device: deviceFacts(this.sys, this.keys), publishResult, log: this.log });
+  }
+}
