@@ -95,7 +95,19 @@ describe('module registry', () => {
     expect(records.slice(0, 3)).toEqual(['fast 1 1', 'fast 1 2', 'fast 1 3']);
     loader.failSampling = true;
     await waitUntil('the module stopped', () => !registry.isRunning('fast'));
-    expect(registry.statuses()[0]).toMatchObject({ name: 'fast', version: '1', error: expect.stringMatching(new RegExp(`stopped after ${MAX_SAMPLE_FAILURES} failed samples in a row: map read failed`)) });
+    expect(registry.statuses()[0]).toMatchObject({ name: 'fast', version: '1', error: expect.stringMatching(new RegExp(`stopped after ${MAX_SAMPLE_FAILURES} failed samples in a row \\(fix it, then reload with SIGHUP\\): map read failed`)) });
     expect(loader.events).toEqual(['load fast 1', 'close fast 1']);
   });
+});
+
+it('keeps only the first line of a load error in the status, capped', () => {
+  const loader = new ScriptedLoader();
+  loader.load = () => {
+    throw new MoteError(`prog 'p': the kernel verifier rejected it (EACCES): ${'x'.repeat(400)}\n  | 12: (85) call\n  | R0 invalid`);
+  };
+  const { registry } = registryWith(loader);
+  expect(() => registry.replace('m', source('m', '1'))).toThrowError(/R0 invalid/);
+  const [status] = registry.statuses();
+  expect(status!.error).toMatch(/^prog 'p': the kernel verifier rejected it \(EACCES\): x+\.\.\.$/);
+  expect(status!.error).toHaveLength(300);
 });

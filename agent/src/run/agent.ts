@@ -74,10 +74,18 @@ export class Agent {
     log.info(`modules running: ${running.length > 0 ? running.join(', ') : 'none'}`);
   }
 
-  /** Detaches every module, then publishes `offline` and disconnects. */
-  async stop(): Promise<void> {
-    this.registry.closeAll();
-    await this.parts.telemetry.stop();
+  /**
+   * Takes a last record from every module and detaches it, gives the broker up to `flushMs` to take what the outbox holds (while
+   * connected), then publishes `offline` with the final counters and disconnects.
+   */
+  async stop(flushMs = 3000): Promise<void> {
+    const { telemetry, timers, clock } = this.parts;
+    this.registry.closeAll(true);
+    const deadline = clock.monotonicMs() + flushMs;
+    while (telemetry.session.connected && telemetry.counters().depth > 0 && clock.monotonicMs() < deadline) {
+      await new Promise<void>((resolve) => timers.setTimeout(resolve, 20));
+    }
+    await telemetry.stop();
   }
 
   private publishModules(): void {

@@ -27,6 +27,8 @@ export interface AgentConfig {
   keepaliveSeconds?: number;
   statusIntervalMs?: number;
   outbox?: { capacity?: number; file?: string };
+  /** Module updates over the air: trusted public key files, and the module store directory. */
+  ota?: { keys?: string[]; store?: string };
   /** When present, only the modules listed here (and not `enabled: false`) run. */
   modules?: Record<string, ModuleConfig>;
 }
@@ -66,8 +68,8 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['broker', 'tls', 'username', 'password', 'device', 'intervalMs', 'qos', 'protocolVersion', 'keepaliveSeconds', 'statusIntervalMs', 'outbox', 'modules'];
-const MODULE_KEYS = ['enabled', 'intervalMs', 'topN', 'constants', 'variant'];
+const TOP_KEYS = ['broker', 'tls', 'username', 'password', 'device', 'intervalMs', 'qos', 'protocolVersion', 'keepaliveSeconds', 'statusIntervalMs', 'outbox', 'ota', 'modules'];
+const MODULE_KEYS = ['enabled', 'intervalMs', 'topN', 'constants', 'variant', 'interface'];
 
 function moduleConfig(r: Reader, value: unknown, field: string): ModuleConfig {
   const m = r.object(value, field, MODULE_KEYS);
@@ -79,6 +81,8 @@ function moduleConfig(r: Reader, value: unknown, field: string): ModuleConfig {
   if (topN !== undefined) config.topN = topN;
   const variant = r.text(m.variant, `${field}.variant`);
   if (variant !== undefined) config.variant = variant;
+  const networkInterface = r.text(m.interface, `${field}.interface`);
+  if (networkInterface !== undefined) config.interface = networkInterface;
   if (m.constants !== undefined) {
     const constants = r.object(m.constants, `${field}.constants`);
     for (const [name, v] of Object.entries(constants)) {
@@ -127,6 +131,16 @@ export function parseConfig(text: string, origin: string): AgentConfig {
     if (capacity !== undefined) config.outbox.capacity = capacity;
     const file = r.text(outbox.file, 'outbox.file');
     if (file !== undefined) config.outbox.file = file;
+  }
+  if (top.ota !== undefined) {
+    const ota = r.object(top.ota, 'ota', ['keys', 'store']);
+    config.ota = {};
+    if (ota.keys !== undefined) {
+      const keys: unknown[] = Array.isArray(ota.keys) ? ota.keys : r.fail('ota.keys', 'must be an array of public key file paths');
+      config.ota.keys = keys.map((key, i) => r.text(key, `ota.keys[${i}]`) ?? r.fail(`ota.keys[${i}]`, 'must be a non-empty string'));
+    }
+    const store = r.text(ota.store, 'ota.store');
+    if (store !== undefined) config.ota.store = store;
   }
   if (top.modules !== undefined) {
     const modules = r.object(top.modules, 'modules');

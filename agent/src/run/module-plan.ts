@@ -52,5 +52,5 @@ export function sameSettings(a: ModuleSettings, b: ModuleSettings): boolean {
 
 function canonical(settings: ModuleSettings): unknown {
   const constants = settings.constants ? Object.entries(settings.constants).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)) : [];
-  return [settings.intervalMs, settings.topN, settings.variant, constants];
+  return [settings.intervalMs, settings.topN, settings.variant, settings.interface, constants];
 }

@@ -12,6 +12,15 @@ import type { Clock, Logger, TimerHandle, Timers } from '../telemetry/runtime.ts
 /** Consecutive sampling failures after which a module is stopped. */
 export const MAX_SAMPLE_FAILURES = 3;
 
+/** Longest error kept in the status; the full text (verifier excerpt included) goes to the log. */
+const STATUS_ERROR_CHARS = 300;
+
+/** The first line of an error message, capped: what the retained status carries. */
+function statusError(message: string): string {
+  const line = message.split('\n', 1)[0]!;
+  return line.length <= STATUS_ERROR_CHARS ? line : `${line.slice(0, STATUS_ERROR_CHARS - 3)}...`;
+}
+
 export interface RegistryHost {
   loader: ModuleLoader;
   timers: Timers;
@@ -54,7 +63,7 @@ export class ModuleRegistry {
     } catch (error) {
       if (!slot.running) {
         slot.settings = chosen;
-        slot.failed = { version: source.version, error: (error as Error).message };
+        slot.failed = { version: source.version, error: statusError((error as Error).message) };
         this.slots.set(name, slot);
         this.host.onChange();
       }
@@ -100,10 +109,15 @@ export class ModuleRegistry {
     );
   }
 
-  /** Detaches every module; the registry is empty afterwards. */
-  closeAll(): void {
+  /**
+   * Detaches every module; the registry is empty afterwards. With `lastSample`, each running
+   * module first yields a record for the rest of its window, so a clean stop loses nothing.
+   */
+  closeAll(lastSample = false): void {
     for (const slot of this.slots.values()) {
       this.stopSampling(slot);
+      if (!slot.running) continue;
+      if (lastSample) this.sampleOnce(slot, slot.running);
       if (slot.running) this.closeQuietly(slot.running);
     }
     this.slots.clear();
@@ -136,7 +150,7 @@ export class ModuleRegistry {
       this.stopSampling(slot);
       this.closeQuietly(module);
       slot.running = undefined;
-      slot.failed = { version: module.version, error: `stopped after ${MAX_SAMPLE_FAILURES} failed samples in a row: ${message}; fix the module, then reload (SIGHUP)` };
+      slot.failed = { version: module.version, error: statusError(`stopped after ${MAX_SAMPLE_FAILURES} failed samples in a row (fix it, then reload with SIGHUP): ${message}`) };
       this.host.onChange();
     }
   }

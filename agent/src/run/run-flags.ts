@@ -19,6 +19,8 @@ export const RUN_USAGE = `usage: mote-agent run [--config file.json] [options]
   --outbox <n>            messages held while the broker is away (default 1000)
   --outbox-file <path>    keep the outbox in this file too, across restarts (flash)
   --status-interval-ms <n> how often the retained status is republished (default 60000)
+  --ota-key <file.pub>    trust module packages signed by this key (repeatable); enables OTA
+  --store <dir>           where OTA keeps installed modules (default /var/lib/mote/modules)
 SIGHUP reloads the config file: modules start, stop or change without disturbing the others.`;
 
 export interface RunFlags {
@@ -35,7 +37,8 @@ export interface RunFlags {
 const VALUE = { value: true };
 const SPEC = {
   config: VALUE, broker: VALUE, ca: VALUE, cert: VALUE, key: VALUE, 'server-name': VALUE, device: VALUE, modules: VALUE,
-  'interval-ms': VALUE, qos: VALUE, outbox: VALUE, 'outbox-file': VALUE, 'status-interval-ms': VALUE, help: {},
+  'interval-ms': VALUE, qos: VALUE, outbox: VALUE, 'outbox-file': VALUE, 'status-interval-ms': VALUE,
+  'ota-key': { value: true, repeat: true }, store: VALUE, help: {},
 };
 
 function integerFlag(name: string, raw: string | undefined, min: number): number | undefined {
@@ -64,6 +67,8 @@ export function parseRunFlags(args: string[]): RunFlags {
   const capacity = integerFlag('outbox', text('outbox'), 1);
   const file = text('outbox-file');
   if (capacity !== undefined || file !== undefined) overrides.outbox = { ...(capacity !== undefined && { capacity }), ...(file !== undefined && { file }) };
+  const keys = options['ota-key'] as string[] | undefined;
+  if (keys !== undefined || text('store') !== undefined) overrides.ota = { ...(keys && { keys }), ...(text('store') !== undefined && { store: text('store') }) };
   const statusIntervalMs = integerFlag('status-interval-ms', text('status-interval-ms'), 100);
   if (statusIntervalMs !== undefined) overrides.statusIntervalMs = statusIntervalMs;
   const flags: RunFlags = { overrides, help: options.help === true };
@@ -81,6 +86,7 @@ export function overlay(file: AgentConfig, flags: RunFlags): AgentConfig {
   const merged: AgentConfig = { ...file, ...overrides };
   if (file.tls || overrides.tls) merged.tls = { ...file.tls, ...overrides.tls };
   if (file.outbox || overrides.outbox) merged.outbox = { ...file.outbox, ...overrides.outbox };
+  if (file.ota || overrides.ota) merged.ota = { ...file.ota, ...overrides.ota };
   if (flags.intervalMs !== undefined) merged.intervalMs = flags.intervalMs;
   return merged;
 }

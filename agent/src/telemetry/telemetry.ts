@@ -82,7 +82,7 @@ export class Telemetry {
     this.publishStatus();
   }
 
-  /** Queues one record of `module`; returns its sequence number. */
+  /** Queues one record of `module`; returns its sequence number. The window goes out in whole ms. */
   publish(module: string, moduleVersion: string, window: SamplingWindow, record: TelemetryRecord): number {
     checkTopicLevel('module name', module);
     const sequence = this.sequences.get(module) ?? 0;
@@ -95,7 +95,7 @@ export class Telemetry {
       timeMs: Math.floor(this.options.clock.realtimeMs()),
       module,
       moduleVersion,
-      window,
+      window: { startMs: Math.floor(window.startMs), lengthMs: Math.round(window.lengthMs) },
       record,
     });
     this.options.outbox.push({ topic: telemetryTopic(this.options.deviceId, module), payload, qos: this.options.qos ?? 1 });

@@ -1,0 +1,78 @@
+/**
+ * The real mote-agent `run` as a child process for end-to-end tests: the host binary (root, real
+ * BPF) or the armhf one under qemu-arm. Keeps its stderr, sends it signals, waits for its exit.
+ * Also reads the sequence numbers a subscriber received, to find gaps.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { agentBinary } from '../support/agent.ts';
+import type { Status } from '../../agent/src/telemetry/records.ts';
+import type { Subscriber } from '../telemetry/harness.ts';
+
+/** A module that yields a record every interval on any busy Linux (system calls never stop). */
+export const STEADY_MODULE = 'syscount';
+
+export class AgentProcess {
+  stderr = '';
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(readonly child: ChildProcess) {
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** `mote-agent run <args>` from build/host (or build/armhf under qemu-arm). */
+  static run(args: string[], arch: 'host' | 'armhf' = 'host'): AgentProcess {
+    const [file, argv] = arch === 'host' ? [agentBinary.host, ['run', ...args]] : ['qemu-arm', [agentBinary.armhf, 'run', ...args]];
+    return new AgentProcess(spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Waits for the exit, at most `timeoutMs`; then kills it and fails with its log. */
+  async exit(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`mote-agent did not exit within ${timeoutMs} ms; its log:\n${this.stderr}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills it if it still runs (test cleanup). */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+/** Unique sequence numbers received per module from `device` (QoS 1 resends counted once). */
+export function sequencesOf(subscriber: Subscriber, device: string): Map<string, number[]> {
+  const byModule = new Map<string, Set<number>>();
+  for (const envelope of subscriber.telemetry().filter((e) => e.deviceId === device)) {
+    if (!byModule.has(envelope.module)) byModule.set(envelope.module, new Set());
+    byModule.get(envelope.module)!.add(envelope.sequence);
+  }
+  return new Map([...byModule].map(([module, seqs]) => [module, [...seqs].sort((a, b) => a - b)]));
+}
+
+/** Sequence numbers missing below the highest one received, summed over modules. */
+export function gapCount(sequences: Map<string, number[]>): number {
+  let gaps = 0;
+  for (const seqs of sequences.values()) gaps += seqs.length === 0 ? 0 : seqs[seqs.length - 1]! + 1 - seqs.length;
+  return gaps;
+}
+
+/** The last status `device` published with counters (a clean stop's offline, or an online one). */
+export function lastCountedStatus(subscriber: Subscriber, device: string): Status | undefined {
+  return subscriber.statuses(device).filter((s) => s.counters).at(-1);
+}
