@@ -12,12 +12,12 @@ import { ensureBusybox } from './busybox.ts';
 import { ensureGuestKernel } from './guest-kernel.ts';
 import { initScript, workloadScript } from './init-script.ts';
 
+/** The part of mote-agent's config file an image sets (see README, `mote-agent run`). */
 export interface AgentConfig {
   broker: string;
   device: string;
   intervalMs: number;
-  modules?: string[];
-  readyFile?: string;
+  modules?: Record<string, Record<string, unknown>>;
 }
 
 export interface BoardImage {
@@ -47,7 +47,7 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   copyFileSync(busybox, join(root, 'bin', 'busybox'));
   copyFileSync(agentBinary.armhf, join(root, 'bin', 'mote-agent'));
   for (const [name, path] of Object.entries(kernel.modules)) copyFileSync(path, join(root, 'lib', 'modules', `${name}.ko`));
-  const configText = `${JSON.stringify({ ...config, readyFile: '/run/mote-ready' }, null, 2)}\n`;
+  const configText = `${JSON.stringify(config, null, 2)}\n`;
   writeFileSync(join(root, 'etc', 'mote', 'config.json'), configText);
   writeFileSync(join(dir, 'config.json'), configText);
   writeFileSync(join(root, 'init'), initScript({ modules: board.emulation?.modules ?? [], hostname: config.device }));

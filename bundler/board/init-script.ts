@@ -35,9 +35,11 @@ if [ -x /etc/mote/command.sh ]; then
   /etc/mote/command.sh &
 else
   echo "mote-init: network up; starting mote-agent"
-  /bin/mote-agent run --config /etc/mote/config.json &
+  /bin/mote-agent run --config /etc/mote/config.json >/run/mote-agent.log 2>&1 &
 fi
 agent=$!
+touch /run/mote-agent.log
+tail -f /run/mote-agent.log &
 if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh once & fi
 if grep -q 'mote.workload=loop' /proc/cmdline; then /etc/mote/workload.sh loop & fi
 if [ -n "$seconds" ]; then (sleep "$seconds"; kill -TERM $agent) & fi
@@ -49,22 +51,25 @@ poweroff -f
 }
 
 /**
- * The end-to-end workload, known counts of each event: execs of /bin/true, a TCP listen and a
- * connect on loopback, O_DIRECT block writes to a ram disk, and pings on lo. It waits for the
- * agent's modules to be attached, and prints what it did.
+ * The end-to-end workload, known counts of each event: execs of /bin/busybox (by its full path,
+ * so the shell really execs it), a TCP listen and a connect on loopback, O_DIRECT writes to a
+ * loop device (request-based, so the block tracepoints see them), and pings on lo. It waits for
+ * the agent's modules to be attached, and prints what it did.
  */
 export function workloadScript(): string {
   return `#!/bin/sh
-for i in $(seq 1 60); do [ -e /run/mote-ready ] && break; sleep 1; done
+# Wait until the agent has loaded its modules (it logs "modules running: ..."), at most a minute.
+for i in $(seq 1 60); do grep -q "modules running" /run/mote-agent.log 2>/dev/null && break; sleep 1; done
 round() {
   echo "mote-workload: start"
-  for i in 1 2 3 4 5; do /bin/true; done
+  for i in 1 2 3 4 5; do /bin/busybox true; done
   nc -l -p 7777 -e /bin/true &
   sleep 1
   echo hello | nc 127.0.0.1 7777
-  dd if=/dev/zero of=/dev/ram0 bs=4096 count=16 oflag=direct 2>/dev/null
+  [ -e /tmp/disk.img ] || { dd if=/dev/zero of=/tmp/disk.img bs=1M count=4 2>/dev/null; losetup /dev/loop0 /tmp/disk.img; }
+  dd if=/dev/zero of=/dev/loop0 bs=4096 count=16 oflag=direct 2>/dev/null
   ping -c 5 -i 0.2 127.0.0.1 >/dev/null
-  echo "mote-workload: done execs=5 listen_port=7777 connect_port=7777 block_writes=16x4096 pings=5"
+  echo "mote-workload: done execs=5 listen_port=7777 connect_port=7777 block_writes=16x4096@loop0 pings=5"
 }
 if [ "$1" = loop ]; then while true; do round; sleep 3; done; else round; fi
 `;

@@ -69,18 +69,22 @@ export const startCommand: Command = {
     });
 
     const interactive = process.stdout.isTTY === true;
-    const draw = () => {
+    /** In place on a terminal; otherwise a header line every few seconds and everything at the end. */
+    const draw = (full = interactive) => {
       const header = `Mote live: ${board.name} via ${brokerUrl}; ${dashboard.messageCount} messages; first telemetry ${firstTelemetry ? `after ${firstTelemetry}` : 'not yet'} (Ctrl-C stops)`;
+      if (!full) return console.log(header);
       const lines = dashboard.render(header);
-      if (interactive) process.stdout.write(`\x1b[H\x1b[J${lines.join('\n')}\n`);
-      else console.log(header);
+      process.stdout.write(`${interactive ? '\x1b[H\x1b[J' : ''}${lines.join('\n')}\n`);
     };
-    const timer = setInterval(draw, interactive ? 1000 : 5000);
+    const timer = setInterval(() => draw(), interactive ? 1000 : 5000);
 
     const code = await new Promise<number>((resolve) => {
+      let stopped = false;
       const stop = (reason: string, exitCode: number) => {
+        if (stopped) return;
+        stopped = true;
         clearInterval(timer);
-        draw();
+        draw(true);
         console.log(`[start] ${reason}`);
         resolve(exitCode);
       };
