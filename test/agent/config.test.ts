@@ -41,6 +41,13 @@ describe('config file', () => {
     });
   });
 
+  it('takes OTA keys and store from the file or the flags', () => {
+    const file = parseConfig('{"ota": {"keys": ["/a.pub"], "store": "/s"}}', 'c');
+    expect(overlay(file, parseRunFlags(['--ota-key', '/b.pub', '--ota-key', '/c.pub']))).toEqual({ ota: { keys: ['/b.pub', '/c.pub'], store: '/s' } });
+    expect(() => parseConfig('{"ota": {"keys": "/a.pub"}}', 'c')).toThrowError(/'ota.keys' must be an array of public key file paths/);
+    expect(() => parseConfig('{"ota": {"keys": [""]}}', 'c')).toThrowError(/'ota.keys\[0\]' must be a non-empty string/);
+  });
+
   it.each([
     [['--qos', '2'], /--qos must be 0 or 1/],
     [['--interval-ms', 'soon'], /--interval-ms must be an integer >= 10/],

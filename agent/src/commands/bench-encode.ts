@@ -26,11 +26,14 @@ export interface EncodeCost {
   packetUs: number;
 }
 
-function microsecondsPer(sys: Sys, rounds: number, step: (round: number) => void): number {
+/** A nanosecond clock: the binding's CLOCK_MONOTONIC on the device, hrtime under Node. */
+type NanoClock = Pick<Sys, 'monotonicNs'>;
+
+function microsecondsPer(clock: NanoClock, rounds: number, step: (round: number) => void): number {
   for (let i = 0; i < Math.max(1, rounds / 10); i++) step(i);
-  const start = sys.monotonicNs();
+  const start = clock.monotonicNs();
   for (let i = 0; i < rounds; i++) step(i);
-  return Number(sys.monotonicNs() - start) / 1000 / rounds;
+  return Number(clock.monotonicNs() - start) / 1000 / rounds;
 }
 
 function envelopeOf(module: string, record: TelemetryRecord, sequence: number): Envelope {
@@ -40,15 +43,16 @@ function envelopeOf(module: string, record: TelemetryRecord, sequence: number): 
   };
 }
 
-function measure(sys: Sys, module: string, record: TelemetryRecord, rounds: number): EncodeCost {
+/** The cost of one record, measured by the same code on any engine (the bench runs it under Node too). */
+export function measureEncodeCost(clock: NanoClock, module: string, record: TelemetryRecord, rounds: number): EncodeCost {
   const payload = Buffer.from(encodeEnvelope(envelopeOf(module, record, 41)));
   const topic = telemetryTopic('bench-device', module);
   return {
     module,
     kind: record.kind,
     bytes: payload.length,
-    encodeUs: microsecondsPer(sys, rounds, (i) => encodeEnvelope(envelopeOf(module, record, i))),
-    packetUs: microsecondsPer(sys, rounds, (i) => mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 1, dup: false, retain: false, messageId: (i % 0xffff) + 1 })),
+    encodeUs: microsecondsPer(clock, rounds, (i) => encodeEnvelope(envelopeOf(module, record, i))),
+    packetUs: microsecondsPer(clock, rounds, (i) => mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 1, dup: false, retain: false, messageId: (i % 0xffff) + 1 })),
   };
 }
 
@@ -70,7 +74,7 @@ export const benchEncodeCommand: AgentCommand = {
       return parsed.options.help ? 0 : 2;
     }
     const rounds = Math.max(1, Math.floor(numberOption('bench-encode', parsed, 'rounds', 2000)));
-    const costs = readRecords(sys, parsed.positionals[0]!).map(([module, record]) => measure(sys, module, record, rounds));
+    const costs = readRecords(sys, parsed.positionals[0]!).map(([module, record]) => measureEncodeCost(sys, module, record, rounds));
     if (parsed.options.json) {
       print(JSON.stringify({ machine: sys.uname().machine, rounds, costs }));
       return 0;
