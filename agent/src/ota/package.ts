@@ -99,11 +99,15 @@ class PackageFields {
   bytesByText(label: Label, name: string): Map<string, Uint8Array> {
     const value = this.raw(label, name);
     if (!(value instanceof Map)) return this.fail(`field ${label} (${name}) must be a map`);
+    const copies = new Map<string, Uint8Array>();
     for (const [key, item] of value) {
       if (typeof key !== 'string' || key.length === 0 || key.length > 64) this.fail(`field ${label} (${name}) keys must be texts of 1 to 64 characters`);
       if (!(item instanceof Uint8Array)) this.fail(`field ${label} (${name}) '${key}' must be a byte string`);
+      // A copy in a buffer of its own: the decoder's views start at any offset into the package,
+      // and the loader maps ELF and BTF sections with typed arrays that need their alignment.
+      copies.set(key, new Uint8Array(item));
     }
-    return value as Map<string, Uint8Array>;
+    return copies;
   }
 
   signature(): PackageSignature {
