@@ -8,30 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
 import { checkWithCbor2 } from '../telemetry/cbor2.ts';
 import { Subscriber, waitUntil } from '../telemetry/harness.ts';
-import { AgentProcess, gapCount, lastCountedStatus, sequencesOf, STEADY_MODULE } from './support.ts';
+import { gapCount, lastCountedStatus, sequencesOf, STEADY_MODULE, useAgentRuns, type AgentProcess } from './support.ts';
 
 const broker = useMosquitto();
 const skip = rootSkipReason();
-const agents: AgentProcess[] = [];
-const subscribers: Subscriber[] = [];
+const { start, subscribe } = useAgentRuns(broker);
 const directory = mkdtempSync(join(tmpdir(), 'mote-run-'));
-
-function start(args: string[]): AgentProcess {
-  const agent = AgentProcess.run(['--broker', broker().url, ...args]);
-  agents.push(agent);
-  return agent;
-}
-
-async function subscribe(device: string): Promise<Subscriber> {
-  const subscriber = await Subscriber.connect(broker().url, `mote/v1/${device}/#`);
-  subscribers.push(subscriber);
-  return subscriber;
-}
 
 /** An agent running the steady module for `device`, once its first record arrived, and its subscriber. */
 async function steadyAgent(device: string, extra: string[] = []): Promise<{ agent: AgentProcess; subscriber: Subscriber }> {
@@ -41,10 +28,6 @@ async function steadyAgent(device: string, extra: string[] = []): Promise<{ agen
   return { agent, subscriber };
 }
 
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((a) => a.kill()));
-  await Promise.all(subscribers.splice(0).map((s) => s.close()));
-});
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe.skipIf(skip !== null)('mote-agent run on the host kernel', () => {
@@ -152,8 +135,7 @@ describe('mote-agent run refuses a bad start with a message that says what to fi
     [['--qos', '2'], /--qos must be 0 or 1/],
     [['--device', 'a/b'], /device id 'a\/b' cannot be an MQTT topic level/],
   ])('%j', async (args, message) => {
-    const agent = AgentProcess.run(args);
-    agents.push(agent);
+    const agent = start(args);
     expect((await agent.exit()).code).toBe(1);
     expect(agent.stderr).toMatch(message);
   });

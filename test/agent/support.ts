@@ -4,9 +4,11 @@
  * Also reads the sequence numbers a subscriber received, to find gaps.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { agentBinary } from '../support/agent.ts';
+import type { Mosquitto } from '../support/mosquitto.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
-import type { Subscriber } from '../telemetry/harness.ts';
+import { Subscriber } from '../telemetry/harness.ts';
 
 /** A module that yields a record every interval on any busy Linux (system calls never stop). */
 export const STEADY_MODULE = 'syscount';
@@ -53,6 +55,35 @@ export class AgentProcess {
       await this.exited;
     }
   }
+}
+
+export interface AgentRuns {
+  /** `mote-agent run --broker <the broker> <args>`. */
+  start(args: string[], arch?: 'host' | 'armhf'): AgentProcess;
+  /** A subscriber to everything `device` publishes. */
+  subscribe(device: string): Promise<Subscriber>;
+}
+
+/** Agents and subscribers against `broker` for a test file; killed and closed after each test. */
+export function useAgentRuns(broker: () => Mosquitto): AgentRuns {
+  const agents: AgentProcess[] = [];
+  const subscribers: Subscriber[] = [];
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.kill()));
+    await Promise.all(subscribers.splice(0).map((s) => s.close()));
+  });
+  return {
+    start(args, arch = 'host') {
+      const agent = AgentProcess.run(['--broker', broker().url, ...args], arch);
+      agents.push(agent);
+      return agent;
+    },
+    async subscribe(device) {
+      const subscriber = await Subscriber.connect(broker().url, `mote/v1/${device}/#`);
+      subscribers.push(subscriber);
+      return subscriber;
+    },
+  };
 }
 
 /** Unique sequence numbers received per module from `device` (QoS 1 resends counted once). */
