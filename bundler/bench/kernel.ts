@@ -15,19 +15,9 @@ import { compileBpf } from '../../test/support/bpf-build.ts';
 import { ensureHostBtf } from '../btf/index.ts';
 import { agentBinary } from '../paths.ts';
 import { join } from 'node:path';
+import { median, timeMs } from './bench-timing.ts';
 
 const ROUNDS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function timeMs(run: () => void): number {
-  const start = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
 
 function ensureBpffs(): void {
   spawnSync('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf'], { stdio: 'ignore' });

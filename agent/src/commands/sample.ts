@@ -22,6 +22,7 @@ const USAGE = `usage: mote-agent sample [options]
   --variant <module=name>  force a hook variant instead of the feature probes' choice (repeatable)
   --interface <name>       interface for socket-filter modules (default: each manifest's)
   --top <n>                entries of top-N records
+  --timing                 add sampleMs, the time each sample() took, to every line
   --json                   one compact JSON document per line (default: indented)`;
 
 function log(line: string): void {
@@ -73,7 +74,7 @@ export const sampleCommand: AgentCommand = {
     }
     const parsed = parseAgentArgs('sample', args, {
       modules: { value: true }, 'interval-ms': { value: true }, seconds: { value: true }, set: { value: true, repeat: true },
-      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, json: {},
+      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, timing: {}, json: {},
     });
     if (parsed.positionals.length) throw new ArgumentError(`sample: unexpected '${parsed.positionals[0]}'\n${USAGE}`);
     const wanted = typeof parsed.options.modules === 'string' ? parsed.options.modules.split(',').filter(Boolean) : builtinModules.map((m) => m.name);
@@ -83,7 +84,11 @@ export const sampleCommand: AgentCommand = {
     const top = parsed.options.top === undefined ? null : numberOption('sample', parsed, 'top', 10);
     const seconds = parsed.options.seconds === undefined ? null : numberOption('sample', parsed, 'seconds', 0);
     const settings = settingsFor(parsed.options, intervalMs, top);
-    const emit = (value: unknown) => print(parsed.options.json ? JSON.stringify(value) : JSON.stringify(value, null, 2));
+    // Flushed per line: a reader sees each record as its interval ends.
+    const emit = (value: unknown) => {
+      std.out.puts(`${parsed.options.json ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
+      std.out.flush();
+    };
 
     const loader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
     const running: RunningModule[] = [];
@@ -99,12 +104,15 @@ export const sampleCommand: AgentCommand = {
     log(`mote-agent sample: ${running.length} of ${wanted.length} modules running${running.length ? ` (${running.map((m) => `${m.name}: ${m.variant}`).join(', ')})` : ''}`);
     if (running.length === 0) return 1;
 
-    const report = (module: RunningModule, result: ModuleSampleResult | null) => {
-      if (result) emit({ module: module.name, version: module.version, variant: module.variant, window: result.window, record: result.record });
+    const report = (module: RunningModule, result: ModuleSampleResult | null, sampleMs: number) => {
+      if (!result) return;
+      emit({ module: module.name, version: module.version, variant: module.variant, window: result.window, record: result.record, ...(parsed.options.timing ? { sampleMs } : {}) });
     };
     const sampleOne = (module: RunningModule) => {
       try {
-        report(module, module.sample());
+        const started = sys.monotonicNs();
+        const result = module.sample();
+        report(module, result, Number(sys.monotonicNs() - started) / 1e6);
       } catch (error) {
         log(`mote-agent sample: module '${module.name}': ${describe(error)}`);
       }

@@ -15,6 +15,7 @@ export const BpfCommand = {
   BTF_LOAD: 18,
   MAP_FREEZE: 22,
   MAP_LOOKUP_BATCH: 24,
+  MAP_LOOKUP_AND_DELETE_BATCH: 25,
   LINK_CREATE: 28,
   LINK_DETACH: 34,
 } as const;

@@ -105,10 +105,12 @@ export class BpfMap {
   }
 
   /**
-   * Every entry, by MAP_LOOKUP_BATCH (Linux 5.6). Throws the SysError of the first call when
-   * the kernel or the map type has no batch support (EINVAL, ENOTSUPP, EOPNOTSUPP).
+   * Every entry, by MAP_LOOKUP_BATCH (Linux 5.6); with `deleting`, by
+   * MAP_LOOKUP_AND_DELETE_BATCH, which empties a hash map bucket by bucket as it reads. Throws
+   * the SysError of the first call when the kernel or the map type has no batch support
+   * (EINVAL, ENOTSUPP, EOPNOTSUPP).
    */
-  entriesByBatch(): MapEntry[] {
+  entriesByBatch(deleting = false): MapEntry[] {
     const entries: MapEntry[] = [];
     const tokenSize = Math.max(this.spec.keySize, 8);
     let inBatch: Uint8Array | null = null;
@@ -120,7 +122,7 @@ export class BpfMap {
       const attr = mapBatchAttr(this.sys, this.fd, inBatch, outBatch, keys, values, chunk);
       let done = false;
       try {
-        this.sys.bpf(BpfCommand.MAP_LOOKUP_BATCH, attr.bytes);
+        this.sys.bpf(deleting ? BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH : BpfCommand.MAP_LOOKUP_BATCH, attr.bytes);
       } catch (error) {
         if (isSysError(error, 'ENOSPC') && chunk < this.spec.maxEntries * 2) {
           chunk *= 2;

@@ -34,7 +34,7 @@ function isCharLike(t: BtfType): boolean {
   return t.kind === Kind.INT && t.size === 1 && ((t.encoding & IntEncoding.CHAR) !== 0 || t.name === 'char' || t.name === 'unsigned char' || t.name === 'signed char');
 }
 
-function cString(bytes: Uint8Array): string {
+export function cString(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
   const text = String.fromCharCode(...bytes.subarray(0, end < 0 ? bytes.length : end));
   try {

@@ -5,8 +5,8 @@
  * device numbers. Per-CPU values are summed member by member. Pure.
  */
 import type { Btf } from '../btf/btf.ts';
-import { Kind } from '../btf/kinds.ts';
-import { BtfValueDecoder, type JsonValue } from './btf-value.ts';
+import { IntEncoding, Kind } from '../btf/kinds.ts';
+import { BtfValueDecoder, cString, jsonInteger, type JsonValue } from './btf-value.ts';
 import type { FieldHint } from './manifest.ts';
 
 export function formatIpv4(bytes: Uint8Array): string {
@@ -66,10 +66,29 @@ export function sumValues(a: JsonValue, b: JsonValue): JsonValue {
   return a;
 }
 
+/** Reads one value at `offset` of `view` (whose bytes are `bytes`). */
+type Reader = (view: DataView, bytes: Uint8Array, offset: number) => JsonValue;
+
+function readText(bytes: Uint8Array, start: number, length: number): string {
+  let text = '';
+  for (let i = start; i < start + length; i++) {
+    const byte = bytes[i];
+    if (byte === 0) break;
+    if (byte >= 0x80) return cString(bytes.subarray(start, start + length));
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
+/**
+ * Decodes through one BTF, compiling a reader per type on first use (struct members become
+ * a list of readers at fixed offsets), so a map of many entries pays the type walk once.
+ */
 export class TypeDecoder {
   private readonly values: BtfValueDecoder;
   /** Decl tags per struct type id: member index -> tag. */
   private readonly tags = new Map<number, Map<number, string>>();
+  private readonly readers = new Map<number, Reader>();
 
   constructor(private readonly btf: Btf, private readonly hints: Record<string, FieldHint> = {}) {
     this.values = new BtfValueDecoder(btf);
@@ -99,26 +118,7 @@ export class TypeDecoder {
   }
 
   decode(typeId: number, bytes: Uint8Array): JsonValue {
-    const resolvedId = this.resolveId(typeId);
-    const t = this.btf.type(resolvedId);
-    if (t.kind !== Kind.STRUCT && t.kind !== Kind.UNION) return this.values.decode(typeId, bytes);
-    const tags = this.tags.get(resolvedId);
-    const out: { [key: string]: JsonValue } = {};
-    t.members.forEach((member, index) => {
-      const name = member.name || `__anon${index}`;
-      const hint = (tags?.get(index) as FieldHint | undefined) ?? this.hints[name];
-      const start = member.bitOffset / 8;
-      const size = this.btf.resolveSize(member.type, 8);
-      if (hint && (hint === 'ipv4' || hint === 'ipv6' || hint === 'dev_t') && member.bitfieldSize === 0 && start + size <= bytes.length) {
-        out[name] = formatHinted(hint, bytes.subarray(start, start + size));
-      } else if (member.bitfieldSize === 0 && member.bitOffset % 8 === 0) {
-        out[name] = this.values.decode(member.type, bytes.subarray(start, start + size));
-      } else {
-        const whole = this.values.decode(resolvedId, bytes) as { [key: string]: JsonValue };
-        out[name] = whole[name];
-      }
-    });
-    return out;
+    return this.reader(typeId)(new DataView(bytes.buffer, bytes.byteOffset, bytes.length), bytes, 0);
   }
 
   /** Decodes `slots` per-CPU copies (each `stride` bytes apart) and sums them. */
@@ -128,13 +128,87 @@ export class TypeDecoder {
     return total;
   }
 
-  private resolveId(typeId: number): number {
-    let id = typeId;
-    for (let depth = 0; depth < 32; depth++) {
-      const t = this.btf.type(id);
-      if (t.kind !== Kind.TYPEDEF && t.kind !== Kind.CONST && t.kind !== Kind.VOLATILE && t.kind !== Kind.RESTRICT && t.kind !== Kind.TYPE_TAG) return id;
-      id = t.type;
+  private reader(typeId: number): Reader {
+    let reader = this.readers.get(typeId);
+    if (!reader) {
+      reader = this.compile(typeId);
+      this.readers.set(typeId, reader);
     }
-    return id;
+    return reader;
   }
+
+  private compile(typeId: number): Reader {
+    const t = this.btf.skipModsAndTypedefs(typeId);
+    const size = this.btf.resolveSize(typeId, 8);
+    const fallback: Reader = (_view, bytes, offset) => this.values.decode(typeId, bytes.subarray(offset, offset + size));
+    if (t.kind === Kind.INT && t.bits === t.size * 8 && (t.encoding & IntEncoding.BOOL) === 0) {
+      const signed = (t.encoding & IntEncoding.SIGNED) !== 0;
+      if (t.size === 8) return signed ? (v, _b, o) => jsonInteger(v.getBigInt64(o, true)) : (v, _b, o) => jsonInteger(v.getBigUint64(o, true));
+      if (t.size === 1 || t.size === 2 || t.size === 4) return this.compileInteger(t.size, signed);
+    }
+    if (t.kind === Kind.ENUM && (t.size === 1 || t.size === 2 || t.size === 4)) {
+      const names = new Map(t.values.map((v) => [Number(v.value), v.name]));
+      const read = this.compileInteger(t.size, t.signed);
+      return (v, b, o) => {
+        const value = read(v, b, o) as number;
+        return names.get(value) ?? value;
+      };
+    }
+    if (t.kind === Kind.ARRAY) {
+      const element = this.btf.skipModsAndTypedefs(t.type);
+      if (element.kind === Kind.INT && element.size === 1 && (element.encoding & IntEncoding.BOOL) === 0 && isCharName(element.name, element.encoding)) {
+        return (_v, b, o) => readText(b, o, t.count);
+      }
+      const elementSize = this.btf.resolveSize(t.type, 8);
+      const read = this.reader(t.type);
+      return (v, b, o) => {
+        const out: JsonValue[] = [];
+        for (let i = 0; i < t.count; i++) out.push(read(v, b, o + i * elementSize));
+        return out;
+      };
+    }
+    if (t.kind === Kind.STRUCT || t.kind === Kind.UNION) return this.compileStruct(typeId, fallback);
+    return fallback;
+  }
+
+  private compileInteger(size: number, signed: boolean): Reader {
+    if (size === 1) return signed ? (v, _b, o) => v.getInt8(o) : (v, _b, o) => v.getUint8(o);
+    if (size === 2) return signed ? (v, _b, o) => v.getInt16(o, true) : (v, _b, o) => v.getUint16(o, true);
+    return signed ? (v, _b, o) => v.getInt32(o, true) : (v, _b, o) => v.getUint32(o, true);
+  }
+
+  private compileStruct(typeId: number, fallback: Reader): Reader {
+    const resolvedId = resolveTypeId(this.btf, typeId);
+    const t = this.btf.type(resolvedId);
+    if (t.kind !== Kind.STRUCT && t.kind !== Kind.UNION) return fallback;
+    if (t.members.some((m) => m.bitfieldSize !== 0 || m.bitOffset % 8 !== 0)) return fallback;
+    const tags = this.tags.get(resolvedId);
+    const fields = t.members.map((member, index) => {
+      const name = member.name || `__anon${index}`;
+      const start = member.bitOffset / 8;
+      const size = this.btf.resolveSize(member.type, 8);
+      const hint = (tags?.get(index) as FieldHint | undefined) ?? this.hints[name];
+      const read: Reader = hint === 'ipv4' || hint === 'ipv6' || hint === 'dev_t' ? (_v, b, o) => formatHinted(hint, b.subarray(o, o + size)) : this.reader(member.type);
+      return { name, start, read };
+    });
+    return (view, bytes, offset) => {
+      const out: { [key: string]: JsonValue } = {};
+      for (const field of fields) out[field.name] = field.read(view, bytes, offset + field.start);
+      return out;
+    };
+  }
+}
+
+function isCharName(name: string, encoding: number): boolean {
+  return (encoding & IntEncoding.CHAR) !== 0 || name === 'char' || name === 'unsigned char' || name === 'signed char';
+}
+
+function resolveTypeId(btf: Btf, typeId: number): number {
+  let id = typeId;
+  for (let depth = 0; depth < 32; depth++) {
+    const t = btf.type(id);
+    if (t.kind !== Kind.TYPEDEF && t.kind !== Kind.CONST && t.kind !== Kind.VOLATILE && t.kind !== Kind.RESTRICT && t.kind !== Kind.TYPE_TAG) return id;
+    id = t.type;
+  }
+  return id;
 }

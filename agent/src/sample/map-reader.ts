@@ -1,8 +1,9 @@
 /**
  * Reads a map's entries for the sampler: by batch lookup where the kernel has it (Linux 5.6),
- * else key by key. A `reset` read empties the map as it goes: hash maps entry by entry with
- * lookup-and-delete (Linux 5.14; older kernels lookup then delete, losing what lands between),
- * arrays by writing zeros back. Issues syscalls; decoding is field-format.ts's.
+ * else key by key. A `reset` read empties the map as it goes: hash maps by batch
+ * lookup-and-delete (Linux 5.6), else entry by entry with lookup-and-delete (5.14; older kernels
+ * lookup then delete, losing what lands between), arrays by writing zeros back. Issues
+ * syscalls; decoding is field-format.ts's.
  */
 import type { BpfMap, MapEntry } from '../kernel/map.ts';
 import { MapType } from '../kernel/bpf-commands.ts';
@@ -46,6 +47,14 @@ export class MapReader {
   }
 
   private drainHash(): MapEntry[] {
+    if (this.batch) {
+      try {
+        return this.map.entriesByBatch(true);
+      } catch (error) {
+        if (!isSysError(error) || !UNSUPPORTED.includes(error.code)) throw error;
+        this.batch = false;
+      }
+    }
     const keys: Uint8Array[] = [];
     for (let key = this.map.nextKey(null); key; key = this.map.nextKey(key)) keys.push(key);
     const entries: MapEntry[] = [];

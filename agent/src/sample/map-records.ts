@@ -20,23 +20,20 @@ function asNumber(value: JsonValue): number | null {
   return null;
 }
 
-/** A key as records carry it: numbers and strings as they are, structs and arrays flattened. */
-export function recordKey(key: JsonValue): Key {
-  const parts: Array<string | number> = [];
-  const walk = (value: JsonValue) => {
-    if (value === null) return;
-    if (typeof value === 'number' || typeof value === 'string') parts.push(value);
-    else if (typeof value === 'boolean') parts.push(value ? 1 : 0);
-    else if (Array.isArray(value)) value.forEach(walk);
-    else Object.values(value).forEach(walk);
-  };
-  walk(key);
-  return parts.length === 1 ? parts[0] : parts;
+function flattenInto(value: JsonValue, parts: Array<string | number>): void {
+  if (value === null) return;
+  if (typeof value === 'number' || typeof value === 'string') parts.push(value);
+  else if (typeof value === 'boolean') parts.push(value ? 1 : 0);
+  else if (Array.isArray(value)) for (const item of value) flattenInto(item, parts);
+  else for (const name in value) flattenInto(value[name], parts);
 }
 
-function withSuffix(key: Key, suffix: string | null): Key {
-  if (suffix === null) return key;
-  return Array.isArray(key) ? [...key, suffix] : [key, suffix];
+/** A key as records carry it: numbers and strings as they are, structs and arrays flattened. */
+export function recordKey(key: JsonValue): Key {
+  if (typeof key === 'number' || typeof key === 'string') return key;
+  const parts: Array<string | number> = [];
+  flattenInto(key, parts);
+  return parts.length === 1 ? parts[0] : parts;
 }
 
 /**
@@ -47,12 +44,20 @@ export function numericCells(entry: DecodedEntry, only?: string[]): Array<[Key, 
   const key = recordKey(entry.key);
   const direct = asNumber(entry.value);
   if (direct !== null) return [[key, direct]];
-  if (!entry.value || typeof entry.value !== 'object' || Array.isArray(entry.value)) return [];
-  const fields = Object.entries(entry.value)
-    .filter(([name]) => !only || only.includes(name))
-    .map(([name, value]) => [name, asNumber(value)] as const)
-    .filter((cell): cell is readonly [string, number] => cell[1] !== null);
-  return fields.map(([name, value]) => [withSuffix(key, fields.length === 1 ? null : name), value]);
+  const value = entry.value;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+  const names: string[] = [];
+  const numbers: number[] = [];
+  for (const name in value) {
+    if (only && !only.includes(name)) continue;
+    const number = asNumber(value[name]);
+    if (number === null) continue;
+    names.push(name);
+    numbers.push(number);
+  }
+  if (names.length === 1) return [[key, numbers[0]]];
+  const prefix = Array.isArray(key) ? key : [key];
+  return names.map((name, i) => [[...prefix, name], numbers[i]]);
 }
 
 const keyText = (key: Key) => JSON.stringify(key);
