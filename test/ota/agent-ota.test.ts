@@ -1,0 +1,266 @@
+/**
+ * OTA end to end: the host mote-agent (root, real BPF) against a real mosquitto on loopback,
+ * packages made by `mote pack` and sent by `mote publish`. An update of syscount is applied while
+ * runqlat keeps publishing; bad packages are each rejected for their own reason while the old
+ * version keeps publishing; a package the verifier refuses is rolled back with the excerpt;
+ * removal detaches the programs (bpftool); and SIGKILL at random points of updates always
+ * comes back to a complete old or new version.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeInstall, otaTopic, type OtaResult } from '../../agent/src/ota/messages.ts';
+import { parsePackage } from '../../agent/src/ota/package.ts';
+import { checkSignature } from '../../agent/src/ota/signature.ts';
+import { formatPublicKey } from '../../agent/src/ota/keys.ts';
+import { publicKeyOf } from '../../agent/src/ota/ed25519.ts';
+import { exchange } from '../../bundler/ota/exchange.ts';
+import { repoRoot } from '../../bundler/paths.ts';
+import { rootSkipReason } from '../support/agent.ts';
+import { useMosquitto } from '../support/mosquitto.ts';
+import { Subscriber, waitUntil } from '../telemetry/harness.ts';
+import { gapCount, sequencesOf, useAgentRuns, type AgentProcess } from '../agent/support.ts';
+import { buildSyscountPackages, signedVersion, type SyscountPackages } from './module-packages.ts';
+import { makeKey } from './packages.ts';
+
+const run = promisify(execFile);
+const broker = useMosquitto();
+const skip = rootSkipReason();
+const key = makeKey('release');
+const stranger = makeKey('stranger');
+const work = mkdtempSync(join(tmpdir(), 'mote-ota-e2e-'));
+const publicKeyPath = join(work, 'release.pub');
+const runs = useAgentRuns(broker);
+let packages: SyscountPackages;
+
+beforeAll(async () => {
+  writeFileSync(publicKeyPath, formatPublicKey(publicKeyOf(key.secret), 'release'));
+  packages = await buildSyscountPackages(key);
+}, 300_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function startAgent(device: string, store: string, modules: string): AgentProcess {
+  return runs.start(['--device', device, '--modules', modules, '--interval-ms', '500', '--ota-key', publicKeyPath, '--store', store]);
+}
+
+function writePackage(name: string, bytes: Uint8Array): string {
+  const path = join(work, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** `mote publish`, as an operator runs it: its exit code and what it printed. */
+async function motePublish(device: string, packagePath: string): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [join(repoRoot, 'bundler', 'cli', 'mote.mjs'), 'publish', '--broker', broker().url, '--device', device, '--timeout', '60', packagePath]);
+    return { code: 0, stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout + failed.stderr };
+  }
+}
+
+async function install(device: string, bytes: Uint8Array): Promise<OtaResult> {
+  const [answer] = await exchange({ broker: broker().url, device, path: 'install', payload: (id) => encodeInstall(id, bytes), timeoutMs: 60_000 });
+  if (!answer?.result) throw new Error(`${device} did not answer an install`);
+  return answer.result;
+}
+
+function versionsAfter(subscriber: Subscriber, module: string, index: number): string[] {
+  return subscriber.messages.slice(index).flatMap((m) => (m.envelope?.module === module ? [m.envelope.moduleVersion] : []));
+}
+
+async function recordsAfter(subscriber: Subscriber, module: string, index: number, count: number): Promise<string[]> {
+  await waitUntil(`${count} ${module} records`, () => versionsAfter(subscriber, module, index).length >= count, 30_000);
+  return versionsAfter(subscriber, module, index);
+}
+
+function storeFiles(store: string): string[] {
+  return readdirSync(store).sort();
+}
+
+/** The ids of the BPF programs `pid` holds open, from /proc/<pid>/fdinfo. */
+function programIdsOf(pid: number): number[] {
+  const ids: number[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const match = info.match(/^prog_id:\s+(\d+)$/m);
+    if (match) ids.push(Number(match[1]));
+  }
+  return [...new Set(ids)];
+}
+
+/** `bpftool prog list`: every loaded program's id and name. */
+async function bpftoolPrograms(): Promise<Map<number, string>> {
+  const { stdout } = await run('bpftool', ['prog', 'list', '--json']);
+  return new Map((JSON.parse(stdout) as Array<{ id: number; name?: string }>).map((p) => [p.id, p.name ?? '']));
+}
+
+/** The version the store's pointer names, after checking that its package is complete and signed. */
+function storedVersion(store: string): string {
+  const match = readFileSync(join(store, 'syscount.current'), 'latin1').match(/^installed (\S+)\n$/);
+  if (!match) throw new Error(`broken pointer in ${store}: ${readFileSync(join(store, 'syscount.current'), 'latin1')}`);
+  const parsed = parsePackage(new Uint8Array(readFileSync(join(store, `syscount@${match[1]}.mote`))));
+  checkSignature(parsed, [key.trusted]);
+  expect(parsed.module.version).toBe(match[1]);
+  return match[1]!;
+}
+
+describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
+  it('applies a signed update of syscount: the next record is the new version, runqlat never stops', async () => {
+    const device = 'ota-update';
+    const store = join(work, 'store-update');
+    const subscriber = await runs.subscribe(device);
+    startAgent(device, store, 'syscount,runqlat');
+    expect(await recordsAfter(subscriber, 'syscount', 0, 2)).toEqual(['1', '1']);
+    await recordsAfter(subscriber, 'runqlat', 0, 2);
+
+    const published = await motePublish(device, writePackage('syscount-2.mote', signedVersion(packages.good, '2', key)));
+    expect(published).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ota-update: accepted syscount 2: version 2 is stored and running/) });
+    const resultAt = subscriber.messages.findIndex((m) => m.topic === otaTopic(device, 'result'));
+    expect(await recordsAfter(subscriber, 'syscount', resultAt, 3)).toEqual(['2', '2', '2']);
+    await recordsAfter(subscriber, 'runqlat', resultAt, 3);
+    expect(gapCount(sequencesOf(subscriber, device))).toBe(0);
+    await waitUntil('a status listing syscount 2', () => subscriber.statuses(device).some((s) => s.modules?.some((m) => m.name === 'syscount' && m.version === '2' && !m.error)));
+    expect(storeFiles(store)).toEqual(['syscount.current', 'syscount@2.mote']);
+  }, 120_000);
+
+  it('rejects each bad package for its own reason while version 2 keeps publishing without a gap', async () => {
+    const device = 'ota-reject';
+    const store = join(work, 'store-reject');
+    const subscriber = await runs.subscribe(device);
+    startAgent(device, store, 'syscount,runqlat');
+    await recordsAfter(subscriber, 'syscount', 0, 1);
+    expect(await install(device, signedVersion(packages.good, '2', key))).toMatchObject({ outcome: 'accepted', version: '2' });
+
+    const good3 = signedVersion(packages.good, '3', key);
+    const badSignature = Uint8Array.from(good3);
+    badSignature[badSignature.length - 5]! ^= 0x40;
+    const cases: Array<[string, Uint8Array, string]> = [
+      ['bad signature', badSignature, 'bad-signature'],
+      ['unknown key', signedVersion(packages.good, '3', stranger), 'unknown-key'],
+      ['replayed version', signedVersion(packages.good, '2', key), 'stale-version'],
+      ['older version', signedVersion(packages.good, '1', key), 'stale-version'],
+      ['truncated', good3.subarray(0, good3.length - 100), 'malformed'],
+      ['oversized', signedVersion({ ...packages.good, btfs: { ...packages.good.btfs, padding: new Uint8Array(1100 * 1024) } }, '3', key), 'too-large'],
+    ];
+    for (const [what, bytes, reason] of cases) {
+      const result = await install(device, bytes);
+      expect({ what, outcome: result.outcome, reason: result.reason }).toEqual({ what, outcome: 'rejected', reason });
+      if (result.module) expect(result.version).toBe('2');
+    }
+
+    let seed = 0x9e3779b9;
+    const random = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+    const fuzzReasons = new Map<string, number>();
+    for (let i = 0; i < 100; i++) {
+      const fuzzed = Uint8Array.from(good3);
+      for (let edit = 0, edits = 1 + Math.floor(random() * 8); edit < edits; edit++) fuzzed[Math.floor(random() * fuzzed.length)] = Math.floor(random() * 256);
+      const cut = random() < 0.25 ? fuzzed.subarray(0, Math.floor(random() * fuzzed.length)) : fuzzed;
+      const result = await install(device, cut);
+      expect(result.outcome).toBe('rejected');
+      fuzzReasons.set(result.reason!, (fuzzReasons.get(result.reason!) ?? 0) + 1);
+    }
+    console.log(`100 fuzzed packages rejected as: ${[...fuzzReasons].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+    expect([...fuzzReasons.keys()].every((r) => ['malformed', 'bad-signature', 'unknown-key', 'stale-version', 'agent-too-old', 'unsupported-arch'].includes(r))).toBe(true);
+
+    const refused = await install(device, signedVersion(packages.refused, '3', key));
+    expect(refused).toMatchObject({ outcome: 'rolled-back', reason: 'verifier', version: '2' });
+    expect(refused.message).toMatch(/syscall_enter/);
+    expect(refused.verifierExcerpt!.join('\n')).toMatch(/invalid mem access|R\d+ invalid/);
+
+    const lastAt = subscriber.messages.length;
+    expect(await recordsAfter(subscriber, 'syscount', lastAt, 2)).toEqual(['2', '2']);
+    await recordsAfter(subscriber, 'runqlat', lastAt, 2);
+    expect(versionsAfter(subscriber, 'syscount', 0).filter((v) => v !== '1' && v !== '2')).toEqual([]);
+    expect(gapCount(sequencesOf(subscriber, device))).toBe(0);
+    expect(storeFiles(store)).toEqual(['syscount.current', 'syscount@2.mote']);
+  }, 300_000);
+
+  it('removes a module: its programs are gone from bpftool prog list, runqlat keeps running, and it stays removed', async () => {
+    const device = 'ota-remove';
+    const store = join(work, 'store-remove');
+    const subscriber = await runs.subscribe(device);
+    const agent = startAgent(device, store, 'syscount,runqlat');
+    await recordsAfter(subscriber, 'syscount', 0, 1);
+    await recordsAfter(subscriber, 'runqlat', 0, 1);
+    const before = await bpftoolPrograms();
+    const ours = programIdsOf(agent.child.pid!).filter((id) => before.has(id));
+    const syscountIds = ours.filter((id) => before.get(id)!.startsWith('syscall_'));
+    const otherIds = ours.filter((id) => !syscountIds.includes(id));
+    expect(syscountIds.length).toBeGreaterThan(0);
+    expect(otherIds.length).toBeGreaterThan(0);
+
+    const { stdout } = await run(process.execPath, [join(repoRoot, 'bundler', 'cli', 'mote.mjs'), 'remove', 'syscount', '--device', device, '--broker', broker().url]);
+    expect(stdout).toMatch(/^ota-remove: removed syscount 1: detached/);
+    const removedAt = subscriber.messages.length;
+    const after = await bpftoolPrograms();
+    expect(syscountIds.filter((id) => after.has(id))).toEqual([]);
+    expect(otherIds.filter((id) => after.has(id))).toEqual(otherIds);
+    await recordsAfter(subscriber, 'runqlat', removedAt, 2);
+    expect(versionsAfter(subscriber, 'syscount', removedAt + 1)).toEqual([]);
+    expect(storeFiles(store)).toEqual(['syscount.current']);
+
+    await agent.kill();
+    const restartedAt = subscriber.messages.length;
+    startAgent(device, store, 'syscount,runqlat');
+    await recordsAfter(subscriber, 'runqlat', restartedAt, 2);
+    expect(versionsAfter(subscriber, 'syscount', restartedAt)).toEqual([]);
+  }, 120_000);
+
+  it('power loss: SIGKILL at a random point of each of 50 updates always comes back with the old or the new version working', async () => {
+    const device = 'ota-power';
+    const store = join(work, 'store-power');
+    const subscriber = await runs.subscribe(device);
+    const publisher = await mqtt.connectAsync(broker().url);
+    const seenBoots = new Set<string>();
+    /** Starts the agent and waits for its first syscount record: the version that runs. */
+    const boot = async (): Promise<{ agent: AgentProcess; version: string }> => {
+      const agent = startAgent(device, store, 'syscount');
+      let version: string | undefined;
+      await waitUntil('a syscount record from the new boot', () => {
+        const fresh = subscriber.telemetry('syscount').find((e) => !seenBoots.has(Buffer.from(e.bootId).toString('hex')));
+        version = fresh?.moduleVersion;
+        if (fresh) seenBoots.add(Buffer.from(fresh.bootId).toString('hex'));
+        return fresh !== undefined;
+      }, 30_000);
+      return { agent, version: version! };
+    };
+
+    let { agent, version: running } = await boot();
+    const started = Date.now();
+    expect(await install(device, signedVersion(packages.good, '2', key))).toMatchObject({ outcome: 'accepted' });
+    const updateMs = Date.now() - started;
+    running = '2';
+    const outcomes = { old: 0, new: 0, leftovers: 0 };
+    const iterations = 50;
+    for (let i = 0; i < iterations; i++) {
+      const next = String(3 + i);
+      await publisher.publishAsync(otaTopic(device, 'install'), Buffer.from(encodeInstall(`power-${i}`, signedVersion(packages.good, next, key))), { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * updateMs * 1.5));
+      await agent.kill();
+      const stored = storedVersion(store);
+      expect([running, next]).toContain(stored);
+      if (storeFiles(store).length > 2) outcomes.leftovers++;
+      ({ agent, version: running } = await boot());
+      expect(running).toBe(stored);
+      expect(storeFiles(store)).toEqual(['syscount.current', `syscount@${stored}.mote`]);
+      outcomes[stored === next ? 'new' : 'old']++;
+    }
+    await publisher.endAsync();
+    console.log(
+      `power loss: ${iterations} iterations killed within ${Math.round(updateMs * 1.5)} ms of an update: ${outcomes.old} came back with the old version, ${outcomes.new} with the new one, none broken; ` +
+        `${outcomes.leftovers} were killed mid-update (a staged package, temp file or replaced package left for the restart to clean)`,
+    );
+    expect(outcomes.old + outcomes.new).toBe(iterations);
+  }, 600_000);
+});
