@@ -72,6 +72,7 @@ describe('module plan', () => {
   it('runs every available module at 1 s without a config', () => {
     const plan = planModules({ config: {}, available });
     expect(plan.modules).toEqual(available.map((name) => ({ name, settings: { intervalMs: 1000 } })));
+    expect(plan.defaults).toEqual({ intervalMs: 1000 });
     expect(plan.unknown).toEqual([]);
   });
 

@@ -41,6 +41,7 @@ function registryWith(loader: ScriptedLoader) {
   let changes = 0;
   const registry = new ModuleRegistry({
     loader, timers: nodeTimers, clock: nodeClock, log: new MemoryLogger(),
+    defaultSettings: () => ({ intervalMs: 60_000 }),
     onRecord: (module, result) => records.push(`${module.name} ${module.version} ${result.window.startMs}`),
     onChange: () => changes++,
   });
@@ -80,6 +81,12 @@ describe('module registry', () => {
     expect(changes()).toBe(1);
     registry.remove('runqlat');
     expect(registry.statuses()).toEqual([]);
+  });
+
+  it('gives a module it meets for the first time without settings the defaults', () => {
+    const { registry } = registryWith(new ScriptedLoader());
+    expect(registry.replace('new', source('new', '1')).intervalMs).toBe(60_000);
+    registry.closeAll();
   });
 
   it('refuses a package whose name is not the module it replaces', () => {

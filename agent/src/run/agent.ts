@@ -31,11 +31,13 @@ export class Agent {
   /** Modules the plan asked for that the catalog lacks, listed in the status with the reason. */
   private unknown: ModuleStatus[] = [];
   private applying = false;
+  private plan: ModulePlan = { modules: [], defaults: {}, unknown: [] };
 
   constructor(private readonly parts: AgentParts) {
     const { loader, timers, clock, log, telemetry } = parts;
     this.registry = new ModuleRegistry({
       loader, timers, clock, log,
+      defaultSettings: (name) => this.plan.modules.find((m) => m.name === name)?.settings ?? this.plan.defaults,
       onRecord: (module, { window, record }) => telemetry.publish(module.name, module.version, window, record),
       onChange: () => this.publishModules(),
     });
@@ -50,6 +52,7 @@ export class Agent {
   apply(plan: ModulePlan): void {
     const { log, catalog } = this.parts;
     this.applying = true;
+    this.plan = plan;
     try {
       const wanted = new Set(plan.modules.map((m) => m.name));
       for (const name of this.registry.names()) if (!wanted.has(name)) this.registry.remove(name);

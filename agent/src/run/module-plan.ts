@@ -14,6 +14,8 @@ export interface PlannedModule {
 
 export interface ModulePlan {
   modules: PlannedModule[];
+  /** Settings for a module the plan does not name (one OTA installs while the agent runs). */
+  defaults: ModuleSettings;
   /** Modules asked for that this agent does not have, with the reason. */
   unknown: Array<{ name: string; reason: string }>;
 }
@@ -31,7 +33,7 @@ export interface PlanInputs {
 export function planModules({ config, only, intervalMs, available }: PlanInputs): ModulePlan {
   const configured = config.modules;
   const names = only ?? (configured ? Object.keys(configured).filter((name) => configured[name]!.enabled !== false) : available);
-  const plan: ModulePlan = { modules: [], unknown: [] };
+  const plan: ModulePlan = { modules: [], defaults: { intervalMs: intervalMs ?? config.intervalMs ?? DEFAULT_INTERVAL_MS }, unknown: [] };
   for (const name of new Set(names)) {
     if (!available.includes(name)) {
       const known = available.length > 0 ? available.join(', ') : 'none';

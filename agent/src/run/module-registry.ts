@@ -26,6 +26,8 @@ export interface RegistryHost {
   timers: Timers;
   clock: Clock;
   log: Logger;
+  /** Settings for a module `replace` meets for the first time without being given any. */
+  defaultSettings(name: string): ModuleSettings;
   /** One record a module yielded; may throw, which counts as a sampling failure. */
   onRecord(module: RunningModule, result: ModuleSampleResult): void;
   /** The modules, their versions, variants or errors changed: time to republish the status. */
@@ -49,13 +51,14 @@ export class ModuleRegistry {
   constructor(private readonly host: RegistryHost) {}
 
   /**
-   * Loads `source` as module `name` with `settings` (default: the settings it runs with now) and
+   * Loads `source` as module `name` with `settings` (default: the settings it runs with now, or
+   * the host's defaults for a new one) and
    * puts it in place of what runs under that name. If loading fails, the old module keeps
    * running and the error is thrown; with no old module, the failure is listed in the status.
    */
   replace(name: string, source: ModuleSource, settings?: ModuleSettings): RunningModule {
     if (source.name !== name) throw new MoteError(`module '${name}': the package holds '${source.name}'; install it under its own name`);
-    const slot = this.slots.get(name) ?? { settings: settings ?? {}, next: 0, failures: 0 };
+    const slot = this.slots.get(name) ?? { settings: settings ?? this.host.defaultSettings(name), next: 0, failures: 0 };
     const chosen = settings ?? slot.settings;
     let loaded: RunningModule;
     try {
