@@ -20,7 +20,7 @@ import { otaVerifyCommand } from './commands/ota-verify.ts';
 const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand, sampleCommand, runCommand, benchEncodeCommand, otaVerifyCommand];
 
 function usage(): string {
-  const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  const lines = commands.map((c) => `  ${c.name.padEnd(13)} ${c.summary}`);
   return ['usage: mote-agent <command> [options]', '', 'commands:', ...lines].join('\n');
 }
 
