@@ -13,7 +13,7 @@ import { rootSkipReason } from '../support/agent.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
 import { checkWithCbor2 } from '../telemetry/cbor2.ts';
 import { Subscriber, waitUntil } from '../telemetry/harness.ts';
-import { gapCount, lastCountedStatus, sequencesOf, STEADY_MODULE, useAgentRuns, type AgentProcess } from './support.ts';
+import { gapCount, lastCountedStatus, SECOND_MODULE, sequencesOf, STEADY_MODULE, useAgentRuns, type AgentProcess } from './support.ts';
 
 const broker = useMosquitto();
 const skip = rootSkipReason();
@@ -102,22 +102,27 @@ describe.skipIf(skip !== null)('mote-agent run on the host kernel', () => {
     const device = 'run-reload';
     const config = join(directory, 'reload.json');
     const subscriber = await subscribe(device);
-    const others = (status: { modules?: { name: string; error?: string }[] }) => (status.modules ?? []).filter((m) => m.name !== STEADY_MODULE);
+    const listed = () => (lastCountedStatus(subscriber, device)?.modules ?? []).map((m) => (m.error === undefined ? m.name : `${m.name}: ${m.error}`));
+    const reload = (modules: Record<string, object>) => {
+      writeFileSync(config, JSON.stringify({ device, modules }));
+      agent.signal('SIGHUP');
+    };
     writeFileSync(config, JSON.stringify({ device, modules: { [STEADY_MODULE]: {}, nosuch: {} } }));
     const agent = start(['--config', config]);
     await waitUntil('records', () => subscriber.telemetry(STEADY_MODULE).length >= 2, 30_000);
-    expect(others(lastCountedStatus(subscriber, device)!)).toEqual([{ name: 'nosuch', version: '', error: expect.stringMatching(/no module named 'nosuch'/) }]);
+    expect(listed()).toEqual([STEADY_MODULE, expect.stringMatching(/^nosuch: no module named 'nosuch'/)]);
 
-    writeFileSync(config, JSON.stringify({ device, modules: { [STEADY_MODULE]: {}, nosuch: { enabled: false } } }));
-    agent.signal('SIGHUP');
-    await waitUntil('the status without the unknown module', () => others(lastCountedStatus(subscriber, device)!).length === 0, 20_000);
+    reload({ [STEADY_MODULE]: {}, nosuch: { enabled: false }, [SECOND_MODULE]: {} });
+    await waitUntil(`${SECOND_MODULE} added, nosuch gone`, () => listed().join() === [STEADY_MODULE, SECOND_MODULE].join(), 20_000);
+    reload({ [STEADY_MODULE]: {} });
+    await waitUntil(`${SECOND_MODULE} stopped`, () => listed().join() === STEADY_MODULE, 20_000);
+    expect(agent.stderr).toContain(`module ${SECOND_MODULE} stopped`);
     const seen = subscriber.telemetry(STEADY_MODULE).length;
-    await waitUntil('records after the reload', () => subscriber.telemetry(STEADY_MODULE).length >= seen + 2, 20_000);
+    await waitUntil('records after the reloads', () => subscriber.telemetry(STEADY_MODULE).length >= seen + 2, 20_000);
     expect(agent.stderr.match(new RegExp(`module ${STEADY_MODULE} \\S+ \\(\\S+\\) runs every`, 'g'))).toHaveLength(1);
 
-    writeFileSync(config, JSON.stringify({ device, modules: { [STEADY_MODULE]: { intervalMs: 200 } } }));
-    agent.signal('SIGHUP');
-    await waitUntil('the module reloaded at 200 ms', () => /runs every 200 ms/.test(agent.stderr), 20_000);
+    reload({ [STEADY_MODULE]: { intervalMs: 200 } });
+    await waitUntil('the module reloaded at 200 ms', () => new RegExp(`module ${STEADY_MODULE} .* runs every 200 ms`).test(agent.stderr), 20_000);
     writeFileSync(config, '{ not json');
     agent.signal('SIGHUP');
     await waitUntil('the bad config refused', () => /SIGHUP: config .*not valid JSON.*the running modules are unchanged/.test(agent.stderr), 20_000);

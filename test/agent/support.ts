@@ -13,6 +13,9 @@ import { Subscriber } from '../telemetry/harness.ts';
 /** A module that yields a record every interval on any busy Linux (system calls never stop). */
 export const STEADY_MODULE = 'syscount';
 
+/** Another built-in module that loads on the host kernel (tracepoints), for reloads. */
+export const SECOND_MODULE = 'execsnoop';
+
 export class AgentProcess {
   stderr = '';
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
