@@ -35,7 +35,7 @@ struct {
 } issued SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 256);
 	__type(key, struct hist_key);
 	__type(value, struct mote_hist);

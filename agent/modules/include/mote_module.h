@@ -2,6 +2,9 @@
  * Shared by the built-in modules: BTF decl tags the sampler reads to format fields, the log2
  * histogram every histogram module uses, and reads of kernel fields whose size differs between
  * the BPF view (long and pointers are 8 bytes) and a 32-bit kernel (4 bytes).
+ *
+ * Counters live in per-CPU maps and are incremented without atomics: the 32-bit ARM JIT of
+ * older kernels has no atomic instructions, and the sampler sums the CPUs' values anyway.
  */
 #ifndef MOTE_MODULE_H
 #define MOTE_MODULE_H
@@ -16,7 +19,7 @@
 
 #define TASK_COMM_LEN 16
 
-/* slots[i] counts values of bit length i: slots[0] zeros, slots[i] 2^(i-1) <= v < 2^i
+/* In a per-CPU map. slots[i] counts values of bit length i: slots[0] zeros, slots[i] 2^(i-1) <= v < 2^i
  * (values of 2^63 and more share the last slot). A power of two, so a mask bounds the index. */
 #define MOTE_HIST_SLOTS 64
 
@@ -45,7 +48,7 @@ static __always_inline void mote_hist_add(struct mote_hist *hist, __u64 value)
 		slot = MOTE_HIST_SLOTS - 1;
 	/* Hide the bound from clang so it keeps the mask the verifier needs to see. */
 	asm volatile("" : "+r"(slot));
-	__sync_fetch_and_add(&hist->slots[slot & (MOTE_HIST_SLOTS - 1)], 1);
+	hist->slots[slot & (MOTE_HIST_SLOTS - 1)]++;
 }
 
 /* An integer field of any size and signedness (long is 4 bytes on 32-bit kernels). */

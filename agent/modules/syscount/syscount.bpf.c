@@ -29,7 +29,7 @@ struct pending_call {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct syscall_key);
 	__type(value, struct syscall_stats);
@@ -68,7 +68,7 @@ int syscall_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	stats = stats_for(tgid, syscall);
 	if (stats)
-		__sync_fetch_and_add(&stats->calls, 1);
+		stats->calls++;
 	if (measure_latency) {
 		struct pending_call call = { .start_ns = bpf_ktime_get_ns(), .syscall = syscall };
 
@@ -92,7 +92,7 @@ int syscall_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	stats = stats_for(tgid, call->syscall);
 	if (stats)
-		__sync_fetch_and_add(&stats->latency_ns, bpf_ktime_get_ns() - call->start_ns);
+		stats->latency_ns += bpf_ktime_get_ns() - call->start_ns;
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }

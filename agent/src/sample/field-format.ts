@@ -60,7 +60,11 @@ export function sumValues(a: JsonValue, b: JsonValue): JsonValue {
   if (Array.isArray(a) && Array.isArray(b)) return a.map((item, i) => sumValues(item, b[i] ?? 0));
   if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const out: { [key: string]: JsonValue } = {};
-    for (const [name, value] of Object.entries(a)) out[name] = sumValues(value, b[name] ?? 0);
+    for (const name in a) {
+      const left = a[name];
+      const right = b[name] ?? 0;
+      out[name] = typeof left === 'number' && typeof right === 'number' ? left + right : sumValues(left, right);
+    }
     return out;
   }
   return a;
