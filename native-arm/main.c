@@ -4,10 +4,22 @@
  * in as mote_agent_bytecode), then runs the event loop until the agent exits.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "quickjs-libc.h"
 #include "sys_module.h"
+
+/* The runtime, for the memory report at exit (the agent leaves through exit()). */
+static JSRuntime *agent_runtime;
+
+/* MOTE_MEMORY_REPORT=1: QuickJS's memory usage by kind, on stderr, when the agent exits. */
+static void report_memory(void)
+{
+    JSMemoryUsage usage;
+    JS_ComputeMemoryUsage(agent_runtime, &usage);
+    JS_DumpMemoryUsage(stderr, &usage, agent_runtime);
+}
 
 extern const uint8_t mote_agent_bytecode[];
 extern const uint32_t mote_agent_bytecode_size;
@@ -18,6 +30,10 @@ int main(int argc, char **argv)
     if (!runtime)
         return 70;
     js_std_init_handlers(runtime);
+    agent_runtime = runtime;
+    const char *memory_report = getenv("MOTE_MEMORY_REPORT");
+    if (memory_report && memory_report[0] == '1')
+        atexit(report_memory);
     JSContext *ctx = JS_NewContext(runtime);
     if (!ctx)
         return 70;

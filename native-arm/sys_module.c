@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assets.h"
 #include "errno_names.h"
 #include "sys_module.h"
 #include "tls.h"
@@ -542,6 +543,29 @@ static JSValue js_mount(JSContext *ctx, JSValueConst this, int argc, JSValueCons
     return JS_UNDEFINED;
 }
 
+static JSValue js_asset(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    const char *name = JS_ToCString(ctx, argv[0]);
+    if (!name)
+        return JS_EXCEPTION;
+    JSValue result = JS_UNDEFINED;
+    for (uint32_t i = 0; i < mote_asset_count; i++) {
+        if (strcmp(mote_assets[i].name, name) != 0)
+            continue;
+        JSValue buffer = JS_NewArrayBufferCopy(ctx, mote_assets[i].data, mote_assets[i].size);
+        if (JS_IsException(buffer)) {
+            result = buffer;
+            break;
+        }
+        JSValue view_args[3] = { buffer, JS_NewInt32(ctx, 0), JS_UNDEFINED };
+        result = JS_NewTypedArray(ctx, 3, (JSValueConst *)view_args, JS_TYPED_ARRAY_UINT8);
+        JS_FreeValue(ctx, buffer);
+        break;
+    }
+    JS_FreeCString(ctx, name);
+    return result;
+}
+
 static JSValue js_page_size(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     return JS_NewInt32(ctx, (int)sysconf(_SC_PAGESIZE));
@@ -592,6 +616,7 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("uname", 0, js_uname),
     JS_CFUNC_DEF("getpid", 0, js_getpid),
     JS_CFUNC_DEF("pageSize", 0, js_page_size),
+    JS_CFUNC_DEF("asset", 1, js_asset),
     JS_CFUNC_DEF("mount", 3, js_mount),
     JS_CFUNC_DEF("monotonicNs", 0, js_monotonic_ns),
     JS_CFUNC_DEF("realtimeNs", 0, js_realtime_ns),

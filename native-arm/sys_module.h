@@ -37,6 +37,7 @@
  *       A resolver failure throws with code "EAI" and the resolver's message.
  *   socketError(fd) -> errno   (SO_ERROR; 0 when a pending connect succeeded)
  *   uname() -> { sysname, nodename, release, version, machine }
+ *   asset(name) -> Uint8Array | undefined   a copy of a binary asset linked into the binary
  *   mount(source, target, fstype)   mount(2) without flags or data (tracefs, bpffs, proc...)
  *   getpid() -> int; pageSize() -> int (sysconf(_SC_PAGESIZE), for ring and perf buffer mmaps)
  *   monotonicNs() -> BigInt; realtimeNs() -> BigInt

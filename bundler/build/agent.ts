@@ -1,8 +1,9 @@
 /**
- * Builds the mote-agent binaries: esbuild bundles agent/src/main.ts (binary assets imported as
- * bytes), the host qjsc compiles the bundle to bytecode (portable: the same bytes run on
- * x86_64 and armhf), and native-arm/Makefile links bytecode, binding and QuickJS into static
- * binaries for the host and for armhf.
+ * Builds the mote-agent binaries: esbuild bundles agent/src/main.ts once per target (each with
+ * only its own architecture's module objects, linked as C arrays rather than inlined), the
+ * host qjsc compiles each bundle to bytecode (the format is portable: compiled on x86_64, it
+ * runs on armhf), and native-arm/Makefile links bytecode, assets, binding and QuickJS into
+ * static binaries for the host and for armhf.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { build } from 'esbuild';
 import { MoteError } from '../../agent/src/errors.ts';
 import { QUICKJS_MQTT_SHIMS } from './quickjs-shims.ts';
 import { withBuildLock } from './build-lock.ts';
+import { AssetCollector, type AgentTarget } from './agent-assets.ts';
 import { buildModules, GENERATED_MODULES } from './modules.ts';
 import { agentBinary, buildDir, mbedtlsBuild, mbedtlsSource, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
 
@@ -32,9 +34,13 @@ function run(step: string, file: string, args: string[], hint: string): string {
 
 const SETUP_HINT = "run 'npm run setup' to bootstrap QuickJS, then build again";
 
-/** esbuild: one ES module for QuickJS, runtime modules left as imports. Returns its path. */
-export async function bundleAgent(): Promise<string> {
-  const outfile = join(buildDir, 'agent.js');
+/**
+ * esbuild: one ES module for QuickJS per target, runtime modules left as imports, binary
+ * assets collected for the target's C asset table. Returns the bundle's path.
+ */
+export async function bundleAgent(target: AgentTarget): Promise<string> {
+  const outfile = join(buildDir, target, 'agent.js');
+  const assets = new AssetCollector(target);
   await build({
     entryPoints: [join(repoRoot, 'agent', 'src', 'main.ts')],
     outfile,
@@ -46,13 +52,13 @@ export async function bundleAgent(): Promise<string> {
     conditions: ['import', 'default'],
     external: RUNTIME_MODULES,
     alias: { 'mote:builtin-modules': GENERATED_MODULES },
-    loader: { '.o': 'binary', '.btf': 'binary' },
     define: { __MOTE_VERSION__: JSON.stringify(packageVersion()) },
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [QUICKJS_MQTT_SHIMS],
+    plugins: [QUICKJS_MQTT_SHIMS, assets.plugin()],
   });
+  assets.writeC(join(buildDir, target, 'agent_assets.c'));
   return outfile;
 }
 
@@ -60,11 +66,11 @@ function makeArgs(): string[] {
   return ['--no-print-directory', '-s', '-C', join(repoRoot, 'native-arm'), `QUICKJS_SRC=${quickjsSource}`, `QUICKJS_OUT=${quickjsBuild}`, `MBEDTLS_SRC=${mbedtlsSource}`, `MBEDTLS_OUT=${mbedtlsBuild}`, `OUT=${buildDir}`];
 }
 
-/** qjsc: the bundle to a C array of bytecode, `mote_agent_bytecode`. */
+/** qjsc: a target's bundle to a C array of bytecode, `mote_agent_bytecode`, next to it. */
 export function compileBytecode(bundle: string): string {
   const qjsc = run('locate qjsc', 'make', [...makeArgs(), 'print-qjsc'], SETUP_HINT).trim();
   if (!existsSync(qjsc)) throw new BuildError(`qjsc not found at ${qjsc}; run 'npm run setup' to build QuickJS`);
-  const output = join(buildDir, 'agent_bytecode.c');
+  const output = join(bundle, '..', 'agent_bytecode.c');
   run('qjsc', qjsc, ['-c', '-m', '-s', ...RUNTIME_MODULES.flatMap((m) => ['-M', m]), '-N', 'mote_agent_bytecode', '-o', output, bundle], 'the message above names the JavaScript qjsc could not compile');
   return output;
 }
@@ -73,12 +79,13 @@ export async function buildAgent(log: (line: string) => void = console.log): Pro
   mkdirSync(buildDir, { recursive: true });
   return withBuildLock(buildDir, async () => {
     await buildModules(log);
-    log('[build] bundling agent/src/main.ts with esbuild');
-    const bundle = await bundleAgent();
-    log('[build] compiling the bundle to QuickJS bytecode');
-    const bytecode = compileBytecode(bundle);
+    for (const target of ['host', 'armhf'] as const) {
+      log(`[build] bundling agent/src/main.ts for ${target} with esbuild, and compiling it to QuickJS bytecode`);
+      mkdirSync(join(buildDir, target), { recursive: true });
+      compileBytecode(await bundleAgent(target));
+    }
     log('[build] linking mote-agent for host and armhf');
-    run('link', 'make', [...makeArgs(), `BYTECODE=${bytecode}`, 'agent'], 'the compiler error above names the file and line');
+    run('link', 'make', [...makeArgs(), 'agent'], 'the compiler error above names the file and line');
     log(`[build] ${agentBinary.host}\n[build] ${agentBinary.armhf}`);
     return agentBinary;
   }, log);

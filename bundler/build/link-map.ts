@@ -45,12 +45,13 @@ export function bytesPerInputFile(mapText: string): Map<string, number> {
   return totals;
 }
 
-export type SizeShare = 'QuickJS' | 'binding' | 'bytecode' | 'TLS (mbedTLS)' | 'libc (musl, libgcc)';
+export type SizeShare = 'QuickJS' | 'binding' | 'bytecode' | 'modules (BPF objects, BTF)' | 'TLS (mbedTLS)' | 'libc (musl, libgcc)';
 
 /** Which part of mote-agent an input file belongs to. */
 export function shareOf(file: string): SizeShare {
   if (file.includes('libquickjs.a')) return 'QuickJS';
   if (file.endsWith('agent_bytecode.o')) return 'bytecode';
+  if (file.endsWith('agent_assets.o')) return 'modules (BPF objects, BTF)';
   if (file.includes('libmbedtls.a')) return 'TLS (mbedTLS)';
   if (/\/(main|sys_module|errno_names|tls)\.o$/.test(file)) return 'binding';
   return 'libc (musl, libgcc)';

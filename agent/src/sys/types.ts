@@ -96,6 +96,8 @@ export interface Sys {
 
   uname(): Uname;
   getpid(): number;
+  /** A copy of a binary asset linked into the agent (a built-in module's object or BTF), by name. */
+  asset(name: string): Uint8Array | undefined;
   /** mount(2) of a pseudo file system (tracefs, bpf, proc) without flags. */
   mount(source: string, target: string, fsType: string): void;
   /** The MMU page size: ring and perf buffers are mapped in pages. */

@@ -14,6 +14,10 @@ import type { Outbox, OutboxEntry } from './outbox.ts';
 import type { Logger, Random, TimerHandle, Timers } from './runtime.ts';
 import type { Connection, Transport } from './transport.ts';
 
+// mqtt-packet pre-builds 65,536 two-byte buffers for packet ids on its first write. On QuickJS
+// each costs hundreds of bytes (about 30 MB in all); writing the two bytes when needed is as fast.
+mqttPacket.writeToStream.cacheNumbers = false;
+
 export interface Message {
   topic: string;
   payload: Uint8Array;

@@ -28,9 +28,9 @@ export const sizeCommand: Command = {
     }
     console.log(`${binary}: ${fileBytes} bytes (${(fileBytes / KIB).toFixed(1)} KiB), stripped, static, musl`);
     for (const [share, bytes] of [...shares].sort((a, b) => b[1] - a[1])) {
-      console.log(`  ${share.padEnd(22)} ${(bytes / KIB).toFixed(1).padStart(7)} KiB  ${((100 * bytes) / counted).toFixed(1).padStart(5)}%`);
+      console.log(`  ${share.padEnd(27)} ${(bytes / KIB).toFixed(1).padStart(7)} KiB  ${((100 * bytes) / counted).toFixed(1).padStart(5)}%`);
     }
-    console.log(`  ${'(headers, alignment)'.padEnd(22)} ${((fileBytes - counted) / KIB).toFixed(1).padStart(7)} KiB`);
+    console.log(`  ${'(headers, alignment)'.padEnd(27)} ${((fileBytes - counted) / KIB).toFixed(1).padStart(7)} KiB`);
     return 0;
   },
 };

@@ -1,0 +1,91 @@
+/**
+ * Footprint on the board, against the usual tools measured from the same source of truth:
+ *  - the armhf mote-agent's size (static, stripped: everything in it);
+ *  - its peak RSS (VmHWM) inside the emulated qemu-armv7 guest while it samples every built-in
+ *    module at 1 Hz and publishes to a local mosquitto, read from /proc after 30 s;
+ *  - what BCC and bpftrace take installed on Debian armhf: the Installed-Size of the package
+ *    and of its whole dependency closure, leaving out the packages every Debian system has
+ *    (Priority: required), from apt's metadata.
+ * Prints numbers only. Needs root (qemu, apt metadata).
+ */
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { Mosquitto } from '../broker/mosquitto.ts';
+import { guestBrokerUrl } from '../board/guest-broker.ts';
+import { buildAgent } from '../build/agent.ts';
+import { agentBinary } from '../paths.ts';
+import { bootOnce } from '../../test/support/board.ts';
+
+const MIB = 1024 * 1024;
+
+function apt(args: string[]): string {
+  return execFileSync('apt-cache', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+interface Installed {
+  ownKiB: number;
+  closureKiB: number;
+  packages: number;
+}
+
+/** Installed-Size of `name` (armhf) and of its Depends closure without Priority: required packages. */
+function installedSize(name: string): Installed | null {
+  let closure: string[];
+  try {
+    closure = apt(['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', `${name}:armhf`])
+      .split('\n').filter((line) => /^[a-z0-9]/.test(line)).map((line) => line.trim());
+  } catch {
+    return null;
+  }
+  let ownKiB = 0;
+  let closureKiB = 0;
+  let packages = 0;
+  for (const pkg of new Set(closure)) {
+    let show: string;
+    try {
+      show = apt(['show', '--no-all-versions', pkg.includes(':') ? pkg : `${pkg}:armhf`]);
+    } catch {
+      continue; // a virtual package: a real one in the closure provides it
+    }
+    if (/^Priority: required$/m.test(show)) continue;
+    const size = Number(/^Installed-Size: (\d+)$/m.exec(show)?.[1] ?? 0);
+    closureKiB += size;
+    packages++;
+    if (pkg.replace(/:armhf$/, '') === name) ownKiB = size;
+  }
+  return { ownKiB, closureKiB, packages };
+}
+
+async function peakRssInGuest(): Promise<{ hwmKiB: number; rssKiB: number }> {
+  const broker = await Mosquitto.start();
+  try {
+    const command = [
+      '/bin/mote-agent run --config /etc/mote/config.json > /run/agent.log 2>&1 &',
+      'pid=$!',
+      'sleep 30',
+      'echo "MOTE-FOOTPRINT $(grep -E "^(VmHWM|VmRSS)" /proc/$pid/status | tr -s " \\t" " " | tr "\\n" " ")"',
+      'kill -TERM $pid; wait $pid',
+    ].join('\n');
+    const boot = await bootOnce({ broker: guestBrokerUrl(broker.url), device: 'footprint', intervalMs: 1000 }, { command }, { limitMs: 180_000, consoleName: 'footprint.log' });
+    const line = /MOTE-FOOTPRINT VmHWM: (\d+) kB VmRSS: (\d+) kB/.exec(boot.console);
+    if (!line) throw new Error(`no footprint line in the guest console:\n${boot.console.split('\n').slice(-20).join('\n')}`);
+    return { hwmKiB: Number(line[1]), rssKiB: Number(line[2]) };
+  } finally {
+    await broker.stop();
+  }
+}
+
+await buildAgent(() => {});
+const binary = statSync(agentBinary.armhf).size;
+console.log(`armhf mote-agent: ${binary} bytes (${(binary / MIB).toFixed(2)} MiB), static, stripped; target <= 1 MiB`);
+const rss = await peakRssInGuest();
+console.log(`peak RSS in the qemu-armv7 guest, every module at 1 Hz for 30 s: VmHWM ${(rss.hwmKiB / 1024).toFixed(2)} MiB (VmRSS ${(rss.rssKiB / 1024).toFixed(2)} MiB at the end); target <= 8 MiB`);
+console.log('installed on Debian 12 armhf (Installed-Size; closure without Priority: required packages):');
+for (const tool of ['bpfcc-tools', 'bpftrace']) {
+  const size = installedSize(tool);
+  if (!size) {
+    console.log(`  ${tool.padEnd(12)} not built for armhf in this Debian release`);
+    continue;
+  }
+  console.log(`  ${tool.padEnd(12)} package ${(size.ownKiB / 1024).toFixed(1)} MiB, with ${size.packages} packages of dependencies ${(size.closureKiB / 1024).toFixed(1)} MiB; mote-agent is ${((binary / 1024 / size.closureKiB) * 100).toFixed(2)}% of that`);
+}
