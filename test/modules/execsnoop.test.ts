@@ -1,6 +1,8 @@
 /**
  * execsnoop on the real kernel: a helper process forks and execs /bin/true N times; the events
  * with that helper as parent are exactly N forks, N execs of /bin/true and N exits with code 0.
+ * With the agent stopped while a burst of execs overflows the ring buffer, every record is
+ * either reported or counted as dropped (lost reservations included).
  */
 import { describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
@@ -29,5 +31,26 @@ describe.skipIf(skipReason !== null)('execsnoop', () => {
     expect(exits.every((row) => row.exit_code === 0)).toBe(true);
     expect(new Set(execs.map((row) => row.pid))).toEqual(new Set(exits.map((row) => row.pid)));
     expect(records.reduce((sum, r) => sum + (r.dropped as number), 0)).toBe(0);
+  });
+
+  it('counts records the ring buffer could not hold as dropped', async () => {
+    const burst = 700;
+    let pid = 0;
+    const run = await sampleWhile(['execsnoop'], [], async (agent) => {
+      const trigger = await startTrigger(triggerBinary(), { calls: 0, udpPort: 0, execs: burst, spinMs: 0 });
+      pid = trigger.pid;
+      agent.kill('SIGSTOP');
+      try {
+        await trigger.run();
+      } finally {
+        agent.kill('SIGCONT');
+      }
+    });
+    const records = recordsOf(run, 'execsnoop');
+    const children = eventRows(records).filter((row) => row.ppid === pid);
+    const dropped = records.reduce((sum, r) => sum + (r.dropped as number), 0);
+    // Fork, exec and exit per child; 256 KiB of 176-byte records hold fewer than 1,500.
+    expect(dropped).toBeGreaterThan(0);
+    expect(children.length + dropped).toBeGreaterThanOrEqual(3 * burst);
   });
 });

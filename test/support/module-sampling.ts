@@ -3,7 +3,7 @@
  * waits until it samples, runs the workload, lets one more interval pass, stops the agent with
  * SIGTERM (which makes every module report the rest of its window) and returns the JSON lines.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { agentBinary } from './agent.ts';
 import { exited, waitFor } from './kernel-fixtures.ts';
 
@@ -22,7 +22,8 @@ export interface SampleRun {
   status: number | null;
 }
 
-export async function sampleWhile(modules: string[], extraArgs: string[], workload: () => Promise<void>, intervalMs = 500): Promise<SampleRun> {
+/** `workload` gets the agent's process (a test may stop it to make its ring buffers overflow). */
+export async function sampleWhile(modules: string[], extraArgs: string[], workload: (agent: ChildProcess) => Promise<void>, intervalMs = 500): Promise<SampleRun> {
   const agent = spawn(agentBinary.host, ['sample', '--modules', modules.join(','), '--interval-ms', String(intervalMs), '--json', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -31,7 +32,7 @@ export async function sampleWhile(modules: string[], extraArgs: string[], worklo
   try {
     await waitFor(() => /sample: sampling/.test(stderr) || agent.exitCode !== null, 'the agent to attach its modules', 60_000);
     if (agent.exitCode === null) {
-      await workload();
+      await workload(agent);
       await new Promise((resolve) => setTimeout(resolve, intervalMs + 200));
       agent.kill('SIGTERM');
     }

@@ -36,6 +36,8 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+MOTE_LOST_EVENTS()
+
 static __always_inline struct event *reserve(enum process_event kind, __u32 pid, __u32 ppid)
 {
 	struct event *e;
@@ -43,8 +45,10 @@ static __always_inline struct event *reserve(enum process_event kind, __u32 pid,
 	if (target_ppid && ppid != target_ppid)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e)
+	if (!e) {
+		mote_count_lost();
 		return 0;
+	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = kind;
 	e->pid = pid;

@@ -72,6 +72,25 @@ static __always_inline void mote_ipv4_mapped(__u8 out[16], __u32 address)
 	__builtin_memcpy(out + 12, &address, 4);
 }
 
+/*
+ * Declares `lost_events`, a per-CPU count of ring buffer records that could not be reserved
+ * (the manifest names it as the events record's `lostMap`), and mote_count_lost() to bump it.
+ */
+#define MOTE_LOST_EVENTS()								\
+	struct {									\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);				\
+		__uint(max_entries, 1);							\
+		__type(key, __u32);							\
+		__type(value, __u64);							\
+	} lost_events SEC(".maps");							\
+	static __always_inline void mote_count_lost(void)				\
+	{										\
+		__u32 zero = 0;								\
+		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);			\
+		if (lost)								\
+			(*lost)++;							\
+	}
+
 /* Address families as the sampler shows them. */
 enum mote_family {
 	af_inet = 2,

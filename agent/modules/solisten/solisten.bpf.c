@@ -37,6 +37,8 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
+MOTE_LOST_EVENTS()
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -85,9 +87,13 @@ static __always_inline int report(struct socket *sock, __s32 result)
 		return 0;
 	if (!sock)
 		sock = socket_of_fd(call->fd);
-	e = sock ? bpf_ringbuf_reserve(&events, sizeof(*e), 0) : 0;
-	if (!e)
+	if (!sock)
 		goto out;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		mote_count_lost();
+		goto out;
+	}
 	sk = BPF_CORE_READ(sock, sk);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;

@@ -36,6 +36,8 @@ struct {
 	__uint(max_entries, 128 * 1024);
 } events SEC(".maps");
 
+MOTE_LOST_EVENTS()
+
 /* Sockets between tcp_v*_connect and its return, by thread. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -51,8 +53,10 @@ static __always_inline struct event *reserve(__u16 dport)
 	if (target_port && dport != target_port)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e)
+	if (!e) {
+		mote_count_lost();
 		return 0;
+	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->uid = (__u32)bpf_get_current_uid_gid();

@@ -20,10 +20,10 @@ import { roundUp8 } from '../kernel/map.ts';
 import { LoadError } from '../kernel/errors.ts';
 import type { TelemetryRecord } from '../telemetry/records.ts';
 import type { ModuleArch, ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from './module-types.ts';
-import { parseManifest, type ModuleManifest, type RecordSpec } from './manifest.ts';
+import { parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } from './manifest.ts';
 import { applyConstants, chooseVariant, selectPrograms } from './module-settings.ts';
 import { TypeDecoder } from './field-format.ts';
-import { Accumulator, counterRecord, gaugeRecord, HistogramState, topRecord, type DecodedEntry } from './map-records.ts';
+import { Accumulator, counterRecord, gaugeRecord, HistogramState, numericCells, topRecord, type DecodedEntry } from './map-records.ts';
 import { EventCollector } from './event-records.ts';
 import { MapReader } from './map-reader.ts';
 
@@ -109,15 +109,8 @@ export class KernelModuleLoader implements ModuleLoader {
     if (!map) throw new LoadError(`module '${manifest.name}': the manifest samples map '${spec.map}', which the object does not have (it has ${[...loaded.maps.keys()].join(', ')})`);
     if (!object.btf) throw new LoadError(`module '${manifest.name}': the object has no BTF to decode its maps; build it with clang -g`);
     const decoder = new TypeDecoder(object.btf, spec.hints);
-    if (spec.kind === 'events') return this.eventSource(manifest, spec, map, decoder);
-    const definition = object.maps.find((m) => m.name === spec.map);
-    const reader = new MapReader(map, spec.kind === 'gauge' ? 'delta' : spec.read, this.features.supported('batch map operations'));
-    const stride = roundUp8(map.spec.valueSize);
-    const decode = (): DecodedEntry[] =>
-      reader.read().map(({ key, value }) => ({
-        key: definition?.keyTypeId ? decoder.decode(definition.keyTypeId, key) : Array.from(key).join(','),
-        value: definition?.valueTypeId ? decoder.decodeSummed(definition.valueTypeId, value, Math.max(map.perCpuSlots, 1), stride, map.spec.valueSize) : null,
-      }));
+    if (spec.kind === 'events') return this.eventSource(manifest, spec, map, decoder, spec.lostMap ? this.lostCounter(manifest, object, loaded, spec.lostMap, decoder) : null);
+    const decode = this.entryDecoder(object, spec.map, map, spec.kind === 'gauge' ? 'delta' : spec.read, decoder);
     const close = () => {};
     switch (spec.kind) {
       case 'counter': {
@@ -138,7 +131,28 @@ export class KernelModuleLoader implements ModuleLoader {
     }
   }
 
-  private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, map: BpfMap, decoder: TypeDecoder): RecordSource {
+  /** Reads map `name` (in `mode`) and decodes its entries, per-CPU values summed. */
+  private entryDecoder(object: BpfObject, name: string, map: BpfMap, mode: ReadMode, decoder: TypeDecoder): () => DecodedEntry[] {
+    const definition = object.maps.find((m) => m.name === name);
+    const reader = new MapReader(map, mode, this.features.supported('batch map operations'));
+    const stride = roundUp8(map.spec.valueSize);
+    return () =>
+      reader.read().map(({ key, value }) => ({
+        key: definition?.keyTypeId ? decoder.decode(definition.keyTypeId, key) : Array.from(key).join(','),
+        value: definition?.valueTypeId ? decoder.decodeSummed(definition.valueTypeId, value, Math.max(map.perCpuSlots, 1), stride, map.spec.valueSize) : null,
+      }));
+  }
+
+  /** How many more records the program could not reserve since the last call. */
+  private lostCounter(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, name: string, decoder: TypeDecoder): () => number {
+    const map = loaded.maps.get(name);
+    if (!map) throw new LoadError(`module '${manifest.name}': the manifest's lostMap '${name}' is not a map of the object`);
+    const decode = this.entryDecoder(object, name, map, 'delta', decoder);
+    const accumulator = new Accumulator('delta');
+    return () => accumulator.amounts(decode().flatMap((entry) => numericCells(entry))).reduce((sum, [, amount]) => sum + amount, 0);
+  }
+
+  private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, map: BpfMap, decoder: TypeDecoder, lost: (() => number) | null): RecordSource {
     if (map.spec.mapType !== MapType.RINGBUF) throw new LoadError(`module '${manifest.name}': events come from a ring buffer map, and '${spec.map}' is a ${map.typeName}`);
     const typeId = decoder.typeByName(spec.type);
     if (typeId === null) throw new LoadError(`module '${manifest.name}': the object's BTF has no type '${spec.type}'; keep it with a global of that type in the C`);
@@ -153,6 +167,7 @@ export class KernelModuleLoader implements ModuleLoader {
     return {
       read: (nowNs) => {
         drain();
+        if (lost) collector.addDropped(lost());
         return collector.take(nowNs);
       },
       close: () => {

@@ -52,6 +52,8 @@ export type RecordSpec =
       /** Fields reported, in this order (default: every field but the timestamp). */
       fields?: string[];
       maxEventsPerSecond: number;
+      /** Map counting the records the program could not reserve (one number, per-CPU or not). */
+      lostMap?: string;
       hints: Record<string, FieldHint>;
     };
 
@@ -143,6 +145,7 @@ function recordSpec(value: unknown): RecordSpec {
       return {
         kind, map, type: string(spec.type, 'record.type'), timestamp: spec.timestamp === undefined ? undefined : string(spec.timestamp, 'record.timestamp'),
         fields: optionalStrings(spec.fields, 'record.fields'), maxEventsPerSecond: positive(spec.maxEventsPerSecond, 'record.maxEventsPerSecond', 1000), hints: hintMap,
+        lostMap: spec.lostMap === undefined ? undefined : string(spec.lostMap, 'record.lostMap'),
       };
     default:
       return fail('record.kind', `'${String(kind)}' is not one of counter, gauge, top, histogram, events`);
