@@ -1,6 +1,6 @@
 /**
  * Real module packages for the end-to-end OTA tests: syscount as built by `mote pack` (from a
- * copy of agent/modules/syscount with a shorter manifest interval), a syscount whose
+ * copy of agent/modules/syscount), a syscount whose
  * syscall_enter reads through a scalar (the verifier refuses it), and any version of either
  * signed on demand without compiling again.
  */
@@ -16,18 +16,16 @@ import type { TestKey } from './packages.ts';
 /** A statement that makes the verifier refuse syscall_enter: a load through a random number. */
 const SCALAR_LOAD = '\tif (bpf_get_prandom_u32() == 7)\n\t\treturn *(volatile int *)(long)bpf_get_prandom_u32();\n';
 
-function syscountCopy(variant: string, edit: (source: string) => string, intervalMs: number): string {
+function syscountCopy(variant: string, edit: (source: string) => string): string {
   const dir = join(mkdtempSync(join(tmpdir(), `mote-ota-${variant}-`)), 'syscount');
   cpSync(join(repoRoot, 'agent', 'modules', 'syscount'), dir, { recursive: true });
   const source = join(dir, 'syscount.bpf.c');
   writeFileSync(source, edit(readFileSync(source, 'utf8')));
-  const manifest = join(dir, 'manifest.json');
-  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), intervalMs }, null, 2));
   return dir;
 }
 
 export interface SyscountPackages {
-  /** syscount as it is, with a 2 s manifest interval. */
+  /** syscount as it is. */
   good: ModulePackage;
   /** syscount whose syscall_enter the verifier refuses. */
   refused: ModulePackage;
@@ -35,9 +33,9 @@ export interface SyscountPackages {
 
 export async function buildSyscountPackages(key: TestKey): Promise<SyscountPackages> {
   const pack = (moduleDir: string) => packModule({ moduleDir, secretKey: key.secret, version: '2', minAgentVersion: '0.1.0', log: () => {} });
-  const good = await pack(syscountCopy('good', (source) => source, 2000));
+  const good = await pack(syscountCopy('good', (source) => source));
   const refused = await pack(
-    syscountCopy('refused', (source) => source.replace('\tif (target_tgid && tgid != target_tgid)\n\t\treturn 0;\n\tstats = stats_for', `${SCALAR_LOAD}\tif (target_tgid && tgid != target_tgid)\n\t\treturn 0;\n\tstats = stats_for`), 2000),
+    syscountCopy('refused', (source) => source.replace('\tif (target_tgid && tgid != target_tgid)\n\t\treturn 0;\n\tstats = stats_for', `${SCALAR_LOAD}\tif (target_tgid && tgid != target_tgid)\n\t\treturn 0;\n\tstats = stats_for`)),
   );
   return { good: good.module, refused: refused.module };
 }

@@ -11,16 +11,19 @@ const EXCERPT_LINE = /^ {2}\| ?(.*)$/;
 
 export interface LoadFailure {
   reason: 'verifier' | 'load-failed';
+  /** What failed, for the result's message: a verifier refusal's first line (its excerpt goes apart). */
+  summary: string;
   excerpt: string[];
 }
 
 export function describeLoadFailure(error: unknown): LoadFailure {
-  if (error instanceof VerifierError) return { reason: 'verifier', excerpt: error.excerpt };
   const message = error instanceof Error ? error.message : String(error);
-  if (!message.includes(VERIFIER_REFUSAL)) return { reason: 'load-failed', excerpt: [] };
+  const summary = message.split('\n', 1)[0]!;
+  if (error instanceof VerifierError) return { reason: 'verifier', summary, excerpt: error.excerpt };
+  if (!message.includes(VERIFIER_REFUSAL)) return { reason: 'load-failed', summary: message, excerpt: [] };
   const excerpt = message.split('\n').flatMap((line) => {
     const match = line.match(EXCERPT_LINE);
     return match ? [match[1]!] : [];
   });
-  return { reason: 'verifier', excerpt };
+  return { reason: 'verifier', summary, excerpt };
 }

@@ -73,7 +73,7 @@ export class OtaService {
     } catch (error) {
       store.discard(name, version);
       const failure = describeLoadFailure(error);
-      return this.rolledBack(requestId, name, failure.reason, `version ${version} did not load: ${errorText(error)}`, failure.excerpt);
+      return this.rolledBack(requestId, name, failure.reason, `version ${version} did not load: ${failure.summary}`, failure.excerpt);
     }
     try {
       store.commit(name, version);
