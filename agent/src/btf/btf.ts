@@ -1,11 +1,14 @@
 /**
  * The BTF type graph: lookup by id and name, skipping of modifiers and typedefs, sizes, the
- * pointer size a BTF assumes, and C-like names for messages. Walks are bounded, so a cyclic or
- * corrupt graph ends in a BtfTypeError rather than a hang.
+ * pointer size a BTF assumes, and C-like names for messages. Parsing only checks and indexes the
+ * blob; a type is decoded when first asked for, and names are looked up through a byte index, so
+ * a kernel's BTF of 100,000 types costs what the types a program touches cost. Walks are bounded,
+ * so a cyclic or corrupt graph ends in a BtfTypeError rather than a hang.
  */
 import { BtfTypeError } from './errors.ts';
 import { isModifier, Kind, KIND_NAMES, kindName, type BtfType, type KindNumber, type TypeOfKind } from './kinds.ts';
-import { parseBtfBlob } from './parse.ts';
+import { NameIndex } from './name-index.ts';
+import { decodeBlobType, parseBtfBlob, type BtfBlob } from './parse.ts';
 import type { StringTable } from './strings.ts';
 
 /** libbpf's MAX_RESOLVE_DEPTH: how many typedefs, modifiers and array levels a size walk follows. */
@@ -17,28 +20,50 @@ const LONG_NAMES = new Set([
 ]);
 
 export class Btf {
-  readonly types: readonly BtfType[];
   readonly strings: StringTable;
-  private byName?: Map<string, number[]>;
+  private readonly blob: BtfBlob;
+  private readonly decoded = new Map<number, BtfType>();
+  private names?: NameIndex;
   private detectedPointerSize?: number | null;
 
-  constructor(types: BtfType[], strings: StringTable) {
-    this.types = types;
-    this.strings = strings;
+  private constructor(blob: BtfBlob) {
+    this.blob = blob;
+    this.strings = blob.strings;
   }
 
+  /** Checks the whole blob; types are decoded when first asked for, so `bytes` must not change afterwards. */
   static parse(bytes: Uint8Array): Btf {
-    const raw = parseBtfBlob(bytes);
-    return new Btf(raw.types, raw.strings);
+    return new Btf(parseBtfBlob(bytes));
   }
 
   get count(): number {
-    return this.types.length;
+    return this.blob.count;
+  }
+
+  /** Every type, void first. This decodes the whole BTF: on a kernel's, prefer type(), typesOfKind() or idsByName(). */
+  get types(): readonly BtfType[] {
+    return [...this.all()];
+  }
+
+  /** Every type in id order, void first, decoded one at a time. */
+  *all(): Generator<BtfType> {
+    for (let id = 0; id < this.count; id++) yield this.type(id);
+  }
+
+  /** The types of `kind` in id order; the others are not decoded. */
+  *typesOfKind<K extends KindNumber>(kind: K): Generator<TypeOfKind<K>> {
+    const { words, recordStarts } = this.blob;
+    for (let id = 1; id < this.count; id++) {
+      if (((words[recordStarts[id]! + 1]! >>> 24) & 0x1f) === kind) yield this.type(id) as TypeOfKind<K>;
+    }
   }
 
   type(id: number): BtfType {
-    const t = this.types[id];
-    if (t === undefined) throw new BtfTypeError(`type id [${id}] is out of range: the BTF has ${this.types.length} types`);
+    const cached = this.decoded.get(id);
+    if (cached !== undefined) return cached;
+    if (!Number.isInteger(id) || id < 0 || id >= this.count) throw new BtfTypeError(`type id [${id}] is out of range: the BTF has ${this.count} types`);
+    const t: BtfType = id === 0 ? { kind: Kind.UNKN, id: 0, name: '', at: 0 } : decodeBlobType(this.blob, id);
+    this.decoded.set(id, t);
     return t;
   }
 
@@ -53,7 +78,7 @@ export class Btf {
   skipModsAndTypedefs(id: number): BtfType {
     let t = this.type(id);
     for (let steps = 0; isModifier(t) || t.kind === Kind.TYPEDEF; steps++) {
-      if (steps >= this.types.length) throw new BtfTypeError(`type [${id}] is part of a typedef/modifier cycle`);
+      if (steps >= this.count) throw new BtfTypeError(`type [${id}] is part of a typedef/modifier cycle`);
       t = this.type(t.type);
     }
     return t;
@@ -61,16 +86,32 @@ export class Btf {
 
   /** Ids of all types named exactly `name`, in id order. */
   idsByName(name: string): number[] {
-    if (!this.byName) {
-      this.byName = new Map();
-      for (const t of this.types) {
-        if (t.name === '') continue;
-        const list = this.byName.get(t.name);
-        if (list) list.push(t.id);
-        else this.byName.set(t.name, [t.id]);
-      }
+    if (name === '') return [];
+    if (!isAscii(name)) return this.idsWhoseName((n) => n === name);
+    return this.nameIndex().lookup(charCodes(name), false);
+  }
+
+  /** Ids of all types whose name without its `___flavor` suffix is `essential`, in id order. */
+  idsByEssentialName(essential: string): number[] {
+    if (essential === '') return [];
+    const matches = (name: string) => name !== '' && essentialName(name) === essential;
+    if (!isAscii(essential)) return this.idsWhoseName(matches);
+    return this.nameIndex().lookup(charCodes(essential), true).filter((id) => matches(this.type(id).name));
+  }
+
+  private nameIndex(): NameIndex {
+    this.names ??= new NameIndex(this.blob);
+    return this.names;
+  }
+
+  /** Decodes every name: the way to compare names that bytes cannot (non-ASCII ones). */
+  private idsWhoseName(matches: (name: string) => boolean): number[] {
+    const { words, recordStarts } = this.blob;
+    const found: number[] = [];
+    for (let id = 1; id < this.count; id++) {
+      if (matches(this.strings.get(words[recordStarts[id]!]!, `type [${id}] name`))) found.push(id);
     }
-    return this.byName.get(name) ?? [];
+    return found;
   }
 
   /**
@@ -81,8 +122,8 @@ export class Btf {
   pointerSize(fallback: number): number {
     if (this.detectedPointerSize === undefined) {
       this.detectedPointerSize = null;
-      for (const t of this.types) {
-        if (t.kind === Kind.INT && (t.size === 4 || t.size === 8) && LONG_NAMES.has(t.name)) {
+      for (const t of this.typesOfKind(Kind.INT)) {
+        if ((t.size === 4 || t.size === 8) && LONG_NAMES.has(t.name)) {
           this.detectedPointerSize = t.size;
           break;
         }
@@ -144,4 +185,14 @@ export function essentialNameLength(name: string): number {
 
 export function essentialName(name: string): string {
   return name.slice(0, essentialNameLength(name));
+}
+
+function isAscii(text: string): boolean {
+  return /^[\0-\x7f]*$/.test(text);
+}
+
+function charCodes(text: string): number[] {
+  const codes: number[] = [];
+  for (let i = 0; i < text.length; i++) codes.push(text.charCodeAt(i));
+  return codes;
 }

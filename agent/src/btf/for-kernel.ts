@@ -32,7 +32,7 @@ export function prepareBtfForKernel(raw: Uint8Array, btf: Btf, layout: DataSecti
   const out = raw.slice();
   const view = new DataView(out.buffer);
   const u32 = (at: number, value: number) => view.setUint32(at, value >>> 0, true);
-  for (const t of btf.types) {
+  for (const t of btf.all()) {
     switch (t.kind) {
       case Kind.DATASEC: {
         const size = layout.sizes.get(t.name);

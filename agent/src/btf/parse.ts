@@ -1,22 +1,36 @@
 /**
- * Decodes a raw BTF blob (the `.BTF` section of an object, or /sys/kernel/btf/vmlinux) into an
- * array of typed records. Every count, id and string offset is checked against the blob, so a
- * corrupt input ends in a BtfError naming the record, never a loop or a RangeError.
+ * Reads a raw BTF blob (the `.BTF` section of an object, or /sys/kernel/btf/vmlinux) without
+ * decoding its types: one pass over the type section, read as 32-bit words, finds where each
+ * record starts and checks its kind, size, string offsets and type ids against the blob. A
+ * corrupt input ends here in a BtfError naming the record (the decoder's own error for it),
+ * never a loop or a RangeError. Records are decoded one at a time when asked for (decode.ts), so
+ * the blob must not change after parsing.
  */
 import { ByteReader } from '../elf/byte-reader.ts';
+import { decodeType } from './decode.ts';
 import { BtfError } from './errors.ts';
-import { Kind, type BtfType, type EnumValue, type Member } from './kinds.ts';
+import { Kind, type BtfType } from './kinds.ts';
 import { StringTable } from './strings.ts';
 
 export const BTF_MAGIC = 0xeb9f;
 
-export interface RawBtf {
-  /** Index = type id; entry 0 is void. */
-  types: BtfType[];
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export interface BtfBlob {
   strings: StringTable;
+  /** Number of types, void (id 0) included. */
+  count: number;
+  /** Index in `words` of each type's record, by type id; entry 0 (void) has no record. */
+  recordStarts: Uint32Array;
+  /** The type section as little-endian 32-bit words (every record is a whole number of words). */
+  words: Uint32Array;
+  /** The type section, for the decoder. */
+  typeSection: ByteReader;
+  /** Offset of the type section in the blob. */
+  typeStart: number;
 }
 
-export function parseBtfBlob(bytes: Uint8Array): RawBtf {
+export function parseBtfBlob(bytes: Uint8Array): BtfBlob {
   const r = new ByteReader(bytes, (s, o, p) => new BtfError(s, o, p));
   const magic = r.u16('header', 0);
   if (magic !== BTF_MAGIC) {
@@ -38,143 +52,170 @@ export function parseBtfBlob(bytes: Uint8Array): RawBtf {
   if (typeOffset % 4 !== 0) throw new BtfError('header', 8, `type section offset ${typeOffset} is not 4-byte aligned`);
 
   const strings = new StringTable(r.slice('string section', stringStart, stringLength), stringStart);
-  const types: BtfType[] = [{ kind: Kind.UNKN, id: 0, name: '', at: 0 }];
-  const typeReader = new ByteReader(r.slice('type section', typeStart, typeLength), (s, o, p) => new BtfError(s, typeStart + o, p));
-  let at = 0;
-  while (at < typeLength) {
-    const [type, next] = readType(typeReader, strings, types.length, at, typeStart);
-    types.push(type);
-    at = next;
+  const typeSection = new ByteReader(r.slice('type section', typeStart, typeLength), (s, o, p) => new BtfError(s, typeStart + o, p));
+  const words = littleEndianWords(typeSection.bytes);
+  const decode = (id: number, word: number) => decodeType(typeSection, strings, id, word * 4, typeStart);
+  const { recordStarts, count, largestReference } = indexRecords(words, typeLength, stringLength, (id, word) => {
+    decode(id, word);
+    throw new BtfError(`type [${id}]`, typeStart + word * 4, 'is malformed');
+  });
+  if (largestReference >= count) {
+    for (let id = 1; id < count; id++) checkReferences(decode(id, recordStarts[id]!), count);
+    throw new BtfError('type section', typeStart, `refers to type [${largestReference}] but the BTF has only ${count} types`);
   }
-  checkReferences(types);
-  return { types, strings };
+  return { strings, count, recordStarts, words, typeSection, typeStart };
 }
 
-function readType(r: ByteReader, strings: StringTable, id: number, at: number, base: number): [BtfType, number] {
-  const what = `type [${id}]`;
-  const nameOffset = r.u32(what, at);
-  const info = r.u32(what, at + 4);
-  const sizeOrType = r.u32(what, at + 8);
-  const vlen = info & 0xffff;
-  const kind = (info >>> 24) & 0x1f;
-  const kindFlag = info >>> 31 === 1;
-  const name = strings.get(nameOffset, `${what} name`);
-  const common = { id, name, at: base + at };
-  let p = at + 12;
-  const extra = (size: number) => {
-    r.check(what, p, size);
-    const start = p;
-    p += size;
-    return start;
-  };
-  switch (kind) {
-    case Kind.INT: {
-      const data = r.u32(what, extra(4));
-      const bits = data & 0xff;
-      const bitOffset = (data >>> 16) & 0xff;
-      const encoding = (data >>> 24) & 0x0f;
-      if (bits > 128 || bitOffset + bits > 128) throw new BtfError(what, base + at, `int of ${bits} bits at bit offset ${bitOffset} is invalid`);
-      return [{ ...common, kind, size: sizeOrType, encoding, bitOffset, bits }, p];
-    }
-    case Kind.PTR:
-    case Kind.TYPEDEF:
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.TYPE_TAG:
-      return [{ ...common, kind, type: sizeOrType }, p];
-    case Kind.FWD:
-      return [{ ...common, kind, isUnion: kindFlag }, p];
-    case Kind.ARRAY: {
-      const o = extra(12);
-      return [{ ...common, kind, type: r.u32(what, o), indexType: r.u32(what, o + 4), count: r.u32(what, o + 8) }, p];
-    }
-    case Kind.STRUCT:
-    case Kind.UNION: {
-      const o = extra(vlen * 12);
-      const members: Member[] = [];
-      for (let i = 0; i < vlen; i++) {
-        const m = o + i * 12;
-        const offset = r.u32(what, m + 8);
-        members.push({
-          name: strings.get(r.u32(what, m), `${what} member ${i} name`),
-          type: r.u32(what, m + 4),
-          bitOffset: kindFlag ? offset & 0xffffff : offset,
-          bitfieldSize: kindFlag ? offset >>> 24 : 0,
-        });
-      }
-      return [{ ...common, kind, size: sizeOrType, members, kindFlag }, p];
-    }
-    case Kind.ENUM: {
-      const o = extra(vlen * 8);
-      const values: EnumValue[] = [];
-      for (let i = 0; i < vlen; i++) {
-        const raw32 = r.i32(what, o + i * 8 + 4);
-        values.push({ name: strings.get(r.u32(what, o + i * 8), `${what} value ${i} name`), raw32, value: kindFlag ? BigInt(raw32) : BigInt(raw32 >>> 0) });
-      }
-      return [{ ...common, kind, size: sizeOrType, values, signed: kindFlag }, p];
-    }
-    case Kind.ENUM64: {
-      const o = extra(vlen * 12);
-      const values: EnumValue[] = [];
-      for (let i = 0; i < vlen; i++) {
-        const e = o + i * 12;
-        const unsigned = (BigInt(r.u32(what, e + 8)) << 32n) | BigInt(r.u32(what, e + 4));
-        values.push({ name: strings.get(r.u32(what, e), `${what} value ${i} name`), raw32: r.i32(what, e + 4), value: kindFlag ? BigInt.asIntN(64, unsigned) : unsigned });
-      }
-      return [{ ...common, kind, size: sizeOrType, values, signed: kindFlag }, p];
-    }
-    case Kind.FUNC:
-      return [{ ...common, kind, type: sizeOrType, linkage: vlen }, p];
-    case Kind.FUNC_PROTO: {
-      const o = extra(vlen * 8);
-      const params = [];
-      for (let i = 0; i < vlen; i++) params.push({ name: strings.get(r.u32(what, o + i * 8), `${what} param ${i} name`), type: r.u32(what, o + i * 8 + 4) });
-      return [{ ...common, kind, returnType: sizeOrType, params }, p];
-    }
-    case Kind.VAR:
-      return [{ ...common, kind, type: sizeOrType, linkage: r.u32(what, extra(4)) }, p];
-    case Kind.DATASEC: {
-      const o = extra(vlen * 12);
-      const entries = [];
-      for (let i = 0; i < vlen; i++) entries.push({ type: r.u32(what, o + i * 12), offset: r.u32(what, o + i * 12 + 4), size: r.u32(what, o + i * 12 + 8) });
-      return [{ ...common, kind, size: sizeOrType, entries }, p];
-    }
-    case Kind.FLOAT:
-      return [{ ...common, kind, size: sizeOrType }, p];
-    case Kind.DECL_TAG:
-      return [{ ...common, kind, type: sizeOrType, componentIndex: r.i32(what, extra(4)) }, p];
-    default:
-      throw new BtfError(what, base + at, `unknown kind ${kind}; this BTF is newer than Mote understands`);
-  }
+/** Decodes type `id`, which must be between 1 and `blob.count - 1`. */
+export function decodeBlobType(blob: BtfBlob, id: number): BtfType {
+  return decodeType(blob.typeSection, blob.strings, id, blob.recordStarts[id]! * 4, blob.typeStart);
 }
 
-/** Every type id a record points at must exist. */
-function checkReferences(types: BtfType[]): void {
-  const count = types.length;
-  const check = (t: BtfType, ref: number, role: string) => {
+/** The bytes as little-endian 32-bit words (a trailing partial word is left out): a view when the host allows one. */
+function littleEndianWords(bytes: Uint8Array): Uint32Array {
+  const count = bytes.length >>> 2;
+  if (HOST_IS_LITTLE_ENDIAN) {
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice(0, count * 4);
+    return new Uint32Array(aligned.buffer, aligned.byteOffset, count);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const words = new Uint32Array(count);
+  for (let i = 0; i < count; i++) words[i] = view.getUint32(i * 4, true);
+  return words;
+}
+
+interface RecordIndex {
+  recordStarts: Uint32Array;
+  count: number;
+  /** The largest type id any record refers to. */
+  largestReference: number;
+}
+
+// The kinds as plain constants, so the hot loop below compares numbers, not object properties.
+const { INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FUNC_PROTO, VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64 } = Kind;
+
+/**
+ * Walks the records of a type section of `byteLength` bytes and checks what the decoder checks:
+ * that each record fits, its kind is known, its string offsets are inside the string table and an
+ * int's bits are valid. `reject` is called for the first record that fails, and must throw. The
+ * cases are ordered by how often a kernel's BTF has each kind.
+ */
+function indexRecords(words: Uint32Array, byteLength: number, stringLength: number, reject: (id: number, word: number) => never): RecordIndex {
+  const end = words.length;
+  const limit = Math.ceil(byteLength / 4);
+  let recordStarts = new Uint32Array(1024);
+  let capacity = recordStarts.length;
+  let count = 1;
+  let largestReference = 0;
+  for (let word = 0; word < limit; count++) {
+    if (count === capacity) {
+      capacity *= 2;
+      const grown = new Uint32Array(capacity);
+      grown.set(recordStarts);
+      recordStarts = grown;
+    }
+    recordStarts[count] = word;
+    const body = word + 3;
+    if (body > end) reject(count, word);
+    const nameOffset = words[word]!;
+    const info = words[word + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    let valid = nameOffset < stringLength || nameOffset === 0;
+    let next = body;
+    let reference = 0;
+    switch (kind) {
+      case FUNC:
+        reference = words[word + 2]!;
+        break;
+      case FUNC_PROTO:
+        next = body + (info & 0xffff) * 2;
+        if (next > end) break;
+        reference = words[word + 2]!;
+        for (let p = body; p < next; p += 2) {
+          const name = words[p]!;
+          if (name >= stringLength && name !== 0) valid = false;
+          if (words[p + 1]! > reference) reference = words[p + 1]!;
+        }
+        break;
+      case PTR: case CONST: case TYPEDEF: case VOLATILE: case RESTRICT: case TYPE_TAG:
+        reference = words[word + 2]!;
+        break;
+      case STRUCT: case UNION:
+        next = body + (info & 0xffff) * 3;
+        if (next > end) break;
+        for (let m = body; m < next; m += 3) {
+          const name = words[m]!;
+          if (name >= stringLength && name !== 0) valid = false;
+          if (words[m + 1]! > reference) reference = words[m + 1]!;
+        }
+        break;
+      case ARRAY:
+        next = body + 3;
+        if (next > end) break;
+        reference = Math.max(words[body]!, words[body + 1]!);
+        break;
+      case ENUM: case ENUM64: {
+        const size = kind === ENUM ? 2 : 3;
+        next = body + (info & 0xffff) * size;
+        if (next > end) break;
+        for (let v = body; v < next; v += size) {
+          const name = words[v]!;
+          if (name >= stringLength && name !== 0) valid = false;
+        }
+        break;
+      }
+      case VAR: case DECL_TAG:
+        next = body + 1;
+        reference = words[word + 2]!;
+        break;
+      case INT: {
+        next = body + 1;
+        if (next > end) break;
+        const data = words[body]!;
+        const bits = data & 0xff;
+        if (bits > 128 || ((data >>> 16) & 0xff) + bits > 128) valid = false;
+        break;
+      }
+      case FWD: case FLOAT:
+        break;
+      case DATASEC:
+        next = body + (info & 0xffff) * 3;
+        if (next > end) break;
+        for (let e = body; e < next; e += 3) if (words[e]! > reference) reference = words[e]!;
+        break;
+      default:
+        valid = false;
+    }
+    if (!valid || next > end) reject(count, word);
+    if (reference > largestReference) largestReference = reference;
+    word = next;
+  }
+  return { recordStarts, count, largestReference };
+}
+
+/** Every type id `t` points at must be below `count`. */
+function checkReferences(t: BtfType, count: number): void {
+  const check = (ref: number, role: string) => {
     if (ref >= count) throw new BtfError(`type [${t.id}] ${role}`, t.at, `refers to type [${ref}] but the BTF has only ${count} types`);
   };
-  for (const t of types) {
-    switch (t.kind) {
-      case Kind.PTR: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT:
-      case Kind.TYPE_TAG: case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG:
-        check(t, t.type, 'type');
-        break;
-      case Kind.ARRAY:
-        check(t, t.type, 'element type');
-        check(t, t.indexType, 'index type');
-        break;
-      case Kind.STRUCT: case Kind.UNION:
-        t.members.forEach((m, i) => check(t, m.type, `member ${i}`));
-        break;
-      case Kind.FUNC_PROTO:
-        check(t, t.returnType, 'return type');
-        t.params.forEach((p, i) => check(t, p.type, `param ${i}`));
-        break;
-      case Kind.DATASEC:
-        t.entries.forEach((e, i) => check(t, e.type, `entry ${i}`));
-        break;
-    }
+  switch (t.kind) {
+    case Kind.PTR: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT:
+    case Kind.TYPE_TAG: case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG:
+      check(t.type, 'type');
+      break;
+    case Kind.ARRAY:
+      check(t.type, 'element type');
+      check(t.indexType, 'index type');
+      break;
+    case Kind.STRUCT: case Kind.UNION:
+      t.members.forEach((m, i) => check(m.type, `member ${i}`));
+      break;
+    case Kind.FUNC_PROTO:
+      check(t.returnType, 'return type');
+      t.params.forEach((p, i) => check(p.type, `param ${i}`));
+      break;
+    case Kind.DATASEC:
+      t.entries.forEach((e, i) => check(e.type, `entry ${i}`));
+      break;
   }
 }

@@ -4,7 +4,7 @@
  * description of the target kernel.
  */
 import type { Btf } from '../btf/btf.ts';
-import { IntEncoding, Kind } from '../btf/kinds.ts';
+import { IntEncoding, Kind, type TypeOfKind } from '../btf/kinds.ts';
 import { SHN_UNDEF, SymbolBinding, SymbolType } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/types.ts';
 import { ObjectError } from './errors.ts';
@@ -48,6 +48,12 @@ function alignOf(btf: Btf, id: number): number {
   }
 }
 
+/** The DATASEC that lists variable `id`. */
+function sectionOf(btf: Btf, id: number): TypeOfKind<typeof Kind.DATASEC> | undefined {
+  for (const t of btf.typesOfKind(Kind.DATASEC)) if (t.entries.some((e) => e.type === id)) return t;
+  return undefined;
+}
+
 export function findExterns(elf: ElfFile, btf: Btf | null): Extern[] {
   const externs: (Extern & { symbolIndex: number })[] = [];
   for (const symbol of elf.symbols) {
@@ -56,7 +62,7 @@ export function findExterns(elf: ElfFile, btf: Btf | null): Extern[] {
     if (!btf) throw new ObjectError(`extern '${symbol.name}' needs BTF; compile with clang -g`);
     const variable = btf.idsByName(symbol.name).map((id) => btf.type(id)).find((t) => t.kind === Kind.VAR || t.kind === Kind.FUNC);
     if (!variable || (variable.kind !== Kind.VAR && variable.kind !== Kind.FUNC)) throw new ObjectError(`failed to find BTF for extern '${symbol.name}'; compile with clang -g`);
-    const datasec = btf.types.find((t) => t.kind === Kind.DATASEC && t.entries.some((e) => e.type === variable.id));
+    const datasec = sectionOf(btf, variable.id);
     if (!datasec) throw new ObjectError(`failed to find the BTF section of extern '${symbol.name}'`);
     const weak = symbol.binding === SymbolBinding.WEAK;
     if (datasec.name === '.kconfig') {

@@ -3,7 +3,7 @@
  * target types whose names equal the local one modulo `___flavor`, then walk the local access
  * spec through each candidate to build the target spec.
  */
-import { essentialNameLength, type Btf } from '../../btf/btf.ts';
+import { essentialName, essentialNameLength, type Btf } from '../../btf/btf.ts';
 import { isAnyEnum, isComposite, Kind } from '../../btf/kinds.ts';
 import { CoreReloKind } from '../../btf/ext.ts';
 import { fieldsCompatible, kindsCompatible, typesCompatible, typesMatch } from './compat.ts';
@@ -14,16 +14,7 @@ import { emptySpec, isFlexArray, sizeOf, SPEC_MAX_LEN, type Accessor, type Sized
 /** Target type ids that are candidates for local type `localId`, in target id order. */
 export function findCandidates(local: Btf, localId: number, target: Btf): number[] {
   const localType = local.type(localId);
-  const length = essentialNameLength(localType.name);
-  const essential = localType.name.slice(0, length);
-  const found: number[] = [];
-  for (let id = 1; id < target.count; id++) {
-    const t = target.types[id]!;
-    if (!kindsCompatible(t, localType) || t.name === '') continue;
-    if (essentialNameLength(t.name) !== length || !t.name.startsWith(essential)) continue;
-    found.push(id);
-  }
-  return found;
+  return target.idsByEssentialName(essentialName(localType.name)).filter((id) => kindsCompatible(target.type(id), localType));
 }
 
 /** Returns the target spec when the local spec matches candidate `targetId`, else null. */

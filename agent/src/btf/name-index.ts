@@ -1,0 +1,90 @@
+/**
+ * Finds types by name without decoding names. Types are bucketed by the first four bytes of
+ * their name, which a `___flavor` suffix leaves alone, and each name's byte length is kept, so a
+ * lookup compares bytes only for the types of one bucket whose length fits. Names are compared
+ * as bytes, so queries are ASCII: a non-ASCII name can decode from several byte sequences, and
+ * Btf answers those by decoding.
+ */
+import type { BtfBlob } from './parse.ts';
+
+const UNDERSCORE = 0x5f;
+
+function bucketOf(b0: number, b1: number, b2: number, b3: number): number {
+  return ((b0 * 31 + b1) * 31 + b2) * 31 + b3;
+}
+
+/** The bucket key of a query: its first four bytes, zero after its end. */
+function queryBucket(name: readonly number[]): number {
+  const [b0 = 0, b1 = 0, b2 = 0, b3 = 0] = name;
+  return bucketOf(b0, b1, b2, b3);
+}
+
+export class NameIndex {
+  private readonly blob: BtfBlob;
+  private readonly mask: number;
+  /** First id of each bucket (0: empty); ids follow in increasing order through `nextInBucket`. */
+  private readonly firstInBucket: Uint32Array;
+  private readonly nextInBucket: Uint32Array;
+  /** Byte length of each type's name. */
+  private readonly lengths: Uint32Array;
+
+  constructor(blob: BtfBlob) {
+    const { words, recordStarts, count } = blob;
+    const strings = blob.strings.bytes;
+    let buckets = 1;
+    while (buckets < count) buckets *= 2;
+    const mask = buckets - 1;
+    const first = new Uint32Array(buckets);
+    const next = new Uint32Array(count);
+    const lengths = new Uint32Array(count);
+    for (let id = count - 1; id > 0; id--) {
+      const offset = words[recordStarts[id]!]!;
+      const b0 = strings[offset] ?? 0;
+      if (b0 === 0) continue;
+      // The string table ends with a NUL, so every read up to this name's NUL is in range.
+      const b1 = strings[offset + 1]!;
+      const b2 = b1 === 0 ? 0 : strings[offset + 2]!;
+      const b3 = b2 === 0 ? 0 : strings[offset + 3]!;
+      lengths[id] = strings.indexOf(0, offset) - offset;
+      const bucket = bucketOf(b0, b1, b2, b3) & mask;
+      next[id] = first[bucket]!;
+      first[bucket] = id;
+    }
+    this.blob = blob;
+    this.mask = mask;
+    this.firstInBucket = first;
+    this.nextInBucket = next;
+    this.lengths = lengths;
+  }
+
+  /**
+   * Ids, in increasing order, of the types named `name` (ASCII codes, not empty); with `flavored`,
+   * also of those whose name is `name`, `___` and more (the caller decides which are flavors).
+   */
+  lookup(name: readonly number[], flavored: boolean): number[] {
+    const bucket = queryBucket(name) & this.mask;
+    const found = this.collect(bucket, name, flavored);
+    if (!flavored || name.length >= 4) return found;
+    const flavorBucket = queryBucket([...name, UNDERSCORE, UNDERSCORE, UNDERSCORE]) & this.mask;
+    if (flavorBucket === bucket) return found;
+    return [...found, ...this.collect(flavorBucket, name, true)].sort((a, b) => a - b);
+  }
+
+  private collect(bucket: number, name: readonly number[], flavored: boolean): number[] {
+    const { words, recordStarts } = this.blob;
+    const strings = this.blob.strings.bytes;
+    const n = name.length;
+    const found: number[] = [];
+    for (let id = this.firstInBucket[bucket]!; id !== 0; id = this.nextInBucket[id]!) {
+      const length = this.lengths[id]!;
+      const offset = words[recordStarts[id]!]!;
+      const fits = length === n ||
+        (flavored && length >= n + 4 && strings[offset + n] === UNDERSCORE && strings[offset + n + 1] === UNDERSCORE && strings[offset + n + 2] === UNDERSCORE);
+      if (!fits) continue;
+      let i = 0;
+      while (i < n && strings[offset + i] === name[i]) i++;
+      if (i === n) found.push(id);
+    }
+    return found;
+  }
+}
