@@ -105,6 +105,12 @@ async function bpftoolPrograms(): Promise<Map<number, string>> {
   return new Map((JSON.parse(stdout) as Array<{ id: number; name?: string }>).map((p) => [p.id, p.name ?? '']));
 }
 
+/** The ids of the syscount programs (syscall_enter, syscall_exit) `agent` has loaded. */
+async function syscountProgramIds(agent: AgentProcess): Promise<number[]> {
+  const loaded = await bpftoolPrograms();
+  return programIdsOf(agent.child.pid!).filter((id) => loaded.get(id)?.startsWith('syscall_'));
+}
+
 /** The version the store's pointer names, after checking that its package is complete and signed. */
 function storedVersion(store: string): string {
   const match = readFileSync(join(store, 'syscount.current'), 'latin1').match(/^installed (\S+)\n$/);
@@ -116,13 +122,14 @@ function storedVersion(store: string): string {
 }
 
 describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
-  it('applies a signed update of syscount: the next record is the new version, runqlat never stops', async () => {
+  it('applies a signed update of syscount: new programs replace the old, the next record is the new version, runqlat never stops', async () => {
     const device = 'ota-update';
     const store = join(work, 'store-update');
     const subscriber = await runs.subscribe(device);
-    startAgent(device, store, 'syscount,runqlat');
+    const agent = startAgent(device, store, 'syscount,runqlat');
     expect(await recordsAfter(subscriber, 'syscount', 0, 2)).toEqual(['1', '1']);
     await recordsAfter(subscriber, 'runqlat', 0, 2);
+    const oldPrograms = await syscountProgramIds(agent);
 
     const published = await motePublish(device, writePackage('syscount-2.mote', signedVersion(packages.good, '2', key)));
     expect(published).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ota-update: accepted syscount 2: version 2 is stored and running/) });
@@ -130,6 +137,10 @@ describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
     expect(await recordsAfter(subscriber, 'syscount', resultAt, 3)).toEqual(['2', '2', '2']);
     await recordsAfter(subscriber, 'runqlat', resultAt, 3);
     expect(gapCount(sequencesOf(subscriber, device))).toBe(0);
+    const newPrograms = await syscountProgramIds(agent);
+    expect(newPrograms.length).toBe(oldPrograms.length);
+    const loaded = await bpftoolPrograms();
+    expect(oldPrograms.filter((id) => loaded.has(id) || newPrograms.includes(id))).toEqual([]);
     await waitUntil('a status listing syscount 2', () => subscriber.statuses(device).some((s) => s.modules?.some((m) => m.name === 'syscount' && m.version === '2' && !m.error)));
     expect(storeFiles(store)).toEqual(['syscount.current', 'syscount@2.mote']);
   }, 120_000);
@@ -194,9 +205,8 @@ describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
     await recordsAfter(subscriber, 'syscount', 0, 1);
     await recordsAfter(subscriber, 'runqlat', 0, 1);
     const before = await bpftoolPrograms();
-    const ours = programIdsOf(agent.child.pid!).filter((id) => before.has(id));
-    const syscountIds = ours.filter((id) => before.get(id)!.startsWith('syscall_'));
-    const otherIds = ours.filter((id) => !syscountIds.includes(id));
+    const syscountIds = await syscountProgramIds(agent);
+    const otherIds = programIdsOf(agent.child.pid!).filter((id) => before.has(id) && !syscountIds.includes(id));
     expect(syscountIds.length).toBeGreaterThan(0);
     expect(otherIds.length).toBeGreaterThan(0);
 
