@@ -9,13 +9,17 @@ import * as std from 'std';
 import { builtinModules } from 'mote:builtin-modules';
 import type { AgentCommand } from './command.ts';
 import { ArgumentError, numberOption, parseAgentArgs } from './args.ts';
-import { KernelModuleLoader } from '../sample/kernel-module-loader.ts';
-import type { ModuleSampleResult, ModuleSettings, RunningModule } from '../sample/module-types.ts';
+import { KernelModuleLoader, moduleArch } from '../sample/kernel-module-loader.ts';
+import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../sample/module-types.ts';
+import { parseManifest } from '../sample/manifest.ts';
+import type { Sys } from '../sys/types.ts';
 import { MoteError } from '../errors.ts';
 import { isSysError } from '../sys/errors.ts';
 
 const USAGE = `usage: mote-agent sample [options]
   --modules <a,b>          only these built-in modules (default: all of ${builtinModules.map((m) => m.name).join(', ')})
+  --object <file.bpf.o>    also run a module from files (with --manifest; alone unless --modules is given)
+  --manifest <file.json>   that module's manifest
   --interval-ms <n>        sampling interval of every module (default: each manifest's)
   --seconds <n>            stop after this long (default: run until SIGINT or SIGTERM)
   --set <module.name=v>    set a module constant before load, e.g. syscount.target_tgid=42 (repeatable)
@@ -37,7 +41,7 @@ function parseAssignments(values: string[], pattern: RegExp, what: string): Arra
   });
 }
 
-function settingsFor(options: Record<string, string | boolean | string[]>, intervalMs: number | null, top: number | null): Map<string, ModuleSettings> {
+function settingsFor(names: string[], options: Record<string, string | boolean | string[]>, intervalMs: number | null, top: number | null): Map<string, ModuleSettings> {
   const settings = new Map<string, ModuleSettings>();
   const of = (module: string) => {
     let entry = settings.get(module);
@@ -50,13 +54,22 @@ function settingsFor(options: Record<string, string | boolean | string[]>, inter
     }
     return entry;
   };
-  for (const m of builtinModules) of(m.name);
+  for (const name of names) of(name);
   for (const [, module, name, value] of parseAssignments((options.set as string[] | undefined) ?? [], /^([\w-]+)\.(\w+)=(.*)$/, '--set takes module.name=value')) {
     const entry = of(module);
     entry.constants = { ...entry.constants, [name]: value };
   }
   for (const [, module, variant] of parseAssignments((options.variant as string[] | undefined) ?? [], /^([\w-]+)=(\w+)$/, '--variant takes module=name')) of(module).variant = variant;
   return settings;
+}
+
+/** A module given as an object file and a manifest file, for this machine's architecture. */
+function moduleFromFiles(sys: Sys, objectPath: string, manifestPath: string): ModuleSource {
+  const manifest = String.fromCharCode(...sys.readFile(manifestPath));
+  const { name, version } = parseManifest(manifest);
+  const arch = moduleArch(sys.uname().machine);
+  if (!arch) throw new ArgumentError(`sample: modules do not run on ${sys.uname().machine}`);
+  return { name, version, objects: { [arch]: sys.readFile(objectPath) }, btfs: {}, manifest };
 }
 
 function describe(error: unknown): string {
@@ -74,16 +87,18 @@ export const sampleCommand: AgentCommand = {
     }
     const parsed = parseAgentArgs('sample', args, {
       modules: { value: true }, 'interval-ms': { value: true }, seconds: { value: true }, set: { value: true, repeat: true },
-      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, timing: {}, json: {},
+      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, timing: {}, json: {}, object: { value: true }, manifest: { value: true },
     });
     if (parsed.positionals.length) throw new ArgumentError(`sample: unexpected '${parsed.positionals[0]}'\n${USAGE}`);
-    const wanted = typeof parsed.options.modules === 'string' ? parsed.options.modules.split(',').filter(Boolean) : builtinModules.map((m) => m.name);
+    if ((typeof parsed.options.object === 'string') !== (typeof parsed.options.manifest === 'string')) throw new ArgumentError('sample: --object and --manifest go together');
+    const fromFiles = typeof parsed.options.object === 'string' ? [moduleFromFiles(sys, parsed.options.object, parsed.options.manifest as string)] : [];
+    const byDefault = fromFiles.length ? [] : builtinModules.map((m) => m.name);
+    const wanted = typeof parsed.options.modules === 'string' ? parsed.options.modules.split(',').filter(Boolean) : byDefault;
     const unknown = wanted.filter((name) => !builtinModules.some((m) => m.name === name));
     if (unknown.length) throw new ArgumentError(`sample: no built-in module ${unknown.join(', ')}; there are ${builtinModules.map((m) => m.name).join(', ')}`);
     const intervalMs = parsed.options['interval-ms'] === undefined ? null : numberOption('sample', parsed, 'interval-ms', 0);
     const top = parsed.options.top === undefined ? null : numberOption('sample', parsed, 'top', 10);
     const seconds = parsed.options.seconds === undefined ? null : numberOption('sample', parsed, 'seconds', 0);
-    const settings = settingsFor(parsed.options, intervalMs, top);
     // Flushed per line: a reader sees each record as its interval ends.
     const emit = (value: unknown) => {
       std.out.puts(`${parsed.options.json ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
@@ -92,7 +107,9 @@ export const sampleCommand: AgentCommand = {
 
     const loader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
     const running: RunningModule[] = [];
-    for (const source of builtinModules.filter((m) => wanted.includes(m.name))) {
+    const sources = [...builtinModules.filter((m) => wanted.includes(m.name)), ...fromFiles];
+    const settings = settingsFor(sources.map((m) => m.name), parsed.options, intervalMs, top);
+    for (const source of sources) {
       try {
         running.push(loader.load(source, settings.get(source.name) ?? {}));
       } catch (error) {
@@ -101,7 +118,7 @@ export const sampleCommand: AgentCommand = {
         emit({ module: source.name, version: source.version, skipped: reason });
       }
     }
-    log(`mote-agent sample: ${running.length} of ${wanted.length} modules running${running.length ? ` (${running.map((m) => `${m.name}: ${m.variant}`).join(', ')})` : ''}`);
+    log(`mote-agent sample: ${running.length} of ${sources.length} modules running${running.length ? ` (${running.map((m) => `${m.name}: ${m.variant}`).join(', ')})` : ''}`);
     if (running.length === 0) return 1;
 
     const report = (module: RunningModule, result: ModuleSampleResult | null, sampleMs: number) => {

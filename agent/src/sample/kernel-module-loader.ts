@@ -110,8 +110,7 @@ export class KernelModuleLoader implements ModuleLoader {
     if (!object.btf) throw new LoadError(`module '${manifest.name}': the object has no BTF to decode its maps; build it with clang -g`);
     const decoder = new TypeDecoder(object.btf, spec.hints);
     if (spec.kind === 'events') return this.eventSource(manifest, spec, map, decoder, spec.lostMap ? this.lostCounter(manifest, object, loaded, spec.lostMap, decoder) : null);
-    const decode = this.entryDecoder(object, spec.map, map, spec.kind === 'gauge' ? 'delta' : spec.read, decoder);
-    const close = () => {};
+    const { decode, close } = this.entryDecoder(object, spec.map, map, spec.kind === 'gauge' ? 'delta' : spec.read, decoder);
     switch (spec.kind) {
       case 'counter': {
         const accumulator = new Accumulator(spec.read);
@@ -132,27 +131,28 @@ export class KernelModuleLoader implements ModuleLoader {
   }
 
   /** Reads map `name` (in `mode`) and decodes its entries, per-CPU values summed. */
-  private entryDecoder(object: BpfObject, name: string, map: BpfMap, mode: ReadMode, decoder: TypeDecoder): () => DecodedEntry[] {
+  private entryDecoder(object: BpfObject, name: string, map: BpfMap, mode: ReadMode, decoder: TypeDecoder): { decode: () => DecodedEntry[]; close: () => void } {
     const definition = object.maps.find((m) => m.name === name);
-    const reader = new MapReader(map, mode, this.features.supported('batch map operations'));
+    const reader = new MapReader(this.sys, map, mode, this.features.supported('batch map operations'));
     const stride = roundUp8(map.spec.valueSize);
-    return () =>
+    const decode = () =>
       reader.read().map(({ key, value }) => ({
         key: definition?.keyTypeId ? decoder.decode(definition.keyTypeId, key) : Array.from(key).join(','),
         value: definition?.valueTypeId ? decoder.decodeSummed(definition.valueTypeId, value, Math.max(map.perCpuSlots, 1), stride, map.spec.valueSize) : null,
       }));
+    return { decode, close: () => reader.close() };
   }
 
   /** How many more records the program could not reserve since the last call. */
-  private lostCounter(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, name: string, decoder: TypeDecoder): () => number {
+  private lostCounter(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, name: string, decoder: TypeDecoder): { count: () => number; close: () => void } {
     const map = loaded.maps.get(name);
     if (!map) throw new LoadError(`module '${manifest.name}': the manifest's lostMap '${name}' is not a map of the object`);
-    const decode = this.entryDecoder(object, name, map, 'delta', decoder);
+    const { decode, close } = this.entryDecoder(object, name, map, 'delta', decoder);
     const accumulator = new Accumulator('delta');
-    return () => accumulator.amounts(decode().flatMap((entry) => numericCells(entry))).reduce((sum, [, amount]) => sum + amount, 0);
+    return { count: () => accumulator.amounts(decode().flatMap((entry) => numericCells(entry))).reduce((sum, [, amount]) => sum + amount, 0), close };
   }
 
-  private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, map: BpfMap, decoder: TypeDecoder, lost: (() => number) | null): RecordSource {
+  private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, map: BpfMap, decoder: TypeDecoder, lost: { count: () => number; close: () => void } | null): RecordSource {
     if (map.spec.mapType !== MapType.RINGBUF) throw new LoadError(`module '${manifest.name}': events come from a ring buffer map, and '${spec.map}' is a ${map.typeName}`);
     const typeId = decoder.typeByName(spec.type);
     if (typeId === null) throw new LoadError(`module '${manifest.name}': the object's BTF has no type '${spec.type}'; keep it with a global of that type in the C`);
@@ -167,12 +167,13 @@ export class KernelModuleLoader implements ModuleLoader {
     return {
       read: (nowNs) => {
         drain();
-        if (lost) collector.addDropped(lost());
+        if (lost) collector.addDropped(lost.count());
         return collector.take(nowNs);
       },
       close: () => {
         this.options.watchReadable(map.fd, null);
         reader.close();
+        lost?.close();
       },
     };
   }

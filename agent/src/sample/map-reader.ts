@@ -2,11 +2,14 @@
  * Reads a map's entries for the sampler: by batch lookup where the kernel has it (Linux 5.6),
  * else key by key. A `reset` read empties the map as it goes: hash maps by batch
  * lookup-and-delete (Linux 5.6), else entry by entry with lookup-and-delete (5.14; older kernels
- * lookup then delete, losing what lands between), arrays by writing zeros back. Issues
- * syscalls; decoding is field-format.ts's.
+ * lookup then delete, losing what lands between), arrays by writing zeros back. An array
+ * created mmapable (BPF_F_MMAPABLE, Linux 5.5) is mapped once and read with no syscall at all
+ * in `delta` mode. Decoding is field-format.ts's.
  */
-import type { BpfMap, MapEntry } from '../kernel/map.ts';
-import { MapType } from '../kernel/bpf-commands.ts';
+import type { Sys } from '../sys/types.ts';
+import { roundUp8, type BpfMap, type MapEntry } from '../kernel/map.ts';
+import { MapFlag, MapType } from '../kernel/bpf-commands.ts';
+import { MAP_SHARED, PROT_READ } from '../kernel/mmap-flags.ts';
 import { isSysError } from '../sys/errors.ts';
 import type { ReadMode } from './manifest.ts';
 
@@ -16,15 +19,42 @@ function isArray(map: BpfMap): boolean {
   return map.spec.mapType === MapType.ARRAY || map.spec.mapType === MapType.PERCPU_ARRAY;
 }
 
-export class MapReader {
-  private batch: boolean;
-  private atomicDelete = true;
+/** The values of an mmapable array, mapped read-only; keys are the indexes. */
+class MappedArray {
+  private readonly mapping: ArrayBuffer;
+  private readonly keys: Uint8Array[];
 
-  constructor(private readonly map: BpfMap, private readonly mode: ReadMode, batchSupported: boolean) {
-    this.batch = batchSupported;
+  constructor(private readonly sys: Sys, private readonly map: BpfMap) {
+    const page = sys.pageSize();
+    const length = Math.ceil((roundUp8(map.spec.valueSize) * map.spec.maxEntries) / page) * page;
+    this.mapping = sys.mmap(map.fd, length, PROT_READ, MAP_SHARED, 0);
+    this.keys = Array.from({ length: map.spec.maxEntries }, (_, i) => Uint8Array.of(i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, i >>> 24));
   }
 
   read(): MapEntry[] {
+    const stride = roundUp8(this.map.spec.valueSize);
+    const bytes = new Uint8Array(this.mapping);
+    return this.keys.map((key, i) => ({ key, value: bytes.slice(i * stride, i * stride + this.map.spec.valueSize) }));
+  }
+
+  close(): void {
+    this.sys.munmap(this.mapping);
+  }
+}
+
+export class MapReader {
+  private batch: boolean;
+  private atomicDelete = true;
+  private readonly mapped: MappedArray | null;
+
+  constructor(sys: Sys, private readonly map: BpfMap, private readonly mode: ReadMode, batchSupported: boolean) {
+    this.batch = batchSupported;
+    const mmapable = map.spec.mapType === MapType.ARRAY && ((map.spec.mapFlags ?? 0) & MapFlag.MMAPABLE) !== 0;
+    this.mapped = mmapable && mode === 'delta' ? new MappedArray(sys, map) : null;
+  }
+
+  read(): MapEntry[] {
+    if (this.mapped) return this.mapped.read();
     if (this.mode === 'reset' && !isArray(this.map)) return this.drainHash();
     const entries = this.readAll();
     if (this.mode === 'reset') {
@@ -77,5 +107,9 @@ export class MapReader {
     const value = this.map.lookup(key);
     this.map.delete(key);
     return value;
+  }
+
+  close(): void {
+    this.mapped?.close();
   }
 }
