@@ -10,7 +10,7 @@ import type { Sys } from '../sys/types.ts';
 import { Btf } from '../btf/btf.ts';
 import { loadObject, type BpfObject } from '../object/index.ts';
 import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
-import { FeatureProbes } from '../kernel/features/features.ts';
+import { FEATURES, FeatureProbes } from '../kernel/features/features.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import { MapType } from '../kernel/bpf-commands.ts';
 import type { BpfMap } from '../kernel/map.ts';
@@ -20,7 +20,7 @@ import { roundUp8 } from '../kernel/map.ts';
 import { LoadError } from '../kernel/errors.ts';
 import type { TelemetryRecord } from '../telemetry/records.ts';
 import type { ModuleArch, ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from './module-types.ts';
-import { parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } from './manifest.ts';
+import { ManifestError, parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } from './manifest.ts';
 import { applyConstants, chooseVariant, selectPrograms } from './module-settings.ts';
 import { TypeDecoder } from './field-format.ts';
 import { Accumulator, counterRecord, gaugeRecord, HistogramState, numericCells, topRecord, type DecodedEntry } from './map-records.ts';
@@ -64,6 +64,8 @@ export class KernelModuleLoader implements ModuleLoader {
       throw new LoadError(`module '${source.name}': no object for this machine (${machine}); it is built for ${built}. Rebuild the module for ${arch ?? machine}.`);
     }
     const object = loadObject(bytes);
+    const unknown = manifest.variants.flatMap((v) => v.requires).filter((name) => !FEATURES.some((f) => f.name === name));
+    if (unknown.length) throw new ManifestError(`module '${source.name}': its manifest requires unknown kernel features ${unknown.join(', ')}; known: ${FEATURES.map((f) => f.name).join(', ')}`);
     const variant = chooseVariant(manifest, (feature) => this.features.supported(feature), settings.variant);
     selectPrograms(object, manifest, variant);
     applyConstants(object, manifest, settings.constants ?? {});

@@ -1,14 +1,15 @@
 /**
  * The pure half of the sampler: counter deltas and reset reads, top N, log2 histograms (delta,
  * series, merged), events under a rate limit, key flattening, address formatting, manifest
- * validation and hook-variant choice. Table-driven where the cases are alike.
+ * validation, hook-variant choice and constants. Table-driven where the cases are alike.
  */
 import { describe, expect, it } from 'vitest';
 import { Accumulator, counterRecord, gaugeRecord, HistogramState, recordKey, topRecord, type DecodedEntry } from '../../../agent/src/sample/map-records.ts';
 import { EventCollector } from '../../../agent/src/sample/event-records.ts';
 import { formatDevT, formatIpv6, sumValues } from '../../../agent/src/sample/field-format.ts';
 import { parseManifest, type ModuleManifest } from '../../../agent/src/sample/manifest.ts';
-import { chooseVariant } from '../../../agent/src/sample/module-settings.ts';
+import { applyConstants, chooseVariant } from '../../../agent/src/sample/module-settings.ts';
+import type { BpfObject } from '../../../agent/src/object/index.ts';
 
 const entry = (key: DecodedEntry['key'], value: DecodedEntry['value']): DecodedEntry => ({ key, value });
 
@@ -163,5 +164,30 @@ describe('manifest and variants', () => {
     expect(chooseVariant(variants, () => false, 'kprobe').name).toBe('kprobe');
     expect(() => chooseVariant(variants, () => true, 'fentry')).toThrow(/no hook variant 'fentry'; it has kprobe, tracepoint/);
     expect(() => chooseVariant(variants, () => false)).toThrow(/kprobe needs perf kprobe PMU; tracepoint needs tracepoint programs/);
+  });
+});
+
+describe('constants', () => {
+  const withRodata = (variables: Array<{ name: string; size: number }>) => {
+    let offset = 0;
+    const placed = variables.map((v) => ({ name: v.name, typeId: 0, offset: (offset += v.size) - v.size, size: v.size }));
+    return { globals: [{ sectionName: '.rodata', sectionIndex: 1, readOnly: true, bytes: new Uint8Array(offset), variables: placed }] } as unknown as BpfObject;
+  };
+  const manifest = parseManifest(JSON.stringify({ name: 'm', version: '1', variants: [{ name: 'tp', programs: ['a'] }], record: { kind: 'counter', map: 'x' }, constants: ['pid', 'port', 'comm', 'delta'] }));
+
+  it('writes integers little-endian at their size, negative ones two\'s complement, text NUL-padded', () => {
+    const object = withRodata([{ name: 'pid', size: 4 }, { name: 'port', size: 2 }, { name: 'comm', size: 8 }, { name: 'delta', size: 4 }]);
+    applyConstants(object, manifest, { pid: 0x01020304, port: '0x1f90', comm: 'nginx', delta: -2 });
+    expect(Array.from(object.globals[0].bytes)).toEqual([4, 3, 2, 1, 0x90, 0x1f, 110, 103, 105, 110, 120, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff]);
+  });
+
+  it.each([
+    [{ other: 1 }, /'other' is not a setting; it has pid, port, comm, delta/],
+    [{ port: 70000 }, /70000 does not fit constant 'port' \(2 bytes\)/],
+    [{ comm: 'much-too-long' }, /holds at most 7 bytes of text/],
+    [{ pid: 1.5e300 }, /does not fit constant 'pid'/],
+  ])('rejects %j', (constants, message) => {
+    const object = withRodata([{ name: 'pid', size: 4 }, { name: 'port', size: 2 }, { name: 'comm', size: 8 }, { name: 'delta', size: 4 }]);
+    expect(() => applyConstants(object, manifest, constants)).toThrow(message);
   });
 });
