@@ -28,32 +28,35 @@ interface Installed {
   packages: number;
 }
 
-/** Installed-Size of `name` (armhf) and of its Depends closure without Priority: required packages. */
-function installedSize(name: string): Installed | null {
-  let closure: string[];
-  try {
-    closure = apt(['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', `${name}:armhf`])
-      .split('\n').filter((line) => /^[a-z0-9]/.test(line)).map((line) => line.trim());
-  } catch {
-    return null;
+/** apt's record of `pkg` for armhf (or arch all), or null when Debian has no such build. */
+function armhfRecord(pkg: string): string | null {
+  for (const candidate of [`${pkg}:armhf`, pkg]) {
+    try {
+      const show = apt(['show', '--no-all-versions', candidate]);
+      if (/^Architecture: (armhf|all)$/m.test(show)) return show;
+    } catch {
+      // not known under this name: try the next
+    }
   }
-  let ownKiB = 0;
+  return null;
+}
+
+/** Installed-Size of `name` on armhf and of its Depends closure without Priority: required packages. */
+function installedSize(name: string): Installed | null {
+  const own = armhfRecord(name);
+  if (!own) return null;
+  const qualified = /^Architecture: armhf$/m.test(own) ? `${name}:armhf` : name;
+  const closure = apt(['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', qualified])
+    .split('\n').filter((line) => /^[a-z0-9]/.test(line)).map((line) => line.trim().replace(/:\w+$/, ''));
   let closureKiB = 0;
   let packages = 0;
   for (const pkg of new Set(closure)) {
-    let show: string;
-    try {
-      show = apt(['show', '--no-all-versions', pkg.includes(':') ? pkg : `${pkg}:armhf`]);
-    } catch {
-      continue; // a virtual package: a real one in the closure provides it
-    }
-    if (/^Priority: required$/m.test(show)) continue;
-    const size = Number(/^Installed-Size: (\d+)$/m.exec(show)?.[1] ?? 0);
-    closureKiB += size;
+    const show = armhfRecord(pkg);
+    if (!show || /^Priority: required$/m.test(show)) continue; // virtual, or on every Debian system
+    closureKiB += Number(/^Installed-Size: (\d+)$/m.exec(show)?.[1] ?? 0);
     packages++;
-    if (pkg.replace(/:armhf$/, '') === name) ownKiB = size;
   }
-  return { ownKiB, closureKiB, packages };
+  return { ownKiB: Number(/^Installed-Size: (\d+)$/m.exec(own)?.[1] ?? 0), closureKiB, packages };
 }
 
 async function peakRssInGuest(): Promise<{ hwmKiB: number; rssKiB: number }> {
