@@ -21,7 +21,7 @@ it.skipIf(rootSkipReason() !== null)('delivers every record after an outage with
   const cramped = AgentProcess.run([...common, '--device', 'outage-cramped', '--outbox', String(SMALL_OUTBOX)]);
   const agents = [roomy, cramped];
   try {
-    await waitUntil('records from both agents', () => ['outage-roomy', 'outage-cramped'].every((d) => sequencesOf(subscriber, d).get(STEADY_MODULE)?.length), 30_000);
+    await roomy.waitFor('records from both agents', () => ['outage-roomy', 'outage-cramped'].every((d) => sequencesOf(subscriber, d).get(STEADY_MODULE)?.length), 30_000);
     await broker().pause();
     await sleep(10_000);
     // Held while the subscriber comes back, so nothing the agents resend reaches a broker without it.

@@ -24,7 +24,7 @@ const directory = mkdtempSync(join(tmpdir(), 'mote-run-'));
 async function steadyAgent(device: string, extra: string[] = []): Promise<{ agent: AgentProcess; subscriber: Subscriber }> {
   const subscriber = await subscribe(device);
   const agent = start(['--device', device, '--modules', STEADY_MODULE, ...extra]);
-  await waitUntil('a record', () => subscriber.telemetry(STEADY_MODULE).length >= 1, 30_000);
+  await agent.waitFor('a record', () => subscriber.telemetry(STEADY_MODULE).length >= 1, 30_000);
   return { agent, subscriber };
 }
 
@@ -35,7 +35,7 @@ describe.skipIf(skip !== null)('mote-agent run on the host kernel', () => {
     const device = 'run-defaults';
     const subscriber = await subscribe(device);
     const agent = start(['--device', device]);
-    await waitUntil(`two ${STEADY_MODULE} records`, () => subscriber.telemetry(STEADY_MODULE).length >= 2, 30_000);
+    await agent.waitFor(`two ${STEADY_MODULE} records`, () => subscriber.telemetry(STEADY_MODULE).length >= 2, 30_000);
     const status = subscriber.statuses(device).find((s) => s.state === 'online' && (s.modules ?? []).length > 0)!;
     expect(status.modules!.find((m) => m.name === STEADY_MODULE)).toMatchObject({ version: expect.any(String), variant: expect.any(String) });
     expect(status.modules!.every((m) => m.error !== undefined || m.variant !== undefined)).toBe(true);
@@ -66,6 +66,16 @@ describe.skipIf(skip !== null)('mote-agent run on the host kernel', () => {
     expect(offline.counters!.sent).toBe(subscriber.telemetry(STEADY_MODULE).length);
     expect(gapCount(sequencesOf(subscriber, device))).toBe(0);
     expect(agent.stderr).toContain('SIGTERM: detaching modules, publishing offline');
+  }, 60_000);
+
+  it('publishes telemetry with QoS 0 when asked, and the status still with QoS 1', async () => {
+    const device = 'run-qos0';
+    const { agent, subscriber } = await steadyAgent(device, ['--qos', '0']);
+    await waitUntil('two records', () => subscriber.telemetry(STEADY_MODULE).length >= 2, 30_000);
+    expect(subscriber.messages.filter((m) => m.envelope).map((m) => m.qos)).toSatisfy((qos: number[]) => qos.every((q) => q === 0));
+    expect(subscriber.messages.filter((m) => m.status).every((m) => m.qos === 1)).toBe(true);
+    agent.signal('SIGTERM');
+    expect((await agent.exit()).code).toBe(0);
   }, 60_000);
 
   it('leaves its Last Will when killed: the retained status reads offline', async () => {

@@ -8,7 +8,7 @@ import { afterEach } from 'vitest';
 import { agentBinary } from '../support/agent.ts';
 import type { Mosquitto } from '../support/mosquitto.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
-import { Subscriber } from '../telemetry/harness.ts';
+import { Subscriber, waitUntil } from '../telemetry/harness.ts';
 
 /** A module that yields a record every interval on any busy Linux (system calls never stop). */
 export const STEADY_MODULE = 'syscount';
@@ -29,6 +29,15 @@ export class AgentProcess {
   static run(args: string[], arch: 'host' | 'armhf' = 'host'): AgentProcess {
     const [file, argv] = arch === 'host' ? [agentBinary.host, ['run', ...args]] : ['qemu-arm', [agentBinary.armhf, 'run', ...args]];
     return new AgentProcess(spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] }));
+  }
+
+  /** Waits for `condition`; on timeout the error carries the tail of the agent's log. */
+  async waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+    try {
+      await waitUntil(what, condition, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the agent's log ends:\n${this.stderr.slice(-4000)}`);
+    }
   }
 
   signal(signal: NodeJS.Signals): void {
