@@ -6,7 +6,7 @@
  * static binaries for the host and for armhf.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { MoteError } from '../../agent/src/errors.ts';
@@ -62,8 +62,8 @@ export async function bundleAgent(target: AgentTarget): Promise<string> {
   return outfile;
 }
 
-function makeArgs(): string[] {
-  return ['--no-print-directory', '-s', '-C', join(repoRoot, 'native-arm'), `QUICKJS_SRC=${quickjsSource}`, `QUICKJS_OUT=${quickjsBuild}`, `MBEDTLS_SRC=${mbedtlsSource}`, `MBEDTLS_OUT=${mbedtlsBuild}`, `OUT=${buildDir}`];
+function makeArgs(out = buildDir): string[] {
+  return ['--no-print-directory', '-s', '-C', join(repoRoot, 'native-arm'), `QUICKJS_SRC=${quickjsSource}`, `QUICKJS_OUT=${quickjsBuild}`, `MBEDTLS_SRC=${mbedtlsSource}`, `MBEDTLS_OUT=${mbedtlsBuild}`, `OUT=${out}`];
 }
 
 /** qjsc: a target's bundle to a C array of bytecode, `mote_agent_bytecode`, next to it. */
@@ -88,5 +88,21 @@ export async function buildAgent(log: (line: string) => void = console.log): Pro
     run('link', 'make', [...makeArgs(), 'agent'], 'the compiler error above names the file and line');
     log(`[build] ${agentBinary.host}\n[build] ${agentBinary.armhf}`);
     return agentBinary;
+  }, log);
+}
+
+/**
+ * The armhf agent for one board, compiled with the board's CPU flags (QuickJS and mbedTLS
+ * too, cached per flags) from the armhf bundle: build/boards/<board>/armhf/mote-agent.
+ */
+export async function buildBoardAgent(boardName: string, cpuFlags: string[], log: (line: string) => void = console.log): Promise<string> {
+  await buildAgent(log);
+  const out = join(buildDir, 'boards', boardName);
+  return withBuildLock(buildDir, async () => {
+    mkdirSync(join(out, 'armhf'), { recursive: true });
+    for (const generated of ['agent_bytecode.c', 'agent_assets.c']) copyFileSync(join(buildDir, 'armhf', generated), join(out, 'armhf', generated));
+    log(`[build] linking mote-agent for ${boardName} (${cpuFlags.join(' ')})`);
+    run('link', 'make', [...makeArgs(out), `ARMHF_CPU_FLAGS=${cpuFlags.join(' ')}`, 'armhf-agent'], 'the compiler error above names the file and line');
+    return join(out, 'armhf', 'mote-agent');
   }, log);
 }

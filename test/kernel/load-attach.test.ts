@@ -17,7 +17,7 @@ const CALLS = 250;
 const EXECS = 7;
 const SPIN_MS = 400;
 const UDP_PORT = 39_000 + (process.pid % 1000);
-const PROGRAM_NAMES = ['on_tracepoint', 'on_raw_tracepoint', 'on_fentry', 'on_uprobe', 'on_perf_event', 'on_socket', 'on_exec'];
+const PROGRAM_NAMES = ['fixture_tracepoint', 'fixture_raw_tp', 'fixture_fentry', 'fixture_uprobe', 'fixture_perf', 'fixture_socket', 'fixture_exec'];
 const HOOKS = ['tracepoint', 'raw_tracepoint', 'fentry', 'uprobe', 'perf_event', 'socket'];
 
 function hitsByHook(run: LoadRun): Record<string, number> {
@@ -41,7 +41,7 @@ describe.skipIf(skipReason !== null)('mote-agent load on the real kernel', () =>
     const failures = run.result!.programs.filter((p) => p.error !== null);
     expect(run.result!.programs.map((p) => p.name)).toEqual(PROGRAM_NAMES);
     if (fentry.supported) expect(failures).toEqual([]);
-    else expect(failures.map((p) => [p.name, p.error?.startsWith("prog 'on_fentry': ")])).toEqual([['on_fentry', true]]);
+    else expect(failures.map((p) => [p.name, p.error?.startsWith("prog 'fixture_fentry': ")])).toEqual([['fixture_fentry', true]]);
     expect(run.stderr).toContain(`${PROGRAM_NAMES.length - failures.length} of ${PROGRAM_NAMES.length} programs attached`);
     expect(run.status).toBe(expectedStatus);
   });

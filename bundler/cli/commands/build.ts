@@ -1,9 +1,12 @@
-/** `mote build --board <name>`: the armhf agent, its config and a bootable image for a board. */
+/**
+ * `mote build --board <name>`: the armhf agent built with the board's CPU flags; for emulated
+ * boards also its config and a bootable image.
+ */
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { findBoard, loadBoards } from '../../boards/boards.ts';
-import { buildAgent } from '../../build/agent.ts';
+import { buildBoardAgent } from '../../build/agent.ts';
 import { buildBoardImage } from '../../board/image.ts';
 import { guestBrokerUrl } from '../../board/guest-broker.ts';
 
@@ -32,9 +35,9 @@ export const buildCommand: Command = {
       return values.help ? 0 : 2;
     }
     const board = findBoard(values.board);
-    await buildAgent();
     if (!board.emulation) {
-      console.log(`${board.name} is a real board: copy build/armhf/mote-agent to it (see README, 'Building for a board').`);
+      const agent = await buildBoardAgent(board.name, board.compiler.cpuFlags);
+      console.log(`[board] ${board.name}: ${agent}; install it on the device, or with the Yocto layer (yocto/meta-mote, MACHINE = "${board.yoctoMachine}")`);
       return 0;
     }
     const image = await buildBoardImage(board, boardConfigFromArgs(values, board.name), console.log);

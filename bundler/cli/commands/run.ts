@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { findBoard } from '../../boards/boards.ts';
-import { buildAgent } from '../../build/agent.ts';
 import { buildBoardImage } from '../../board/image.ts';
 import { bootBoard } from '../../board/qemu.ts';
 import { BOARD_OPTIONS, boardConfigFromArgs } from './build.ts';
@@ -21,7 +20,6 @@ export const runCommand: Command = {
     const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--seconds must be a positive number, not '${values.seconds}'`);
     const board = findBoard(values.board);
-    await buildAgent();
     const image = await buildBoardImage(board, boardConfigFromArgs(values, board.name), console.log);
     const consoleLog = join(image.dir, 'console.log');
     console.log(`[board] booting ${board.name} (kernel ${image.release}); console: ${consoleLog}`);

@@ -11,7 +11,6 @@ import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { Mosquitto } from '../../broker/mosquitto.ts';
 import { findBoard } from '../../boards/boards.ts';
-import { buildAgent } from '../../build/agent.ts';
 import { buildBoardImage } from '../../board/image.ts';
 import { guestBrokerUrl } from '../../board/guest-broker.ts';
 import { bootBoard } from '../../board/qemu.ts';
@@ -44,7 +43,6 @@ export const startCommand: Command = {
     const local = values.broker ? null : await Mosquitto.start();
     const brokerUrl = values.broker ?? local!.url;
     console.log(`[start] broker: ${brokerUrl}${local ? ' (local mosquitto, started for this run)' : ''}`);
-    await buildAgent((line) => console.log(line));
     const device = `${board.name}-demo`;
     const image = await buildBoardImage(board, { broker: guestBrokerUrl(brokerUrl), device, intervalMs: 1000 }, (line) => console.log(line));
     const consoleLog = join(image.dir, 'console.log');
