@@ -43,8 +43,12 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** The agent started last, whose log a timeout shows. */
+let lastAgent: AgentProcess | undefined;
+
 function startAgent(device: string, store: string, modules: string): AgentProcess {
-  return runs.start(['--device', device, '--modules', modules, '--interval-ms', '500', '--ota-key', publicKeyPath, '--store', store]);
+  lastAgent = runs.start(['--device', device, '--modules', modules, '--interval-ms', '500', '--ota-key', publicKeyPath, '--store', store]);
+  return lastAgent;
 }
 
 function writePackage(name: string, bytes: Uint8Array): string {
@@ -75,7 +79,11 @@ function versionsAfter(subscriber: Subscriber, module: string, index: number): s
 }
 
 async function recordsAfter(subscriber: Subscriber, module: string, index: number, count: number): Promise<string[]> {
-  await waitUntil(`${count} ${module} records`, () => versionsAfter(subscriber, module, index).length >= count, 30_000);
+  try {
+    await waitUntil(`${count} ${module} records`, () => versionsAfter(subscriber, module, index).length >= count, 30_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the agent's log ends:\n${lastAgent?.stderr.split('\n').slice(-20).join('\n')}`);
+  }
   return versionsAfter(subscriber, module, index);
 }
 
@@ -225,6 +233,21 @@ describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
     startAgent(device, store, 'syscount,runqlat');
     await recordsAfter(subscriber, 'runqlat', restartedAt, 2);
     expect(versionsAfter(subscriber, 'syscount', restartedAt)).toEqual([]);
+  }, 120_000);
+
+  it('installs a module no agent has built in; after a restart it runs beside the --modules list', async () => {
+    const device = 'ota-new-module';
+    const store = join(work, 'store-new-module');
+    const subscriber = await runs.subscribe(device);
+    const agent = startAgent(device, store, 'runqlat');
+    await recordsAfter(subscriber, 'runqlat', 0, 1);
+    expect(await install(device, signedVersion(packages.newModule, '1', key))).toMatchObject({ outcome: 'accepted', module: 'sysenter', version: '1' });
+    await recordsAfter(subscriber, 'sysenter', 0, 2);
+    await agent.kill();
+    const restartedAt = subscriber.messages.length;
+    startAgent(device, store, 'runqlat');
+    expect(await recordsAfter(subscriber, 'sysenter', restartedAt, 2)).toEqual(['1', '1']);
+    await recordsAfter(subscriber, 'runqlat', restartedAt, 2);
   }, 120_000);
 
   it('power loss: SIGKILL at a random point of each of 50 updates always comes back with the old or the new version working', async () => {

@@ -1,10 +1,10 @@
 /**
  * Real module packages for the end-to-end OTA tests: syscount as built by `mote pack` (from a
- * copy of agent/modules/syscount), a syscount whose
+ * copy of agent/modules/syscount), the same program as a module no agent has built in, a syscount whose
  * syscall_enter reads through a scalar (the verifier refuses it), and any version of either
  * signed on demand without compiling again.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModulePackage } from '../../agent/src/ota/package.ts';
@@ -16,11 +16,14 @@ import type { TestKey } from './packages.ts';
 /** A statement that makes the verifier refuse syscall_enter: a load through a random number. */
 const SCALAR_LOAD = '\tif (bpf_get_prandom_u32() == 7)\n\t\treturn *(volatile int *)(long)bpf_get_prandom_u32();\n';
 
-function syscountCopy(variant: string, edit: (source: string) => string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), `mote-ota-${variant}-`)), 'syscount');
+/** A copy of agent/modules/syscount as module `name`, its C changed by `edit`. */
+function syscountCopy(variant: string, edit: (source: string) => string, name = 'syscount'): string {
+  const dir = join(mkdtempSync(join(tmpdir(), `mote-ota-${variant}-`)), name);
   cpSync(join(repoRoot, 'agent', 'modules', 'syscount'), dir, { recursive: true });
-  const source = join(dir, 'syscount.bpf.c');
-  writeFileSync(source, edit(readFileSync(source, 'utf8')));
+  writeFileSync(join(dir, `${name}.bpf.c`), edit(readFileSync(join(dir, 'syscount.bpf.c'), 'utf8')));
+  if (name !== 'syscount') rmSync(join(dir, 'syscount.bpf.c'));
+  const manifest = join(dir, 'manifest.json');
+  writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), name }, null, 2));
   return dir;
 }
 
@@ -29,6 +32,8 @@ export interface SyscountPackages {
   good: ModulePackage;
   /** syscount whose syscall_enter the verifier refuses. */
   refused: ModulePackage;
+  /** syscount's program as 'sysenter', a module no agent has built in. */
+  newModule: ModulePackage;
 }
 
 export async function buildSyscountPackages(key: TestKey): Promise<SyscountPackages> {
@@ -37,7 +42,8 @@ export async function buildSyscountPackages(key: TestKey): Promise<SyscountPacka
   const refused = await pack(
     syscountCopy('refused', (source) => source.replace('\tif (target_tgid && tgid != target_tgid)\n\t\treturn 0;\n\tstats = stats_for', `${SCALAR_LOAD}\tif (target_tgid && tgid != target_tgid)\n\t\treturn 0;\n\tstats = stats_for`)),
   );
-  return { good: good.module, refused: refused.module };
+  const newModule = await pack(syscountCopy('new', (source) => source, 'sysenter'));
+  return { good: good.module, refused: refused.module, newModule: newModule.module };
 }
 
 /** `module` as version `version` (its manifest says so too), signed with `key`. */

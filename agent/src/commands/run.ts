@@ -13,7 +13,7 @@ import { AgentOta } from '../ota/agent-ota.ts';
 import { KernelModuleLoader } from '../sample/kernel-module-loader.ts';
 import type { Sys } from '../sys/types.ts';
 import { ignoreSigpipe, quickjsTimers, stderrLogger, sysClock } from '../telemetry/transports/quickjs-runtime.ts';
-import { Agent, type ModuleCatalog } from '../run/agent.ts';
+import { Agent } from '../run/agent.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { AgentConfig } from '../run/config.ts';
 import { deviceTelemetry } from '../run/device-telemetry.ts';
@@ -28,12 +28,12 @@ const SIGHUP = 1;
 
 const log = stderrLogger;
 
-function plan(config: AgentConfig, flags: RunFlags, catalog: ModuleCatalog): ModulePlan {
-  return planModules({ config, available: catalog.names(), ...(flags.only && { only: flags.only }), ...(flags.intervalMs !== undefined && { intervalMs: flags.intervalMs }) });
+function plan(config: AgentConfig, flags: RunFlags, ota: AgentOta): ModulePlan {
+  return planModules({ config, available: ota.catalog.names(), installed: ota.installedModules(), ...(flags.only && { only: flags.only }), ...(flags.intervalMs !== undefined && { intervalMs: flags.intervalMs }) });
 }
 
 /** SIGHUP: reads the config again and applies its module changes; the rest waits for a restart. */
-function reload(sys: Sys, flags: RunFlags, agent: Agent, catalog: ModuleCatalog, running: AgentConfig): AgentConfig {
+function reload(sys: Sys, flags: RunFlags, agent: Agent, ota: AgentOta, running: AgentConfig): AgentConfig {
   if (flags.configPath === undefined) {
     log.warn('SIGHUP: no --config file to reload; start the agent with --config to change modules at run time');
     return running;
@@ -49,7 +49,7 @@ function reload(sys: Sys, flags: RunFlags, agent: Agent, catalog: ModuleCatalog,
     log.warn('SIGHUP: broker, device, TLS, MQTT, outbox and OTA settings changed; they apply when the agent restarts');
   }
   log.info(`SIGHUP: reloading modules from ${flags.configPath}`);
-  agent.apply(plan(config, flags, catalog));
+  agent.apply(plan(config, flags, ota));
   return config;
 }
 
@@ -69,7 +69,7 @@ export const runCommand: AgentCommand = {
     const kernelLoader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
     const loader = withBpfPreflight(new FeatureProbes(sys), kernelLoader);
     const agent = new Agent({ telemetry, loader, catalog: ota.catalog, timers: quickjsTimers, clock: sysClock(sys), log });
-    agent.start(plan(config, flags, ota.catalog));
+    agent.start(plan(config, flags, ota));
     ota.serve(agent.registry, telemetry, device);
     return new Promise<number>((resolve) => {
       let stopping = false;
@@ -85,7 +85,7 @@ export const runCommand: AgentCommand = {
       os.signal(os.SIGINT, () => stop('SIGINT'));
       os.signal(os.SIGTERM, () => stop('SIGTERM'));
       os.signal(SIGHUP, () => {
-        if (!stopping) config = reload(sys, flags, agent, ota.catalog, config);
+        if (!stopping) config = reload(sys, flags, agent, ota, config);
       });
     });
   },

@@ -32,7 +32,7 @@ export class AgentOta {
   constructor(
     private readonly sys: Sys,
     flags: OtaFlags,
-    builtins: ModuleCatalog,
+    private readonly builtins: ModuleCatalog,
     private readonly log: Logger,
   ) {
     if (flags.keyFiles.length === 0) {
@@ -47,6 +47,13 @@ export class AgentOta {
     this.catalog = this.otaCatalog;
     const stored = this.store.list().map((e) => `${e.name} ${e.state === 'removed' ? `removed at ${e.version}` : e.version}`);
     log.info(`ota: keys ${keys.map((k) => keyIdHex(k.keyId)).join(', ')}; store ${this.store.dir}${stored.length ? ` (${stored.join(', ')})` : ' (empty)'}`);
+  }
+
+  /** Usable modules the store holds that are not built in: they run whatever the module list says. */
+  installedModules(): string[] {
+    const builtin = new Set(this.builtins.names());
+    const usable = new Set(this.catalog.names());
+    return (this.store?.list() ?? []).filter((e) => e.state === 'installed' && !builtin.has(e.name) && usable.has(e.name)).map((e) => e.name);
   }
 
   /** Telemetry's onCommand, or undefined when OTA is off. */

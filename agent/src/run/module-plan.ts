@@ -28,11 +28,14 @@ export interface PlanInputs {
   intervalMs?: number;
   /** Modules this agent has (built in, or installed). */
   available: string[];
+  /** Modules installed over the air that are not built in: they run whatever `only` or the config's list say, unless the config disables them. */
+  installed?: string[];
 }
 
-export function planModules({ config, only, intervalMs, available }: PlanInputs): ModulePlan {
+export function planModules({ config, only, intervalMs, available, installed = [] }: PlanInputs): ModulePlan {
   const configured = config.modules;
-  const names = only ?? (configured ? Object.keys(configured).filter((name) => configured[name]!.enabled !== false) : available);
+  const chosen = only ?? (configured ? Object.keys(configured).filter((name) => configured[name]!.enabled !== false) : available);
+  const names = [...chosen, ...installed.filter((name) => configured?.[name]?.enabled !== false)];
   const plan: ModulePlan = { modules: [], defaults: { intervalMs: intervalMs ?? config.intervalMs ?? DEFAULT_INTERVAL_MS }, unknown: [] };
   for (const name of new Set(names)) {
     if (!available.includes(name)) {
