@@ -54,11 +54,16 @@ export class ModuleStore {
   /** Creates the directory if needed, reads every pointer and deletes what crashes left behind. */
   open(): void {
     this.makeDirectory();
-    const names = this.files.readDir(this.dir);
-    for (const file of names) {
-      if (!file.endsWith(POINTER_SUFFIX)) continue;
-      const entry = this.readPointer(file.slice(0, -POINTER_SUFFIX.length));
-      if (entry) this.entries.set(entry.name, entry);
+    let names: string[];
+    try {
+      names = this.files.readDir(this.dir);
+      for (const file of names) {
+        if (!file.endsWith(POINTER_SUFFIX)) continue;
+        const entry = this.readPointer(file.slice(0, -POINTER_SUFFIX.length));
+        if (entry) this.entries.set(entry.name, entry);
+      }
+    } catch (error) {
+      throw new StoreError(`module store ${this.dir}: cannot read it (${(error as Error).message}); fix its permissions or choose another with --store`);
     }
     const keep = new Set([...this.entries.values()].filter((e) => e.state === 'installed').map((e) => this.packageFile(e.name, e.version)));
     for (const file of names) {
