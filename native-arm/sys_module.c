@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -525,6 +526,14 @@ static JSValue js_getpid(JSContext *ctx, JSValueConst this, int argc, JSValueCon
     return JS_NewInt32(ctx, (int)getpid());
 }
 
+static JSValue js_raise_memlock_limit(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+    if (setrlimit(RLIMIT_MEMLOCK, &unlimited) < 0)
+        return throw_errno(ctx, "setrlimit");
+    return JS_UNDEFINED;
+}
+
 static JSValue js_mount(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     const char *source = JS_ToCString(ctx, argv[0]);
@@ -618,6 +627,7 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("pageSize", 0, js_page_size),
     JS_CFUNC_DEF("asset", 1, js_asset),
     JS_CFUNC_DEF("mount", 3, js_mount),
+    JS_CFUNC_DEF("raiseMemlockLimit", 0, js_raise_memlock_limit),
     JS_CFUNC_DEF("monotonicNs", 0, js_monotonic_ns),
     JS_CFUNC_DEF("realtimeNs", 0, js_realtime_ns),
     CONSTANT(O_RDONLY), CONSTANT(O_WRONLY), CONSTANT(O_RDWR), CONSTANT(O_CREAT),

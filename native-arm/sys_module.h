@@ -40,6 +40,7 @@
  *   asset(name) -> Uint8Array | undefined   a copy of a binary asset linked into the binary
  *   mount(source, target, fstype)   mount(2) without flags or data (tracefs, bpffs, proc...)
  *   getpid() -> int; pageSize() -> int (sysconf(_SC_PAGESIZE), for ring and perf buffer mmaps)
+ *   raiseMemlockLimit()             setrlimit(RLIMIT_MEMLOCK) to unlimited (soft and hard)
  *   monotonicNs() -> BigInt; realtimeNs() -> BigInt
  *   tlsOpen, tlsHandshake, tlsRead, tlsWrite, tlsClose: TLS client sessions, see tls.h.
  *   SysError: the error class; constants: O_*, PROT_*, MAP_*, AF_*, SOCK_*, SOL_SOCKET.

@@ -58,6 +58,7 @@ declare module 'mote:sys' {
   export const getpid: Sys['getpid'];
   export const pageSize: Sys['pageSize'];
   export const mount: Sys['mount'];
+  export const raiseMemlockLimit: Sys['raiseMemlockLimit'];
   export const asset: Sys['asset'];
   export const monotonicNs: Sys['monotonicNs'];
   export const realtimeNs: Sys['realtimeNs'];

@@ -100,6 +100,8 @@ export interface Sys {
   asset(name: string): Uint8Array | undefined;
   /** mount(2) of a pseudo file system (tracefs, bpf, proc) without flags. */
   mount(source: string, target: string, fsType: string): void;
+  /** setrlimit(RLIMIT_MEMLOCK) to unlimited: kernels before 5.11 charge BPF maps and programs to it. */
+  raiseMemlockLimit(): void;
   /** The MMU page size: ring and perf buffers are mapped in pages. */
   pageSize(): number;
   /** CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */

@@ -15,7 +15,9 @@ import type { BpfMap } from '../map.ts';
 import { attachProgram, type AttachOptions } from './attach-program.ts';
 import { createMaps } from './create-maps.ts';
 import { describeKernel, versionCode } from './kernel-description.ts';
+import { liftMemlockLimit } from '../memlock.ts';
 import { loadObjectProgram } from './load-program.ts';
+import { poisonedRelocationMessage } from './poisoned-relocation.ts';
 import { loadObjectBtf } from './object-btf.ts';
 
 export interface LoadObjectOptions {
@@ -66,7 +68,9 @@ export class LoadedObject {
 }
 
 export function loadAndAttach(sys: Sys, object: BpfObject, options: LoadObjectOptions): LoadedObject {
-  apply(object, relocate(object, options.targetBtf, { log: options.relocationLog, fallbackPointerSize: options.targetPointerSize }));
+  liftMemlockLimit(sys);
+  const fixups = relocate(object, options.targetBtf, { log: options.relocationLog, fallbackPointerSize: options.targetPointerSize });
+  apply(object, fixups);
   const btf = loadObjectBtf(sys, object, options.features);
   if (btf.skipped) options.log(`object '${options.objectName}': loading without BTF: ${btf.skipped}`);
   let maps: Map<string, BpfMap>;
@@ -92,7 +96,10 @@ export function loadAndAttach(sys: Sys, object: BpfObject, options: LoadObjectOp
       }
     } catch (error) {
       state.error = error instanceof Error ? error.message : String(error);
-      if (error instanceof VerifierError) state.verifierLog = error.fullLog;
+      if (error instanceof VerifierError) {
+        state.verifierLog = error.fullLog;
+        state.error = poisonedRelocationMessage(error, fixups) ?? state.error;
+      }
       options.log(state.error.startsWith('prog ') ? state.error : `prog '${program.name}': ${state.error}`);
     }
   }
