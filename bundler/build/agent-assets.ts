@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
+import { replaceIfChanged } from './replace-if-changed.ts';
 
 export type AgentTarget = 'host' | 'armhf';
 
@@ -51,6 +52,7 @@ export class AssetCollector {
       entries.push(`  { ${JSON.stringify(name)}, asset_${index}, ${bytes.length} },`);
     });
     lines.push('', `const struct mote_asset mote_assets[] = {`, ...(entries.length ? entries : ['  { 0, 0, 0 },']), '};', `const uint32_t mote_asset_count = ${entries.length};`, '');
-    writeFileSync(path, lines.join('\n'));
+    writeFileSync(`${path}.new`, lines.join('\n'));
+    replaceIfChanged(`${path}.new`, path);
   }
 }

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { replaceIfChanged } from './replace-if-changed.ts';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { MoteError } from '../../agent/src/errors.ts';
@@ -71,7 +72,9 @@ export function compileBytecode(bundle: string): string {
   const qjsc = run('locate qjsc', 'make', [...makeArgs(), 'print-qjsc'], SETUP_HINT).trim();
   if (!existsSync(qjsc)) throw new BuildError(`qjsc not found at ${qjsc}; run 'npm run setup' to build QuickJS`);
   const output = join(bundle, '..', 'agent_bytecode.c');
-  run('qjsc', qjsc, ['-c', '-m', '-s', ...RUNTIME_MODULES.flatMap((m) => ['-M', m]), '-N', 'mote_agent_bytecode', '-o', output, bundle], 'the message above names the JavaScript qjsc could not compile');
+  const fresh = `${output}.new`;
+  run('qjsc', qjsc, ['-c', '-m', '-s', ...RUNTIME_MODULES.flatMap((m) => ['-M', m]), '-N', 'mote_agent_bytecode', '-o', fresh, bundle], 'the message above names the JavaScript qjsc could not compile');
+  replaceIfChanged(fresh, output);
   return output;
 }
 
@@ -100,7 +103,10 @@ export async function buildBoardAgent(boardName: string, cpuFlags: string[], log
   const out = join(buildDir, 'boards', boardName);
   return withBuildLock(buildDir, async () => {
     mkdirSync(join(out, 'armhf'), { recursive: true });
-    for (const generated of ['agent_bytecode.c', 'agent_assets.c']) copyFileSync(join(buildDir, 'armhf', generated), join(out, 'armhf', generated));
+    for (const generated of ['agent_bytecode.c', 'agent_assets.c']) {
+      copyFileSync(join(buildDir, 'armhf', generated), join(out, 'armhf', `${generated}.new`));
+      replaceIfChanged(join(out, 'armhf', `${generated}.new`), join(out, 'armhf', generated));
+    }
     log(`[build] linking mote-agent for ${boardName} (${cpuFlags.join(' ')})`);
     run('link', 'make', [...makeArgs(out), `ARMHF_CPU_FLAGS=${cpuFlags.join(' ')}`, 'armhf-agent'], 'the compiler error above names the file and line');
     return join(out, 'armhf', 'mote-agent');

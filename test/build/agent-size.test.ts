@@ -7,11 +7,11 @@ import { expect, it } from 'vitest';
 import { bytesPerShare } from '../../bundler/build/link-map.ts';
 import { agentBinary } from '../support/agent.ts';
 
-it('attributes the armhf binary to QuickJS, binding, bytecode, TLS and libc', () => {
+it('attributes the armhf binary to QuickJS, binding, bytecode, modules, TLS and libc', () => {
   const shares = bytesPerShare(readFileSync(`${agentBinary.armhf}.map`, 'utf8'));
   const fileBytes = statSync(agentBinary.armhf).size;
   const counted = [...shares.values()].reduce((a, b) => a + b, 0);
-  expect([...shares.keys()].sort()).toEqual(['QuickJS', 'TLS (mbedTLS)', 'binding', 'bytecode', 'libc (musl, libgcc)']);
+  expect([...shares.keys()].sort()).toEqual(['QuickJS', 'TLS (mbedTLS)', 'binding', 'bytecode', 'libc (musl, libgcc)', 'modules (BPF objects, BTF)']);
   for (const bytes of shares.values()) expect(bytes).toBeGreaterThan(1000);
   expect(counted).toBeLessThanOrEqual(fileBytes);
   expect(counted).toBeGreaterThan(fileBytes * 0.95);
