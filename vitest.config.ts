@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The kernel matrix boots three kernels: `npm run test:kernels` (vitest.kernels.config.ts).
+    exclude: [...configDefaults.exclude, 'test/kernels/**'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',

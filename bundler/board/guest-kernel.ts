@@ -1,11 +1,14 @@
 /**
- * The emulated board's kernel: Debian's armhf image package matching the kernel whose BTF
- * `mote btf` made (same release and version), unpacked once into the cache: the vmlinuz and
- * the modules the board's init loads (virtio transport and network, ram disk, loop).
+ * The emulated board's kernel: Debian's armhf image package of a suite (bookworm by default)
+ * matching the kernel whose BTF `mote btf` made (same release and version), unpacked once into
+ * the cache: the vmlinuz and the modules the board's init loads (virtio transport and network,
+ * ram disk, loop). Newer packages ship them xz-compressed (`.ko.xz`, under /usr/lib/modules);
+ * they are decompressed here, since busybox's insmod takes plain objects only.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveArmhfKernelPackage } from '../btf/armhf.ts';
+import { resolveArmhfKernelPackage, type ArmhfKernelPackage } from '../btf/armhf.ts';
+import { DEFAULT_SUITE } from '../btf/debian-suite.ts';
 import { moteCacheDir, writeFileAtomically } from '../btf/cache.ts';
 import { progress, runTool } from '../btf/run-tool.ts';
 import type { BoardDescriptor } from '../boards/descriptor.ts';
@@ -14,6 +17,7 @@ import { BoardError } from '../boards/descriptor.ts';
 export interface GuestKernel {
   release: string;
   version: string;
+  suite: string;
   vmlinuz: string;
   /** Module name -> .ko path, for the board's `emulation.modules`. */
   modules: Record<string, string>;
@@ -21,35 +25,43 @@ export interface GuestKernel {
 
 const APT_REMEDY = "Run 'dpkg --add-architecture armhf && apt-get update', then re-run.";
 
-async function download(packageName: string, version: string, dir: string): Promise<string> {
+async function download(packageName: string, kernel: ArmhfKernelPackage, dir: string): Promise<string> {
   const found = () => readdirSync(dir).find((f) => f.startsWith(`${packageName}_`) && f.endsWith('.deb'));
   mkdirSync(dir, { recursive: true });
   if (!found()) {
-    progress(`downloading ${packageName}:armhf ${version}`);
-    await runTool({ step: 'download guest kernel', command: 'apt-get', args: ['download', `${packageName}:armhf=${version}`], cwd: dir, remedy: APT_REMEDY });
+    progress(`downloading ${packageName}:armhf ${kernel.version} from ${kernel.apt.suite}`);
+    const args = [...kernel.apt.options, 'download', `${packageName}:armhf=${kernel.version}`];
+    await runTool({ step: 'download guest kernel', command: 'apt-get', args, cwd: dir, remedy: APT_REMEDY });
   }
   const deb = found();
   if (!deb) throw new BoardError(`apt-get reported success but no ${packageName}_*.deb is in ${dir}`);
   return join(dir, deb);
 }
 
-export async function ensureGuestKernel(board: BoardDescriptor): Promise<GuestKernel> {
+/** The package member of a kernel module: `.../kernel/.../<name>.ko`, or `.ko.xz` when compressed. */
+function moduleMember(members: string[], module: string): string | undefined {
+  return members.find((m) => m.includes('/kernel/') && (m.endsWith(`/${module}.ko`) || m.endsWith(`/${module}.ko.xz`)));
+}
+
+export async function ensureGuestKernel(board: BoardDescriptor, suite: string = DEFAULT_SUITE): Promise<GuestKernel> {
   if (!board.emulation) throw new BoardError(`board '${board.name}' is not emulated; flash its image instead`);
-  const { release, version } = await resolveArmhfKernelPackage();
+  const kernel = await resolveArmhfKernelPackage(suite);
+  const { release, version } = kernel;
   const dir = moteCacheDir('guest-kernel', `${release}_${version}`);
   const vmlinuz = join(dir, `vmlinuz-${release}`);
   const modules = Object.fromEntries(board.emulation.modules.map((m) => [m, join(dir, `${m}.ko`)]));
   const stamp = join(dir, 'complete');
-  if (existsSync(stamp) && Object.values(modules).every((path) => existsSync(path))) return { release, version, vmlinuz, modules };
+  const result = { release, version, suite, vmlinuz, modules };
+  if (existsSync(stamp) && Object.values(modules).every((path) => existsSync(path))) return result;
 
   const packageName = `linux-image-${release}`;
-  const deb = await download(packageName, version, join(dir, 'download'));
+  const deb = await download(packageName, kernel, join(dir, 'download'));
   const listing = await runTool({ step: 'list guest kernel package', command: 'dpkg-deb', args: ['-c', deb], remedy: 'Remove the .deb from the cache and re-run.' });
   const members = listing.split('\n').map((line) => line.split(/\s+/).pop() ?? '');
   const wanted = [`./boot/vmlinuz-${release}`];
   for (const module of board.emulation.modules) {
-    const member = members.find((m) => m.endsWith(`/${module}.ko`) && m.includes('/kernel/'));
-    if (!member) throw new BoardError(`board '${board.name}': module '${module}' is not in ${packageName}; check emulation.modules`);
+    const member = moduleMember(members, module);
+    if (!member) throw new BoardError(`board '${board.name}': module '${module}' is not in ${packageName} (${suite}); check emulation.modules against 'dpkg-deb -c' of that package (the module may be built in, or renamed)`);
     wanted.push(member);
   }
   const unpack = join(dir, 'unpack');
@@ -62,11 +74,12 @@ export async function ensureGuestKernel(board: BoardDescriptor): Promise<GuestKe
   });
   await runTool({ step: 'unpack guest kernel', command: 'mv', args: [join(unpack, 'boot', `vmlinuz-${release}`), vmlinuz], remedy: 'Re-run.' });
   for (const [module, path] of Object.entries(modules)) {
-    const member = wanted.find((m) => m.endsWith(`/${module}.ko`))!;
-    await runTool({ step: 'unpack guest kernel', command: 'mv', args: [join(unpack, member), path], remedy: 'Re-run.' });
+    const member = moduleMember(wanted, module)!;
+    const [command, args] = member.endsWith('.xz') ? ['xz', ['-dc', join(unpack, member)]] : ['cat', [join(unpack, member)]];
+    await runTool({ step: `unpack kernel module ${module}`, command, args, stdoutPath: path, remedy: "Install xz-utils ('apt-get install xz-utils') and re-run." });
   }
   rmSync(unpack, { recursive: true, force: true });
   rmSync(join(dir, 'download'), { recursive: true, force: true });
   writeFileAtomically(stamp, `${packageName} ${version}\n`);
-  return { release, version, vmlinuz, modules };
+  return result;
 }

@@ -1,14 +1,18 @@
 /**
  * `mote build --board <name>`: everything an emulated board boots, in build/boards/<name>/:
  * the armhf mote-agent, its config file, and a bootable initramfs (busybox, kernel modules,
- * /init, the agent, the config, the workload script), plus the kernel it boots.
+ * /init, the agent, the config, the workload script), plus the kernel it boots. The kernel is
+ * Debian's armhf kernel of a suite, bookworm by default; for another suite the image also
+ * carries that kernel's minimized BTF on disk, since the agent embeds bookworm's only.
  */
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTool } from '../btf/run-tool.ts';
 import type { BoardDescriptor } from '../boards/descriptor.ts';
 import { agentBinary, buildDir } from '../paths.ts';
+import { DEFAULT_SUITE } from '../btf/debian-suite.ts';
 import { ensureBusybox } from './busybox.ts';
+import { builtinModulesDiskBtf } from './disk-btf.ts';
 import { ensureGuestKernel } from './guest-kernel.ts';
 import { initScript, workloadScript } from './init-script.ts';
 
@@ -27,6 +31,8 @@ export interface BoardImage {
   agent: string;
   config: string;
   release: string;
+  /** The kernel's BTF the image installs on disk, when the agent has none embedded for it. */
+  diskBtf?: { guestPath: string; bytes: number; fullBytes: number };
 }
 
 export interface ImageExtras {
@@ -34,13 +40,19 @@ export interface ImageExtras {
   files?: Record<string, string>;
   /** A shell script /init runs instead of `mote-agent run` (tests, diagnostics). */
   command?: string;
+  /** The Debian suite whose armhf kernel the image boots (default bookworm). */
+  kernelSuite?: string;
+  /** Where to build the image (default build/boards/<board>/). */
+  dir?: string;
 }
 
 export async function buildBoardImage(board: BoardDescriptor, config: AgentConfig, log: (line: string) => void, extras: ImageExtras = {}): Promise<BoardImage> {
-  const dir = join(buildDir, 'boards', board.name);
+  const dir = extras.dir ?? join(buildDir, 'boards', board.name);
   const root = join(dir, 'root');
-  log(`[board] ${board.name}: guest kernel`);
-  const kernel = await ensureGuestKernel(board);
+  const suite = extras.kernelSuite ?? DEFAULT_SUITE;
+  log(`[board] ${board.name}: guest kernel (${suite})`);
+  const kernel = await ensureGuestKernel(board, suite);
+  const diskBtf = suite === DEFAULT_SUITE ? undefined : await builtinModulesDiskBtf(suite, log);
   const busybox = await ensureBusybox();
   rmSync(root, { recursive: true, force: true });
   for (const sub of ['bin', 'etc/mote', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp']) mkdirSync(join(root, sub), { recursive: true });
@@ -52,7 +64,8 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   writeFileSync(join(dir, 'config.json'), configText);
   writeFileSync(join(root, 'init'), initScript({ modules: board.emulation?.modules ?? [], hostname: config.device }));
   writeFileSync(join(root, 'etc', 'mote', 'workload.sh'), workloadScript());
-  for (const [guestPath, hostPath] of Object.entries(extras.files ?? {})) {
+  const files = { ...(diskBtf ? { [diskBtf.guestPath]: diskBtf.path } : {}), ...extras.files };
+  for (const [guestPath, hostPath] of Object.entries(files)) {
     mkdirSync(join(root, guestPath, '..'), { recursive: true });
     copyFileSync(hostPath, join(root, guestPath));
   }
@@ -67,5 +80,6 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   });
   copyFileSync(agentBinary.armhf, join(dir, 'mote-agent'));
   copyFileSync(kernel.vmlinuz, join(dir, 'vmlinuz'));
-  return { dir, kernel: join(dir, 'vmlinuz'), initramfs, agent: join(dir, 'mote-agent'), config: join(dir, 'config.json'), release: kernel.release };
+  const image = { dir, kernel: join(dir, 'vmlinuz'), initramfs, agent: join(dir, 'mote-agent'), config: join(dir, 'config.json'), release: kernel.release };
+  return diskBtf ? { ...image, diskBtf: { guestPath: diskBtf.guestPath, bytes: diskBtf.bytes, fullBytes: diskBtf.fullBytes } } : image;
 }

@@ -1,8 +1,11 @@
 /**
  * The BTF of Debian's armhf kernel (armmp-lpae flavour), which ships without
- * CONFIG_DEBUG_INFO_BTF. We download the `-dbg` package, extract only its vmlinux, encode BTF
+ * CONFIG_DEBUG_INFO_BTF, for a Debian suite (bookworm by default, through the system's apt;
+ * other suites through a project-local apt configuration, see debian-suite.ts). We download the
+ * `-dbg` package, extract only its vmlinux, encode BTF
  * from the DWARF with pahole, and dump a `vmlinux.h` with bpftool. Everything is cached under
- * `<cache>/armhf-btf/<release>_<package version>_<recipe>/`, where the recipe hashes the pahole
+ * `<cache>/armhf-btf/<release>_<package version>_<recipe>/` (release and version name one
+ * package in the whole archive, whatever the suite), where the recipe hashes the pahole
  * version and flags; each step is skipped when its output exists. pahole runs single-threaded:
  * its parallel mode (-j) orders types differently from run to run, and the BTF must be the same
  * on every build machine.
@@ -13,6 +16,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { allExist, moteCacheDir, produceAtomically, writeFileAtomically } from './cache.ts';
+import { suiteApt, DEFAULT_SUITE, type SuiteApt } from './debian-suite.ts';
+import { withDownloadProgress } from './download-progress.ts';
 import { BtfSourcingError } from './errors.ts';
 import { dumpVmlinuxHeader } from './header.ts';
 import type { KernelBtf } from './host.ts';
@@ -26,25 +31,31 @@ export interface ArmhfKernelBtf extends KernelBtf {
   /** The Debian package the BTF came from, and its version. */
   packageName: string;
   packageVersion: string;
+  suite: string;
 }
 
-interface ArmhfKernelPackage {
+export interface ArmhfKernelPackage {
   name: string;
   version: string;
   release: string;
+  /** The size of the -dbg package's .deb, from the package index. */
+  debugPackageBytes: number;
+  /** The apt that serves this suite's packages. */
+  apt: SuiteApt;
 }
 
-/** Resolves the metapackage to the current versioned image package, e.g. 6.1.0-50-armmp-lpae. */
-export async function resolveArmhfKernelPackage(): Promise<ArmhfKernelPackage> {
-  const step = 'resolve armhf kernel version';
-  const depends = await runTool({ step, command: 'apt-cache', args: ['depends', METAPACKAGE], remedy: APT_REMEDY });
+/** Resolves the suite's metapackage to its current versioned package, e.g. 6.1.0-50-armmp-lpae. */
+export async function resolveArmhfKernelPackage(suite: string = DEFAULT_SUITE): Promise<ArmhfKernelPackage> {
+  const apt = await suiteApt(suite);
+  const step = `resolve the ${suite} armhf kernel version`;
+  const depends = await runTool({ step, command: 'apt-cache', args: [...apt.options, 'depends', METAPACKAGE], remedy: APT_REMEDY });
   const match = /Depends:\s*(linux-image-(\S+)-dbg)(?::armhf)?/.exec(depends);
   if (!match) throw new BtfSourcingError(step, `'${METAPACKAGE}' depends on no linux-image-*-dbg package`, APT_REMEDY);
   const [, name, release] = match as unknown as [string, string, string];
-  const show = await runTool({ step, command: 'apt-cache', args: ['show', '--no-all-versions', `${name}:armhf`], remedy: APT_REMEDY });
+  const show = await runTool({ step, command: 'apt-cache', args: [...apt.options, 'show', '--no-all-versions', `${name}:armhf`], remedy: APT_REMEDY });
   const version = /^Version:\s*(\S+)/m.exec(show)?.[1];
   if (!version) throw new BtfSourcingError(step, `apt-cache shows no version for ${name}:armhf`, APT_REMEDY);
-  return { name, version, release };
+  return { name, version, release, debugPackageBytes: Number(/^Size:\s*(\d+)/m.exec(show)?.[1] ?? 0), apt };
 }
 
 const PAHOLE_FLAGS = ['--btf_gen_floats'];
@@ -55,12 +66,12 @@ async function encodingRecipe(): Promise<string> {
   return createHash('sha256').update(`${version.trim()} ${PAHOLE_FLAGS.join(' ')}`).digest('hex').slice(0, 8);
 }
 
-export async function ensureArmhfBtf(): Promise<ArmhfKernelBtf> {
-  const pkg = await resolveArmhfKernelPackage();
+export async function ensureArmhfBtf(suite: string = DEFAULT_SUITE): Promise<ArmhfKernelBtf> {
+  const pkg = await resolveArmhfKernelPackage(suite);
   const dir = moteCacheDir('armhf-btf', `${pkg.release}_${pkg.version}_${await encodingRecipe()}`);
   const btfPath = join(dir, 'vmlinux.btf');
   const headerPath = join(dir, 'vmlinux.h');
-  const result = { release: pkg.release, btfPath, headerPath, packageName: pkg.name, packageVersion: pkg.version };
+  const result = { release: pkg.release, btfPath, headerPath, packageName: pkg.name, packageVersion: pkg.version, suite };
   if (allExist(btfPath, headerPath)) return result;
 
   if (!allExist(btfPath)) {
@@ -81,7 +92,7 @@ export async function ensureArmhfBtf(): Promise<ArmhfKernelBtf> {
   }
   progress('dumping armhf vmlinux.h with bpftool');
   await dumpVmlinuxHeader(btfPath, headerPath, 'armhf vmlinux.h');
-  writeFileAtomically(join(dir, 'source.json'), JSON.stringify({ package: pkg.name, version: pkg.version, release: pkg.release }, null, 2) + '\n');
+  writeFileAtomically(join(dir, 'source.json'), JSON.stringify({ package: pkg.name, version: pkg.version, release: pkg.release, suite }, null, 2) + '\n');
   return result;
 }
 
@@ -103,14 +114,15 @@ async function downloadDeb(pkg: ArmhfKernelPackage, downloadDir: string): Promis
   const existing = findDeb(downloadDir, pkg.name);
   if (existing) return existing;
   mkdirSync(downloadDir, { recursive: true });
-  progress(`downloading ${pkg.name}:armhf ${pkg.version} (about 620 MB) into ${downloadDir}`);
-  await runTool({
+  progress(`downloading ${pkg.name}:armhf ${pkg.version} from ${pkg.apt.suite} (${Math.round(pkg.debugPackageBytes / 1e6)} MB) into ${downloadDir}`);
+  const download = runTool({
     step: 'download armhf kernel debug package',
     command: 'apt-get',
-    args: ['download', `${pkg.name}:armhf=${pkg.version}`],
+    args: [...pkg.apt.options, 'download', `${pkg.name}:armhf=${pkg.version}`],
     cwd: downloadDir,
     remedy: `Check network access to the Debian mirror and free disk space (about 1 GB), then re-run. ${APT_REMEDY}`,
   });
+  await withDownloadProgress(`downloading ${pkg.name}`, downloadDir, pkg.debugPackageBytes || undefined, download);
   const deb = findDeb(downloadDir, pkg.name);
   if (!deb) throw new BtfSourcingError('download armhf kernel debug package', `apt-get reported success but no ${pkg.name}_*.deb is in ${downloadDir}`, 'Re-run; if it persists, download the package by hand into that directory.');
   return deb;

@@ -1,12 +1,12 @@
 /**
  * Boots the emulated qemu-armv7 board from tests: builds its image (with extra files or a
- * command in place of `mote-agent run`), boots qemu-system-arm, and returns the console once
+ * command in place of `mote-agent run`, another suite's kernel, another directory), boots qemu-system-arm, and returns the console once
  * the guest powers off, or fails with the console's tail after a time limit.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBoard } from '../../bundler/boards/boards.ts';
-import { buildBoardImage, type AgentConfig, type ImageExtras } from '../../bundler/board/image.ts';
+import { buildBoardImage, type AgentConfig, type BoardImage, type ImageExtras } from '../../bundler/board/image.ts';
 import { bootBoard } from '../../bundler/board/qemu.ts';
 
 export const BOARD = 'qemu-armv7';
@@ -15,6 +15,7 @@ export interface BootResult {
   console: string;
   exitCode: number | null;
   release: string;
+  diskBtf: BoardImage['diskBtf'];
 }
 
 export async function bootOnce(config: AgentConfig, extras: ImageExtras, options: { seconds?: number; workload?: boolean; limitMs: number; consoleName: string }): Promise<BootResult> {
@@ -33,5 +34,5 @@ export async function bootOnce(config: AgentConfig, extras: ImageExtras, options
       resolve(code);
     });
   });
-  return { console: readFileSync(consoleLog, 'utf8'), exitCode, release: image.release };
+  return { console: readFileSync(consoleLog, 'utf8'), exitCode, release: image.release, diskBtf: image.diskBtf };
 }

@@ -1,16 +1,19 @@
 /**
- * `mote btf [--host] [--armhf] [--json]`: makes (or finds in the cache) the kernel BTFs and
+ * `mote btf [--host] [--armhf] [--suite S] [--json]`: makes (or finds in the cache) the kernel BTFs and
  * vmlinux.h headers BPF objects are built and checked against, and prints where they are.
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureArmhfBtf, ensureHostBtf, type KernelBtf } from '../../btf/index.ts';
+import { DEFAULT_SUITE, KERNEL_SUITES } from '../../btf/debian-suite.ts';
 import { UsageError, type Command } from '../command.ts';
 
-const HELP = `usage: mote btf [--host] [--armhf] [--json]
+const HELP = `usage: mote btf [--host] [--armhf] [--suite S] [--json]
 
 Produces the kernel BTF and vmlinux.h for the build host (--host) and for Debian's armhf
 armmp-lpae kernel (--armhf; downloads ~620 MB once). With neither flag, does both.
+--suite picks the Debian suite of the armhf kernel (default ${DEFAULT_SUITE}; also ${KERNEL_SUITES.filter((s) => s !== DEFAULT_SUITE).join(', ')}),
+fetched through the mirror of the system's apt sources with a project-local apt configuration.
 Results are cached under \${XDG_CACHE_HOME:-~/.cache}/mote/.`;
 
 export const btfCommand: Command = {
@@ -19,7 +22,7 @@ export const btfCommand: Command = {
   async run(argv) {
     let values;
     try {
-      ({ values } = parseArgs({ args: argv, options: { host: { type: 'boolean' }, armhf: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+      ({ values } = parseArgs({ args: argv, options: { host: { type: 'boolean' }, armhf: { type: 'boolean' }, suite: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -30,7 +33,7 @@ export const btfCommand: Command = {
     const both = !values.host && !values.armhf;
     const results: Record<string, KernelBtf> = {};
     if (values.host || both) results.host = await ensureHostBtf();
-    if (values.armhf || both) results.armhf = await ensureArmhfBtf();
+    if (values.armhf || both) results.armhf = await ensureArmhfBtf(values.suite);
     if (values.json) {
       console.log(JSON.stringify(results, null, 2));
       return 0;

@@ -16,6 +16,7 @@ export const BOARD_OPTIONS = {
   broker: { type: 'string' },
   device: { type: 'string' },
   'interval-ms': { type: 'string' },
+  'kernel-suite': { type: 'string' },
 } as const;
 
 export function boardConfigFromArgs(values: { broker?: string; device?: string; 'interval-ms'?: string }, board: string) {
@@ -31,7 +32,7 @@ export const buildCommand: Command = {
     const { values } = parseArgs({ args: argv, options: BOARD_OPTIONS });
     if (values.help || !values.board) {
       const boards = loadBoards().map((b) => `${b.name}${b.emulation ? ' (emulated)' : ''}`).join(', ');
-      console.log(`usage: mote build --board <name> [--broker URL] [--device ID] [--interval-ms N]\n\nBoards: ${boards}.\nWrites build/boards/<name>/: mote-agent, config.json, initramfs.cpio.gz and the kernel it boots.\nA broker on the host's loopback becomes 10.0.2.2 for the guest.`);
+      console.log(`usage: mote build --board <name> [--broker URL] [--device ID] [--interval-ms N] [--kernel-suite S]\n\nBoards: ${boards}.\nWrites build/boards/<name>/: mote-agent, config.json, initramfs.cpio.gz and the kernel it boots.\nA broker on the host's loopback becomes 10.0.2.2 for the guest.\n--kernel-suite boots that Debian suite's armhf kernel (default bookworm; bullseye, trixie), with its BTF on the image's disk.`);
       return values.help ? 0 : 2;
     }
     const board = findBoard(values.board);
@@ -40,7 +41,7 @@ export const buildCommand: Command = {
       console.log(`[board] ${board.name}: ${agent}; install it on the device, or with the Yocto layer (yocto/meta-mote, MACHINE = "${board.yoctoMachine}")`);
       return 0;
     }
-    const image = await buildBoardImage(board, boardConfigFromArgs(values, board.name), console.log);
+    const image = await buildBoardImage(board, boardConfigFromArgs(values, board.name), console.log, { kernelSuite: values['kernel-suite'] });
     console.log(`[board] ${image.dir}: kernel ${image.release}, initramfs ${image.initramfs}`);
     return 0;
   },

@@ -1,0 +1,26 @@
+/**
+ * The kernel matrix's table (README, "Kernel matrix"): one row per kernel, its Debian release,
+ * where its BTF came from with the sizes, each module's hook variant or the reason it did not
+ * load, and how many telemetry records were checked. Written as Markdown by the matrix test.
+ */
+export interface KernelRow {
+  release: string;
+  debian: string;
+  btf: string;
+  /** Module -> `variant`, or why it failed. */
+  modules: Map<string, string>;
+  recordsChecked: number;
+}
+
+export function matrixMarkdown(rows: KernelRow[], modules: string[]): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+  const lines = [
+    `| kernel | Debian | kernel BTF (full → minimized) | ${modules.join(' | ')} | records checked |`,
+    `|---|---|---|${modules.map(() => '---').join('|')}|---|`,
+  ];
+  for (const row of rows) {
+    const cells = modules.map((m) => cell(row.modules.get(m) ?? 'not run'));
+    lines.push(`| ${row.release} | ${row.debian} | ${cell(row.btf)} | ${cells.join(' | ')} | ${row.recordsChecked} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
