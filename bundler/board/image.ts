@@ -1,7 +1,8 @@
 /**
  * `mote build --board <name>`: everything an emulated board boots, in build/boards/<name>/:
- * the armhf mote-agent, its config file, and a bootable initramfs (busybox, kernel modules,
- * /init, the agent, the config, the workload script), plus the kernel it boots. The kernel is
+ * the armhf mote-agent built with the board's CPU flags, its config file, and a bootable
+ * initramfs (busybox, kernel modules, /init, the agent, the config, the workload script), plus
+ * the kernel it boots. The kernel is
  * Debian's armhf kernel of a suite, bookworm by default; for another suite the image also
  * carries that kernel's minimized BTF on disk, since the agent embeds bookworm's only.
  */
@@ -9,7 +10,8 @@ import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { runTool } from '../btf/run-tool.ts';
 import type { BoardDescriptor } from '../boards/descriptor.ts';
-import { agentBinary, buildDir } from '../paths.ts';
+import { buildDir } from '../paths.ts';
+import { buildBoardAgent } from '../build/agent.ts';
 import { DEFAULT_SUITE } from '../btf/debian-suite.ts';
 import { ensureBusybox } from './busybox.ts';
 import { builtinModulesDiskBtf } from './disk-btf.ts';
@@ -50,6 +52,7 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   const dir = extras.dir ?? join(buildDir, 'boards', board.name);
   const root = join(dir, 'root');
   const suite = extras.kernelSuite ?? DEFAULT_SUITE;
+  const agent = await buildBoardAgent(board.name, board.compiler.cpuFlags, log);
   log(`[board] ${board.name}: guest kernel (${suite})`);
   const kernel = await ensureGuestKernel(board, suite);
   const diskBtf = suite === DEFAULT_SUITE ? undefined : await builtinModulesDiskBtf(suite, log);
@@ -57,7 +60,7 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   rmSync(root, { recursive: true, force: true });
   for (const sub of ['bin', 'etc/mote', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp']) mkdirSync(join(root, sub), { recursive: true });
   copyFileSync(busybox, join(root, 'bin', 'busybox'));
-  copyFileSync(agentBinary.armhf, join(root, 'bin', 'mote-agent'));
+  copyFileSync(agent, join(root, 'bin', 'mote-agent'));
   for (const [name, path] of Object.entries(kernel.modules)) copyFileSync(path, join(root, 'lib', 'modules', `${name}.ko`));
   const configText = `${JSON.stringify(config, null, 2)}\n`;
   writeFileSync(join(root, 'etc', 'mote', 'config.json'), configText);
@@ -78,7 +81,7 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
     step: 'pack initramfs', command: 'bash', args: ['-o', 'pipefail', '-c', 'cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -9 > "$2"', 'pack', root, initramfs],
     remedy: "Install cpio ('apt-get install cpio') and re-run.",
   });
-  copyFileSync(agentBinary.armhf, join(dir, 'mote-agent'));
+  copyFileSync(agent, join(dir, 'mote-agent'));
   copyFileSync(kernel.vmlinuz, join(dir, 'vmlinuz'));
   const image = { dir, kernel: join(dir, 'vmlinuz'), initramfs, agent: join(dir, 'mote-agent'), config: join(dir, 'config.json'), release: kernel.release };
   return diskBtf ? { ...image, diskBtf: { guestPath: diskBtf.guestPath, bytes: diskBtf.bytes, fullBytes: diskBtf.fullBytes } } : image;

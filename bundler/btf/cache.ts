@@ -1,15 +1,14 @@
 /**
- * Where host-side artefacts that are expensive to make live: `${XDG_CACHE_HOME:-~/.cache}/mote`.
+ * Where host-side artefacts that are expensive to make live: `$MOTE_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/mote` (bundler/paths.ts).
  * Outside the checkout, so they survive fresh clones and `git clean`. Files are written to a
  * temporary name and renamed into place, so a half-written file is never mistaken for a result.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../paths.ts';
 
 export function moteCacheDir(...parts: string[]): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const dir = join(base, 'mote', ...parts);
+  const dir = join(cacheDir, ...parts);
   mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { findBoard } from '../../bundler/boards/boards.ts';
 import { buildBoardImage, type AgentConfig, type BoardImage, type ImageExtras } from '../../bundler/board/image.ts';
 import { bootBoard } from '../../bundler/board/qemu.ts';
+import { buildDir } from '../../bundler/paths.ts';
 
 export const BOARD = 'qemu-armv7';
 
@@ -20,7 +21,9 @@ export interface BootResult {
 
 export async function bootOnce(config: AgentConfig, extras: ImageExtras, options: { seconds?: number; workload?: boolean; limitMs: number; consoleName: string }): Promise<BootResult> {
   const board = findBoard(BOARD);
-  const image = await buildBoardImage(board, config, () => {}, extras);
+  // Test files run in parallel: each boot gets its own image folder, named after its console log.
+  const dir = extras.dir ?? join(buildDir, 'boards', BOARD, 'tests', options.consoleName.replace(/\.log$/, ''));
+  const image = await buildBoardImage(board, config, () => {}, { ...extras, dir });
   const consoleLog = join(image.dir, options.consoleName);
   const guest = bootBoard(board, image, { consoleLog, seconds: options.seconds, workload: options.workload });
   const exitCode = await new Promise<number | null>((resolve, reject) => {
