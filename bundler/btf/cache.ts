@@ -1,6 +1,6 @@
 /**
- * Where host-side artefacts that are expensive to make live: `$MOTE_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/mote` (bundler/paths.ts).
- * Outside the checkout, so they survive fresh clones and `git clean`. Files are written to a
+ * Where host-side artefacts that are expensive to make live: `$MOTE_CACHE`, else
+ * `${XDG_CACHE_HOME:-~/.cache}/mote` (bundler/paths.ts). Outside the checkout, so they survive fresh clones and `git clean`. Files are written to a
  * temporary name and renamed into place, so a half-written file is never mistaken for a result.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
