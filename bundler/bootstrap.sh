@@ -42,9 +42,17 @@ else
 fi
 
 step "npm modules"
-hint="Check that the npm registry is reachable, then run 'npm ci' in $here to see the error."
+hint="Check that the npm registry is reachable, then run 'npm install' in $here to see the error."
 if [ ! -f "$here/node_modules/.package-lock.json" ] || [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  # 'npm install' with the committed lock installs exactly its versions. (npm 11's 'npm ci'
+  # refuses a lock that lists only this platform's optional packages, as npm 11 writes them.)
+  # The lock must come out unchanged: a change means package.json and the lock disagree.
+  lock_before=$(sha256sum "$here/package-lock.json")
+  (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
+  if [ "$(sha256sum "$here/package-lock.json")" != "$lock_before" ]; then
+    hint="package.json and package-lock.json disagree: run 'npm install' and commit the updated package-lock.json."
+    false
+  fi
 else
   echo "  node_modules up to date"
 fi
