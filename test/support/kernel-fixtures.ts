@@ -36,6 +36,10 @@ export interface Workload {
   udpPort: number;
   execs: number;
   spinMs: number;
+  /** getppid() calls after the spin. */
+  tailCalls?: number;
+  /** Pin the trigger to this CPU (taskset), so all its events share one per-CPU buffer. */
+  cpu?: number;
 }
 
 export interface LoadRun {
@@ -88,7 +92,9 @@ export async function runLoadWithWorkload(
   /** Runs after the workload, while the agent still holds its maps (the bench reads them with bpftool). */
   whileRunning?: () => void,
 ): Promise<LoadRun> {
-  const trigger = spawn(triggerBinary(), [workload.calls, workload.udpPort, workload.execs, workload.spinMs].map(String), { stdio: ['pipe', 'pipe', 'inherit'] });
+  const args = [workload.calls, workload.udpPort, workload.execs, workload.spinMs, ...(workload.tailCalls ? [workload.tailCalls] : [])];
+  const command = workload.cpu === undefined ? [triggerBinary()] : ['taskset', '-c', String(workload.cpu), triggerBinary()];
+  const trigger = spawn(command[0], [...command.slice(1), ...args.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const triggerOutput = collect(trigger);
   await waitFor(() => /^\d+\n/.test(triggerOutput.out()), 'the trigger to print its pid', 10_000);
   const triggerPid = Number(triggerOutput.out().split('\n')[0]);

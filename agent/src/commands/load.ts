@@ -30,6 +30,7 @@ const USAGE = `usage: mote-agent load <object.bpf.o> [options]
   --set <name=value>    set a 'const volatile' global before load (repeatable)
   --interface <name>    interface for socket filters (default lo)
   --perf-hz <n>         sampling frequency of perf_event programs (default 99)
+  --perf-pages <n>      data pages per CPU of perf event array buffers (default 8)
   --dump <how>          batch, iterate or auto (default auto: batch where supported)
   --no-attach           load only (verify the object), attach nothing
   --events              include ring/perf buffer records (hex) in the output
@@ -72,7 +73,7 @@ function applyConstants(object: BpfObject, settings: string[]): void {
   }
 }
 
-function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean): BufferState[] {
+function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean, perfPages: number): BufferState[] {
   const states: BufferState[] = [];
   const width = kernelLongSize(sys.uname().machine);
   for (const [name, map] of loaded.maps) {
@@ -91,7 +92,7 @@ function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean): Buff
         reader.close();
       };
     } else {
-      const reader = new PerfBufferReader(sys, map);
+      const reader = new PerfBufferReader(sys, map, perfPages);
       state.drain = () => {
         reader.drain(take);
         state.lost = reader.lost;
@@ -142,7 +143,7 @@ export const loadCommand: AgentCommand = {
     }
     const parsed = parseAgentArgs('load', args, {
       btf: { value: true }, seconds: { value: true }, set: { value: true, repeat: true }, interface: { value: true },
-      'perf-hz': { value: true }, dump: { value: true }, events: {}, 'no-attach': {}, 'verifier-log': {}, verbose: {}, json: {},
+      'perf-hz': { value: true }, 'perf-pages': { value: true }, dump: { value: true }, events: {}, 'no-attach': {}, 'verifier-log': {}, verbose: {}, json: {},
     });
     if (parsed.positionals.length !== 1) throw new ArgumentError(`load: expected one object file\n${USAGE}`);
     const path = parsed.positionals[0];
@@ -164,7 +165,7 @@ export const loadCommand: AgentCommand = {
     });
     let buffers: BufferState[] = [];
     try {
-      buffers = openBuffers(sys, loaded, parsed.options.events === true);
+      buffers = openBuffers(sys, loaded, parsed.options.events === true, numberOption('load', parsed, 'perf-pages', 8));
     } catch (error) {
       loaded.close();
       throw error;

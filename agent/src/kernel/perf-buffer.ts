@@ -7,6 +7,7 @@ import type { Sys } from '../sys/types.ts';
 import { onlineCpus } from './cpus.ts';
 import type { BpfMap } from './map.ts';
 import { SharedWords } from './shared-memory.ts';
+import { LoadError } from './errors.ts';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from './mmap-flags.ts';
 import { openPerfEvent, PerfIoctl, PerfSample, PerfSoftwareEvent, PerfType } from './attach/perf-event-attr.ts';
 
@@ -30,6 +31,9 @@ export class PerfBufferReader {
   private readonly page: number;
 
   constructor(private readonly sys: Sys, map: BpfMap, pagesPerCpu = 8) {
+    if (!Number.isInteger(pagesPerCpu) || pagesPerCpu < 1 || (pagesPerCpu & (pagesPerCpu - 1)) !== 0) {
+      throw new LoadError(`perf buffer of map '${map.name}': ${pagesPerCpu} data pages per CPU; the kernel takes a power of two (1, 2, 4, 8...)`);
+    }
     this.page = sys.pageSize();
     this.dataSize = pagesPerCpu * this.page;
     try {
