@@ -39,7 +39,9 @@ async function expectRefusedBeforeMqtt(device: string, args: string[], target: '
   const closedBefore = broker().closedBeforeMqtt();
   const run = await checkBroker(target, device, args);
   expect(run.status).toBe(1);
-  await waitUntil('the broker to close the failed TLS connection', () => broker().closedBeforeMqtt() > closedBefore);
+  await waitUntil('the broker to close the failed TLS connection', () => broker().closedBeforeMqtt() > closedBefore).catch((error: Error) => {
+    throw new Error(`${error.message}; agent said: ${run.stderr.trim()}; broker log tail:\n${broker().output.split('\n').slice(-12).join('\n')}`);
+  });
   expect(broker().connectedClients()).not.toContain(`mote-${device}-check`);
   expect(subscriber.statuses(device)).toEqual([]);
   return outcome(run);

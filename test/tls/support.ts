@@ -75,9 +75,14 @@ export class TlsBroker {
     return [...this.log.matchAll(/New client connected from \S+ as (\S+)/g)].map((m) => m[1]!);
   }
 
-  /** Connections the broker closed before any MQTT CONNECT (failed TLS, not MQTT). */
+  /**
+   * Connections that ended before any MQTT CONNECT (failed TLS, not MQTT). mosquitto words it
+   * after when the refusal reached it: during its accept ("Client connection from ... failed"),
+   * during the handshake ("Client <unknown> disconnected"), or as a plain close ("closed its
+   * connection").
+   */
   closedBeforeMqtt(): number {
-    return [...this.log.matchAll(/Client <unknown> disconnected/g)].length;
+    return [...this.log.matchAll(/Client <unknown> (disconnected|closed its connection)|Client connection from \S+ failed/g)].length;
   }
 
   get output(): string {
