@@ -4,6 +4,7 @@
  * pass or SIGINT/SIGTERM; then every module gives a last record for the rest of its window and
  * is detached. Modules that cannot run here are reported with the reason, and the rest run.
  */
+import { decodeUtf8 } from '../elf/byte-reader.ts';
 import * as os from 'os';
 import * as std from 'std';
 import { builtinModules } from 'mote:builtin-modules';
@@ -65,7 +66,7 @@ function settingsFor(names: string[], options: Record<string, string | boolean |
 
 /** A module given as an object file and a manifest file, for this machine's architecture. */
 function moduleFromFiles(sys: Sys, objectPath: string, manifestPath: string): ModuleSource {
-  const manifest = String.fromCharCode(...sys.readFile(manifestPath));
+  const manifest = decodeUtf8(sys.readFile(manifestPath));
   const { name, version } = parseManifest(manifest);
   const arch = moduleArch(sys.uname().machine);
   if (!arch) throw new ArgumentError(`sample: modules do not run on ${sys.uname().machine}`);

@@ -4,6 +4,7 @@
  */
 import type { Sys } from '../sys/types.ts';
 import { MoteError } from '../errors.ts';
+import { readText } from './attach/tracefs.ts';
 
 export class CpuListError extends MoteError {}
 
@@ -22,8 +23,7 @@ export function parseCpuList(text: string, source: string): number[] {
 }
 
 function readCpuList(sys: Sys, path: string): number[] {
-  const bytes = sys.readFile(path);
-  return parseCpuList(String.fromCharCode(...bytes), path);
+  return parseCpuList(readText(sys, path), path);
 }
 
 export function possibleCpus(sys: Sys): number[] {

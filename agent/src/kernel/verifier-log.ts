@@ -2,6 +2,7 @@
  * Reading a verifier log: the reason is the last line that is not a statistic, and the excerpt
  * is the stretch of instructions (with the `; source` lines from line_info) just before it.
  */
+import { decodeUtf8 } from '../elf/byte-reader.ts';
 
 const STATISTICS = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|mark_read|total_states|peak_states)/;
 
@@ -18,13 +19,6 @@ export function summarizeVerifierLog(log: string, excerptLines = 12): VerifierSu
 
 /** The text of a NUL-terminated log buffer. */
 export function logText(buffer: Uint8Array): string {
-  let end = buffer.indexOf(0);
-  if (end < 0) end = buffer.length;
-  let text = '';
-  for (let i = 0; i < end; i += 4096) text += String.fromCharCode(...buffer.subarray(i, Math.min(end, i + 4096)));
-  try {
-    return decodeURIComponent(escape(text));
-  } catch {
-    return text;
-  }
+  const end = buffer.indexOf(0);
+  return decodeUtf8(end < 0 ? buffer : buffer.subarray(0, end));
 }

@@ -3,6 +3,7 @@
  * agent's version and architecture, and whether the kernel has a BTF for a package (its own,
  * one the package carries for `uname -r`, or one on disk).
  */
+import { decodeUtf8 } from '../elf/byte-reader.ts';
 import { BtfSourceError } from '../kernel/errors.ts';
 import { findKernelBtf } from '../kernel/btf-source.ts';
 import { moduleArch } from '../sample/kernel-module-loader.ts';
@@ -20,7 +21,7 @@ export function readTrustedKeys(sys: Sys, paths: readonly string[]): TrustedKey[
     } catch (error) {
       throw new KeyFileError(`trusted key ${path}: ${(error as Error).message}; give a .pub file that 'mote keygen' wrote`);
     }
-    return parsePublicKey(String.fromCharCode(...bytes), path);
+    return parsePublicKey(decodeUtf8(bytes), path);
   });
 }
 

@@ -12,6 +12,7 @@
  * that `open` deletes. A removal keeps its version in the pointer, so an older package cannot
  * be replayed after it.
  */
+import { decodeUtf8 } from '../elf/byte-reader.ts';
 import type { Sys } from '../sys/types.ts';
 import { isSysError } from '../sys/errors.ts';
 import { MoteError } from '../errors.ts';
@@ -35,7 +36,7 @@ const PACKAGE_SUFFIX = '.mote';
 const POINTER = /^(installed|removed) (\S+)\n$/;
 
 function text(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
+  return decodeUtf8(bytes);
 }
 
 function ascii(line: string): Uint8Array {

@@ -4,6 +4,7 @@
  * beyond 2^53 decimal strings, so nothing is rounded). Pure; unknown shapes fall back to hex.
  */
 import type { Btf } from '../btf/btf.ts';
+import { decodeUtf8 } from '../elf/byte-reader.ts';
 import { IntEncoding, Kind, type BtfType } from '../btf/kinds.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -36,12 +37,7 @@ function isCharLike(t: BtfType): boolean {
 
 export function cString(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
-  const text = String.fromCharCode(...bytes.subarray(0, end < 0 ? bytes.length : end));
-  try {
-    return decodeURIComponent(escape(text));
-  } catch {
-    return text;
-  }
+  return decodeUtf8(end < 0 ? bytes : bytes.subarray(0, end));
 }
 
 export class BtfValueDecoder {

@@ -4,6 +4,7 @@
  */
 import type { Sys } from '../../sys/types.ts';
 import { isSysError } from '../../sys/errors.ts';
+import { decodeUtf8 } from '../../elf/byte-reader.ts';
 import { AttachError } from '../errors.ts';
 
 /** O_WRONLY | O_APPEND: the same values on x86_64 and ARM. */
@@ -36,7 +37,7 @@ export function tracefsRoot(sys: Sys): string {
 }
 
 export function readText(sys: Sys, path: string): string {
-  return String.fromCharCode(...sys.readFile(path)).trim();
+  return decodeUtf8(sys.readFile(path)).trim();
 }
 
 /** The numeric id of tracepoint `category/name`. */

@@ -5,7 +5,7 @@
 import type { Sys } from '../../sys/types.ts';
 import { isSysError } from '../../sys/errors.ts';
 import type { KernelDescription } from '../../object/index.ts';
-import { logText } from '../verifier-log.ts';
+import { decodeUtf8 } from '../../elf/byte-reader.ts';
 
 export function parseRelease(release: string): KernelDescription['version'] {
   const [major = 0, minor = 0, patch = 0] = (release.match(/^(\d+)\.(\d+)(?:\.(\d+))?/) ?? []).slice(1).map((part) => Number(part ?? 0));
@@ -32,7 +32,7 @@ export function describeKernel(sys: Sys): KernelDescription {
   const release = sys.uname().release;
   let config: Record<string, string> = {};
   try {
-    config = parseKernelConfig(logText(sys.readFile(`/boot/config-${release}`)));
+    config = parseKernelConfig(decodeUtf8(sys.readFile(`/boot/config-${release}`)));
   } catch (error) {
     if (!isSysError(error)) throw error;
   }
