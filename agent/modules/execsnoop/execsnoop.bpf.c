@@ -44,11 +44,9 @@ static __always_inline struct event *reserve(enum process_event kind, __u32 pid,
 
 	if (target_ppid && ppid != target_ppid)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		mote_count_lost();
+	e = mote_reserve(&events, sizeof(*e));
+	if (!e)
 		return 0;
-	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = kind;
 	e->pid = pid;

@@ -74,7 +74,8 @@ static __always_inline void mote_ipv4_mapped(__u8 out[16], __u32 address)
 
 /*
  * Declares `lost_events`, a per-CPU count of ring buffer records that could not be reserved
- * (the manifest names it as the events record's `lostMap`), and mote_count_lost() to bump it.
+ * (the manifest names it as the events record's `lostMap`), mote_count_lost() to bump it, and
+ * mote_reserve(), which reserves a record and counts it lost when the ring is full.
  */
 #define MOTE_LOST_EVENTS()								\
 	struct {									\
@@ -89,6 +90,13 @@ static __always_inline void mote_ipv4_mapped(__u8 out[16], __u32 address)
 		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);			\
 		if (lost)								\
 			(*lost)++;							\
+	}										\
+	static __always_inline void *mote_reserve(void *ring, __u64 size)		\
+	{										\
+		void *record = bpf_ringbuf_reserve(ring, size, 0);			\
+		if (!record)								\
+			mote_count_lost();						\
+		return record;								\
 	}
 
 /* Address families as the sampler shows them. */

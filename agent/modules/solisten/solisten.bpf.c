@@ -89,11 +89,9 @@ static __always_inline int report(struct socket *sock, __s32 result)
 		sock = socket_of_fd(call->fd);
 	if (!sock)
 		goto out;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		mote_count_lost();
+	e = mote_reserve(&events, sizeof(*e));
+	if (!e)
 		goto out;
-	}
 	sk = BPF_CORE_READ(sock, sk);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;

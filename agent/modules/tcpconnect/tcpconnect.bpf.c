@@ -52,11 +52,9 @@ static __always_inline struct event *reserve(__u16 dport)
 
 	if (target_port && dport != target_port)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		mote_count_lost();
+	e = mote_reserve(&events, sizeof(*e));
+	if (!e)
 		return 0;
-	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->uid = (__u32)bpf_get_current_uid_gid();
