@@ -22,7 +22,8 @@ export async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
-async function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
+export async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.on('connect', () => {

@@ -8,12 +8,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { agentBinary } from '../../bundler/paths.ts';
-import { freeLoopbackPort } from '../support/mosquitto.ts';
+import { accepts, freeLoopbackPort } from '../../bundler/broker/mosquitto.ts';
 import { makeTestPki, type TestPki } from './pki.ts';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -23,16 +22,6 @@ export interface TlsBrokerPorts {
   mutual: number;
   rsa: number;
   wrongHost: number;
-}
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 export class TlsBroker {
