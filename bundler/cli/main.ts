@@ -1,6 +1,8 @@
 /**
  * Dispatcher of the host CLI: `mote <command> [options]`. Knows no command by name; it looks
- * them up in the registry and prints the list on `--help` or an unknown command.
+ * them up in the registry and prints the list on `--help`. Typed failures become one line on
+ * stderr: usage errors exit with 2, other MoteErrors with 1. Anything else is a bug and is
+ * thrown on, for mote.mjs to report.
  */
 import { commands } from './commands/index.ts';
 import { UsageError } from './command.ts';
@@ -20,14 +22,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    console.error(`mote: unknown command '${name}'\n\n${usage()}`);
+    console.error(`mote: unknown command '${name}'; run 'mote --help' for the list`);
     return 2;
   }
   try {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`mote ${name}: ${err.message}\nRun 'mote ${name} --help' for usage.`);
+      console.error(`mote ${name}: ${err.message}; ${err.remedy ?? `run 'mote ${name} --help' for usage`}`);
       return 2;
     }
     if (err instanceof MoteError) {

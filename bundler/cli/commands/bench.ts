@@ -6,10 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { repoRoot } from '../../paths.ts';
+import { parseCommandLine } from '../options.ts';
 
 const BENCH_DIR = join(repoRoot, 'bundler', 'bench');
 
@@ -21,7 +21,7 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'run the benchmarks (ratios against libbpf, bpftool, JSON, measured in the same run)',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    const { values, positionals } = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' } }, true);
     const known = benchNames();
     if (values.help) {
       console.log(`usage: mote bench [name...]\n\nBenchmarks: ${known.join(', ')}. Without names, all of them and the size report.`);

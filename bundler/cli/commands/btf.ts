@@ -3,10 +3,10 @@
  * vmlinux.h headers BPF objects are built and checked against, and prints where they are.
  */
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ensureArmhfBtf, ensureHostBtf, type KernelBtf } from '../../btf/index.ts';
 import { DEFAULT_SUITE, KERNEL_SUITES } from '../../btf/debian-suite.ts';
-import { UsageError, type Command } from '../command.ts';
+import type { Command } from '../command.ts';
+import { choiceOption, parseCommandLine } from '../options.ts';
 
 const HELP = `usage: mote btf [--host] [--armhf] [--suite S] [--json]
 
@@ -20,20 +20,16 @@ export const btfCommand: Command = {
   name: 'btf',
   summary: 'make and cache the host and armhf kernel BTFs and vmlinux.h headers',
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args: argv, options: { host: { type: 'boolean' }, armhf: { type: 'boolean' }, suite: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseCommandLine(argv, { host: { type: 'boolean' }, armhf: { type: 'boolean' }, suite: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
     if (values.help) {
       console.log(HELP);
       return 0;
     }
+    const suite = values.suite === undefined ? undefined : choiceOption('suite', values.suite, KERNEL_SUITES);
     const both = !values.host && !values.armhf;
     const results: Record<string, KernelBtf> = {};
     if (values.host || both) results.host = await ensureHostBtf();
-    if (values.armhf || both) results.armhf = await ensureArmhfBtf(values.suite);
+    if (values.armhf || both) results.armhf = await ensureArmhfBtf(suite);
     if (values.json) {
       console.log(JSON.stringify(results, null, 2));
       return 0;

@@ -4,9 +4,9 @@
  * /sys/kernel/btf/vmlinux by default), in libbpf's terms.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { inspectObject, type InspectReport } from '../../../agent/src/object/index.ts';
 import { UsageError, type Command } from '../command.ts';
+import { choiceOption, existingPath, onePositional, parseCommandLine } from '../options.ts';
 
 const HOST_BTF = '/sys/kernel/btf/vmlinux';
 
@@ -56,33 +56,27 @@ export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'list programs, maps, globals, externs and CO-RE relocations of a BPF object',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          btf: { type: 'string' },
-          json: { type: 'boolean' },
-          insns: { type: 'boolean' },
-          'pointer-size': { type: 'string' },
-          verbose: { type: 'boolean', short: 'v' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandLine(
+      argv,
+      {
+        btf: { type: 'string' },
+        json: { type: 'boolean' },
+        insns: { type: 'boolean' },
+        'pointer-size': { type: 'string', default: '8' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      true,
+    );
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('expected exactly one object file');
+    const objectPath = existingPath('object', onePositional(positionals, 'the object file <obj.o>'));
+    if (values.btf !== undefined) existingPath('--btf', values.btf);
     if (values.insns && !values.json) throw new UsageError('--insns needs --json');
-    const pointerSize = values['pointer-size'] === undefined ? 8 : Number(values['pointer-size']);
-    if (pointerSize !== 4 && pointerSize !== 8) throw new UsageError('--pointer-size must be 4 or 8');
-    const object = readInput(positionals[0]!, 'object');
+    const pointerSize = Number(choiceOption('pointer-size', values['pointer-size'], ['4', '8']));
+    const object = readInput(objectPath, 'object');
     const btf = readInput(values.btf ?? HOST_BTF, values.btf ? 'target BTF' : 'the host kernel BTF (pass --btf <file> on kernels without it)');
     const report = inspectObject(object, btf, {
       insns: values.insns,

@@ -5,11 +5,11 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { keyIdOf, publicKeyOf, randomSecretKey } from '../../../agent/src/ota/ed25519.ts';
 import { formatPublicKey, formatSecretKey, keyIdHex } from '../../../agent/src/ota/keys.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
+import { outputPath, parseCommandLine, requiredOption } from '../options.ts';
 
 const HELP = `usage: mote keygen --out <prefix> [--force]
 
@@ -22,20 +22,20 @@ export const keygenCommand: Command = {
   name: 'keygen',
   summary: 'make an Ed25519 key pair for signing module packages',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, out: { type: 'string' }, force: { type: 'boolean' } } });
+    const { values } = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' }, out: { type: 'string' }, force: { type: 'boolean' } });
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    if (!values.out) throw new UsageError('--out <prefix> is required');
-    const secretPath = `${values.out}.key`;
-    const publicPath = `${values.out}.pub`;
+    const out = outputPath('--out', requiredOption(values.out, '--out <prefix>'));
+    const secretPath = `${out}.key`;
+    const publicPath = `${out}.pub`;
     const existing = [secretPath, publicPath].filter((path) => existsSync(path));
-    if (existing.length > 0 && !values.force) throw new UsageError(`${existing.join(' and ')} already exist; choose another --out or pass --force to replace them`);
+    if (existing.length > 0 && !values.force) throw new UsageError(`${existing.join(' and ')} already exist`, 'choose another --out or pass --force to replace them');
     const secret = randomSecretKey();
     const publicKey = publicKeyOf(secret);
     writeFileSync(secretPath, formatSecretKey(secret), { mode: 0o600 });
-    writeFileSync(publicPath, formatPublicKey(publicKey, basename(values.out)));
+    writeFileSync(publicPath, formatPublicKey(publicKey, basename(out)));
     console.log(`key id ${keyIdHex(keyIdOf(publicKey))}\n  secret ${secretPath}\n  public ${publicPath}`);
     return 0;
   },

@@ -4,13 +4,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { keyIdOf, publicKeyOf } from '../../../agent/src/ota/ed25519.ts';
 import { keyIdHex, parseSecretKey } from '../../../agent/src/ota/keys.ts';
 import { packModule } from '../../ota/pack.ts';
 import type { Command } from '../command.ts';
-import { UsageError } from '../command.ts';
 import { repoRoot } from '../../paths.ts';
+import { existingPath, onePositional, outputPath, parseCommandLine, requiredOption } from '../options.ts';
 
 const HELP = `usage: mote pack <module-dir> --key <prefix>.key [--version N] [--min-agent V] [--out file]
 
@@ -28,26 +27,28 @@ export const packCommand: Command = {
   name: 'pack',
   summary: 'build a module and write it as a signed package',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
+    const { values, positionals } = parseCommandLine(
+      argv,
+      {
         help: { type: 'boolean', short: 'h' },
         key: { type: 'string' },
         version: { type: 'string' },
         'min-agent': { type: 'string' },
         out: { type: 'string' },
       },
-    });
+      true,
+    );
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('give exactly one module folder');
-    if (!values.key) throw new UsageError('--key <prefix>.key is required (make one with mote keygen)');
-    const secretKey = parseSecretKey(readFileSync(values.key, 'utf8'), values.key);
+    const moduleDir = existingPath('module folder', onePositional(positionals, 'the module folder <module-dir>'), 'folder');
+    const makeKey = "make one with 'mote keygen --out <prefix>'";
+    const keyPath = existingPath('--key', requiredOption(values.key, '--key <prefix>.key', makeKey), 'file', makeKey);
+    if (values.out !== undefined) outputPath('--out', values.out);
+    const secretKey = parseSecretKey(readFileSync(keyPath, 'utf8'), keyPath);
     const { module, bytes } = await packModule({
-      moduleDir: positionals[0]!,
+      moduleDir,
       secretKey,
       ...(values.version !== undefined && { version: values.version }),
       minAgentVersion: values['min-agent'] ?? treeAgentVersion(),

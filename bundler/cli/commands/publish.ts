@@ -4,12 +4,12 @@
  * Exit code 0 only if every device accepted it.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { encodeInstall } from '../../../agent/src/ota/messages.ts';
 import { answerText, exchange } from '../../ota/exchange.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
-import { deviceOption, EXCHANGE_OPTIONS, secondsOption } from '../../ota/options.ts';
+import { EXCHANGE_OPTIONS } from '../../ota/options.ts';
+import { brokerOption, deviceOption, existingPath, onePositional, parseCommandLine, secondsOption } from '../options.ts';
 
 const HELP = `usage: mote publish [--broker URL] (--device ID | --all) [--timeout S] <package.mote>
 
@@ -24,22 +24,20 @@ export const publishCommand: Command = {
   name: 'publish',
   summary: 'send a signed module package to devices and print their results',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { ...EXCHANGE_OPTIONS, all: { type: 'boolean' } },
-    });
+    const { values, positionals } = parseCommandLine(argv, { ...EXCHANGE_OPTIONS, all: { type: 'boolean' } }, true);
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError('give exactly one package file');
+    const packagePath = existingPath('package', onePositional(positionals, 'the package file <package.mote>'));
     if ((values.device === undefined) === !values.all) throw new UsageError('give either --device <id> or --all');
+    const broker = brokerOption(values.broker);
+    const device = values.device === undefined ? undefined : deviceOption(values.device);
     const timeoutMs = secondsOption('timeout', values.timeout);
-    const packageBytes = readFileSync(positionals[0]!);
+    const packageBytes = readFileSync(packagePath);
     const answers = await exchange({
-      broker: values.broker,
-      ...(values.device !== undefined && { device: deviceOption(values.device) }),
+      broker,
+      ...(device !== undefined && { device }),
       path: 'install',
       payload: (requestId) => encodeInstall(requestId, packageBytes),
       timeoutMs,

@@ -2,11 +2,11 @@
  * `mote remove <module> --device <id>`: detaches a module on a device and records the removal in
  * its module store; prints the device's result.
  */
-import { parseArgs } from 'node:util';
 import { isModuleName } from '../../../agent/src/ota/package.ts';
 import { encodeRemove } from '../../../agent/src/ota/messages.ts';
 import { answerText, exchange } from '../../ota/exchange.ts';
-import { deviceOption, EXCHANGE_OPTIONS, secondsOption } from '../../ota/options.ts';
+import { EXCHANGE_OPTIONS } from '../../ota/options.ts';
+import { brokerOption, deviceOption, onePositional, parseCommandLine, requiredOption, secondsOption } from '../options.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 
@@ -21,22 +21,19 @@ export const removeCommand: Command = {
   name: 'remove',
   summary: 'detach a module on a device (kept removed across restarts)',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: EXCHANGE_OPTIONS,
-    });
+    const { values, positionals } = parseCommandLine(argv, EXCHANGE_OPTIONS, true);
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    const module = positionals[0];
-    if (positionals.length !== 1 || module === undefined || !isModuleName(module)) throw new UsageError('give one module name (letters, digits, _ and -)');
-    if (values.device === undefined) throw new UsageError('--device <id> is required');
+    const module = onePositional(positionals, 'the module name <module>');
+    if (!isModuleName(module)) throw new UsageError(`module name '${module}' may only hold letters, digits, _ and -`);
+    const device = deviceOption(requiredOption(values.device, '--device <id>'));
+    const broker = brokerOption(values.broker);
     const timeoutMs = secondsOption('timeout', values.timeout);
     const answers = await exchange({
-      broker: values.broker,
-      device: deviceOption(values.device),
+      broker,
+      device,
       path: 'remove',
       payload: (requestId) => encodeRemove(requestId, module),
       timeoutMs,

@@ -1,10 +1,10 @@
 /** `mote size`: the armhf mote-agent's size, split into QuickJS, binding, bytecode and libc. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { agentBinary } from '../../paths.ts';
 import { bytesPerShare } from '../../build/link-map.ts';
+import { parseCommandLine } from '../options.ts';
 
 const KIB = 1024;
 
@@ -12,13 +12,13 @@ export const sizeCommand: Command = {
   name: 'size',
   summary: 'print the armhf mote-agent size and the share of each part',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } });
+    const { values } = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } });
     if (values.help) {
       console.log('usage: mote size [--json]\n\nReports build/armhf/mote-agent (stripped, static, musl) and, from its link map,\nthe bytes that QuickJS, the binding, the bytecode and the C library contribute.');
       return 0;
     }
     const binary = agentBinary.armhf;
-    if (!existsSync(binary) || !existsSync(`${binary}.map`)) throw new UsageError(`${binary} (and its .map) not found; run 'npm run build' first`);
+    if (!existsSync(binary) || !existsSync(`${binary}.map`)) throw new UsageError(`${binary} (and its .map) not found`, "run 'npm run build' first");
     const fileBytes = statSync(binary).size;
     const shares = bytesPerShare(readFileSync(`${binary}.map`, 'utf8'));
     const counted = [...shares.values()].reduce((a, b) => a + b, 0);

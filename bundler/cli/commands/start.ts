@@ -6,17 +6,15 @@
  */
 import mqtt from 'mqtt';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
-import { UsageError } from '../command.ts';
 import { Mosquitto } from '../../broker/mosquitto.ts';
-import { findBoard } from '../../boards/boards.ts';
 import { buildBoardImage } from '../../board/image.ts';
 import { guestBrokerUrl } from '../../board/guest-broker.ts';
 import { bootBoard } from '../../board/qemu.ts';
 import { decodeEnvelope, decodeStatus } from '../../../agent/src/telemetry/codec.ts';
 import { parseTopic, TOPIC_ROOT } from '../../../agent/src/telemetry/topics.ts';
 import { Dashboard } from '../live/dashboard.ts';
+import { boardOption, brokerOption, parseCommandLine, secondsOption } from '../options.ts';
 
 const HELP = `usage: mote start [--broker URL] [--board NAME] [--seconds N]
 
@@ -29,19 +27,19 @@ export const startCommand: Command = {
   name: 'start',
   summary: 'boot the emulated ARM board and show its live telemetry (npm start)',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, broker: { type: 'string' }, board: { type: 'string', default: 'qemu-armv7' }, seconds: { type: 'string' } } });
+    const { values } = parseCommandLine(argv, { help: { type: 'boolean', short: 'h' }, broker: { type: 'string' }, board: { type: 'string', default: 'qemu-armv7' }, seconds: { type: 'string' } });
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
-    if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--seconds must be a positive number, not '${values.seconds}'`);
-    const board = findBoard(values.board);
+    const seconds = values.seconds === undefined ? undefined : secondsOption('seconds', values.seconds) / 1000;
+    const board = boardOption(values.board);
+    const requestedBroker = values.broker === undefined ? undefined : brokerOption(values.broker);
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
-    const local = values.broker ? null : await Mosquitto.start();
-    const brokerUrl = values.broker ?? local!.url;
+    const local = requestedBroker ? null : await Mosquitto.start();
+    const brokerUrl = requestedBroker ?? local!.url;
     console.log(`[start] broker: ${brokerUrl}${local ? ' (local mosquitto, started for this run)' : ''}`);
     const device = `${board.name}-demo`;
     const image = await buildBoardImage(board, { broker: guestBrokerUrl(brokerUrl), device, intervalMs: 1000 }, (line) => console.log(line));

@@ -4,13 +4,12 @@
  * prints one decoded message per line instead, for scripts.
  */
 import mqtt from 'mqtt';
-import { parseArgs } from 'node:util';
 import { decodeEnvelope, decodeStatus } from '../../../agent/src/telemetry/codec.ts';
 import { parseTopic, TOPIC_ROOT } from '../../../agent/src/telemetry/topics.ts';
 import type { Command } from '../command.ts';
-import { UsageError } from '../command.ts';
 import { jsonLine, statusText, telemetryText } from '../watch/render.ts';
 import { SequenceTracker, type SequenceVerdict } from '../watch/sequence-tracker.ts';
+import { brokerOption, deviceOption, integerOption, parseCommandLine } from '../options.ts';
 
 const HELP = `usage: mote watch [--broker URL] [--device ID] [--json] [--count N]
 
@@ -31,26 +30,23 @@ export const watchCommand: Command = {
   name: 'watch',
   summary: 'print live telemetry from a broker, flagging gaps and offline devices',
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        broker: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-        device: { type: 'string' },
-        json: { type: 'boolean' },
-        count: { type: 'string' },
-      },
+    const { values } = parseCommandLine(argv, {
+      help: { type: 'boolean', short: 'h' },
+      broker: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      device: { type: 'string' },
+      json: { type: 'boolean' },
+      count: { type: 'string' },
     });
     if (values.help) {
       console.log(HELP);
       return 0;
     }
-    const count = values.count === undefined ? Infinity : Number(values.count);
-    if (count !== Infinity && !(Number.isInteger(count) && count > 0)) throw new UsageError(`--count '${values.count}' is not a positive integer`);
-    if (values.device !== undefined && /[/+#]/.test(values.device)) throw new UsageError(`--device '${values.device}' must not contain '/', '+' or '#'`);
-    const filter = `${TOPIC_ROOT}/${values.device ?? '+'}/#`;
+    const count = values.count === undefined ? Infinity : integerOption('count', values.count, 1);
+    const device = values.device === undefined ? '+' : deviceOption(values.device);
+    const broker = brokerOption(values.broker);
+    const filter = `${TOPIC_ROOT}/${device}/#`;
 
-    const client = mqtt.connect(values.broker, { reconnectPeriod: 1000, connectTimeout: 10_000 });
+    const client = mqtt.connect(broker, { reconnectPeriod: 1000, connectTimeout: 10_000 });
     const tracker = new SequenceTracker();
     let seen = 0;
     return new Promise<number>((resolve) => {
@@ -59,10 +55,10 @@ export const watchCommand: Command = {
       client.on('connect', () => {
         client.subscribe(filter, { qos: 1 }, (err) => {
           if (err) console.error(`mote watch: cannot subscribe to ${filter}: ${err.message}; check the broker's ACL`);
-          else console.error(`watching ${filter} on ${values.broker}`);
+          else console.error(`watching ${filter} on ${broker}`);
         });
       });
-      client.on('error', (err) => console.error(`mote watch: ${values.broker}: ${err.message}; check the --broker URL and that the broker runs`));
+      client.on('error', (err) => console.error(`mote watch: ${broker}: ${err.message}; check the --broker URL and that the broker runs`));
       client.on('message', (topic, payload, packet) => {
         const parsed = parseTopic(topic);
         if (!parsed || parsed.kind === 'ota') return;
