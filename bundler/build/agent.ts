@@ -3,7 +3,8 @@
  * only its own architecture's module objects, linked as C arrays rather than inlined), the
  * host qjsc compiles each bundle to bytecode (the format is portable: compiled on x86_64, it
  * runs on armhf), and native-arm/Makefile links bytecode, assets, binding and QuickJS into
- * static binaries for the host and for armhf.
+ * static binaries for the host and for armhf. It also writes the syscall name tables the host's
+ * views use (bundler/build/syscall-tables.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { QUICKJS_MQTT_SHIMS } from './quickjs-shims.ts';
 import { withBuildLock } from './build-lock.ts';
 import { AssetCollector, type AgentTarget } from './agent-assets.ts';
 import { buildModules, GENERATED_MODULES } from './modules.ts';
+import { writeSyscallTables } from './syscall-tables.ts';
 import { agentBinary, buildDir, mbedtlsBuild, mbedtlsSource, quickjsBuild, quickjsSource, repoRoot } from '../paths.ts';
 
 export class BuildError extends MoteError {}
@@ -82,6 +84,7 @@ export async function buildAgent(log: (line: string) => void = console.log): Pro
   mkdirSync(buildDir, { recursive: true });
   return withBuildLock(buildDir, async () => {
     await buildModules(log);
+    writeSyscallTables(log);
     for (const target of ['host', 'armhf'] as const) {
       log(`[build] bundling agent/src/main.ts for ${target} with esbuild, and compiling it to QuickJS bytecode`);
       mkdirSync(join(buildDir, target), { recursive: true });

@@ -26,14 +26,20 @@ export interface ModuleVariant {
 /** `reset`: entries are cleared as they are read; `delta`: the sampler subtracts the last reading. */
 export type ReadMode = 'reset' | 'delta';
 
-/** How to format a field the BTF alone does not describe (decl tags do the same in the C). */
-export type FieldHint = 'ipv4' | 'ipv6' | 'dev_t';
+/**
+ * How to format a field the BTF alone does not describe (decl tags do the same in the C).
+ * `syscall` marks a syscall number: it stays a number on the wire (the numbers are the
+ * architecture's own), and readers on the host show its name for the device's architecture.
+ */
+export type FieldHint = 'ipv4' | 'ipv6' | 'dev_t' | 'syscall';
 
 interface MapRecordBase {
   map: string;
   read: ReadMode;
   /** Numeric fields of the value to report (default: every numeric field). */
   values?: string[];
+  /** Names of the key's fields in the order records carry them, for readers of the records. */
+  key?: string[];
   hints: Record<string, FieldHint>;
 }
 
@@ -70,7 +76,7 @@ export interface ModuleManifest {
   interface: string;
 }
 
-const HINTS: FieldHint[] = ['ipv4', 'ipv6', 'dev_t'];
+const HINTS: FieldHint[] = ['ipv4', 'ipv6', 'dev_t', 'syscall'];
 
 type Json = Record<string, unknown>;
 
@@ -127,17 +133,18 @@ function recordSpec(value: unknown): RecordSpec {
   const map = string(spec.map, 'record.map');
   const hintMap = hints(spec.hints, 'record.hints');
   const values = optionalStrings(spec.values, 'record.values');
+  const key = optionalStrings(spec.key, 'record.key');
   switch (kind) {
     case 'counter':
-      return { kind, map, read: readMode(spec.read, 'record.read'), values, hints: hintMap };
+      return { kind, map, read: readMode(spec.read, 'record.read'), values, key, hints: hintMap };
     case 'gauge':
-      return { kind, map, values, hints: hintMap };
+      return { kind, map, values, key, hints: hintMap };
     case 'top':
-      return { kind, map, read: readMode(spec.read, 'record.read'), values, hints: hintMap, topN: positive(spec.topN, 'record.topN', 10) };
+      return { kind, map, read: readMode(spec.read, 'record.read'), values, key, hints: hintMap, topN: positive(spec.topN, 'record.topN', 10) };
     case 'histogram': {
       if (spec.series !== undefined && typeof spec.series !== 'boolean') fail('record.series', 'must be true or false');
       return {
-        kind, map, read: readMode(spec.read, 'record.read'), values, hints: hintMap, unit: string(spec.unit, 'record.unit'),
+        kind, map, read: readMode(spec.read, 'record.read'), values, key, hints: hintMap, unit: string(spec.unit, 'record.unit'),
         buckets: spec.buckets === undefined ? undefined : string(spec.buckets, 'record.buckets'), series: (spec.series as boolean | undefined) ?? null,
       };
     }

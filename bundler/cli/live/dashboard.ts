@@ -1,11 +1,14 @@
 /**
  * The live view of `npm start`: what the devices said last, kept as state and drawn as text.
- * It knows no module by name: counters show their busiest keys per second, events their newest
- * rows across windows, histograms and the rest as `mote watch` draws them. Pure: messages in,
- * lines out.
+ * It knows no module by name: counters show their busiest keys per second (as named rows when
+ * the module's manifest names its key fields, syscall numbers named for the device's
+ * architecture), events their newest rows across windows, histograms and the rest as
+ * `mote watch` draws them. Pure: messages in, lines out.
  */
+import type { SyscallArch } from '../../build/syscall-tables.ts';
 import type { Envelope, EventRow, Status } from '../../../agent/src/telemetry/records.ts';
-import { cell, key, recordLines, table } from '../watch/render.ts';
+import { syscallArchOf } from '../../syscalls/syscall-names.ts';
+import { cell, key, namedCounterLines, recordLines, table } from '../watch/render.ts';
 
 const COUNTER_ROWS = 8;
 const EVENT_ROWS = 6;
@@ -65,19 +68,22 @@ export class Dashboard {
       lines.push(s ? `${id}: ${s.state.toUpperCase()}  agent ${s.agentVersion}  Linux ${s.release} ${s.machine}` : `${id}: (no status yet)`);
       if (s?.counters) lines.push(`  records sent ${s.counters.sent}, dropped ${s.counters.dropped}, reconnects ${s.counters.reconnects}, outbox ${s.counters.depth}`);
       for (const m of s?.modules ?? []) lines.push(`  module ${m.name} ${m.version}: ${m.error === undefined ? 'running' : `FAILED: ${m.error}`}`);
-      for (const [name, view] of [...device.modules].sort(([a], [b]) => a.localeCompare(b))) lines.push('', ...moduleLines(name, view));
+      const arch = s ? syscallArchOf(s.machine) : null;
+      for (const [name, view] of [...device.modules].sort(([a], [b]) => a.localeCompare(b))) lines.push('', ...moduleLines(name, view, arch));
       lines.push('');
     }
     return lines;
   }
 }
 
-function moduleLines(name: string, view: ModuleView): string[] {
+function moduleLines(name: string, view: ModuleView, arch: SyscallArch | null): string[] {
   const { latest } = view;
   const seconds = Math.max(latest.window.lengthMs, 1) / 1000;
   const title = `[${name} ${latest.moduleVersion}] seq ${latest.sequence}, window ${latest.window.lengthMs} ms, ${view.records} records`;
   const record = latest.record;
   if (record.kind === 'counter') {
+    const named = namedCounterLines(name, record, seconds, arch, COUNTER_ROWS);
+    if (named) return [title, ...named];
     const busiest = [...record.deltas].sort((a, b) => b[1] - a[1]).slice(0, COUNTER_ROWS);
     if (busiest.length === 0) return [title, '  (no change in this window)'];
     return [title, ...table([['key', 'per s', 'in window'], ...busiest.map(([k, v]) => [key(k), (v / seconds).toFixed(1), String(v)])])];

@@ -1,8 +1,14 @@
 /**
  * How `mote watch` shows messages: a small table per telemetry record, one line per status,
  * or one JSON object per line (byte strings in hex, big integers as numbers or strings).
+ * Counters of modules that name their key fields show one row per key with a rate per value
+ * field, syscall numbers as names for the architecture the device's last status reported.
  */
-import type { Envelope, Key, Status, TelemetryRecord, Value } from '../../../agent/src/telemetry/records.ts';
+import type { CounterRecord, Envelope, Key, Status, TelemetryRecord, Value } from '../../../agent/src/telemetry/records.ts';
+import type { SyscallArch } from '../../build/syscall-tables.ts';
+import { builtinKeyLayout } from '../../records/key-layout.ts';
+import { namedCounters } from '../../records/named-counters.ts';
+import { syscallArchOf } from '../../syscalls/syscall-names.ts';
 
 export function key(k: Key): string {
   return Array.isArray(k) ? k.join('/') : String(k);
@@ -13,9 +19,25 @@ export function cell(value: Value): string {
   return String(value);
 }
 
-export function table(rows: string[][]): string[] {
+/** Rows under a header row; columns in `leftAligned` (by default the first) are padded on the right. */
+export function table(rows: string[][], leftAligned: (column: number) => boolean = (column) => column === 0): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-  return rows.map((row) => '  ' + row.map((c, column) => (column === 0 ? c.padEnd(widths[column]!) : c.padStart(widths[column]!))).join('  '));
+  return rows.map((row) => '  ' + row.map((c, column) => (leftAligned(column) ? c.padEnd(widths[column]!) : c.padStart(widths[column]!))).join('  ').trimEnd());
+}
+
+/**
+ * A counter as named rows with a rate per second for each value field (`calls/s`), busiest
+ * first, at most `limit` rows; null when the module names no key fields or a key does not fit.
+ */
+export function namedCounterLines(module: string, record: CounterRecord, seconds: number, arch: SyscallArch | null, limit = Infinity): string[] | null {
+  const layout = builtinKeyLayout(module);
+  const named = layout && namedCounters(record.deltas, layout, arch);
+  if (!named) return null;
+  if (named.rows.length === 0) return ['  (no change)'];
+  const header = [...named.fields, ...named.valueFields.map((field) => `${field}/s`)];
+  const body = named.rows.slice(0, limit).map((row) => [...row.cells, ...named.valueFields.map((field) => ((row.amounts.get(field) ?? 0) / seconds).toFixed(1))]);
+  const textColumns = named.fields.map((_, column) => body.some((row) => !/^-?\d/.test(row[column]!)));
+  return table([header, ...body], (column) => textColumns[column] === true);
 }
 
 function histogramRows(buckets: number[], unit: string): string[][] {
@@ -45,12 +67,19 @@ export function recordLines(record: TelemetryRecord): string[] {
   }
 }
 
+/** The machine (`uname -m`) each device's last status reported, remembered by statusText. */
+const deviceMachines = new Map<string, string>();
+
 export function telemetryText(envelope: Envelope): string {
   const header = `${envelope.deviceId} ${envelope.module} ${envelope.moduleVersion}  seq ${envelope.sequence}  ${new Date(envelope.timeMs).toISOString()}  window ${envelope.window.lengthMs} ms`;
-  return [header, ...recordLines(envelope.record)].join('\n');
+  const { record } = envelope;
+  const machine = deviceMachines.get(envelope.deviceId);
+  const named = record.kind === 'counter' && namedCounterLines(envelope.module, record, Math.max(envelope.window.lengthMs, 1) / 1000, machine === undefined ? null : syscallArchOf(machine));
+  return [header, ...(named || recordLines(record))].join('\n');
 }
 
 export function statusText(status: Status, retained: boolean): string {
+  deviceMachines.set(status.deviceId, status.machine);
   const parts = [`${status.deviceId} is ${status.state.toUpperCase()}${retained ? ' (retained)' : ''}`, `agent ${status.agentVersion}`, `${status.release} ${status.machine}`];
   if (status.counters) {
     const { sent, dropped, reconnects, depth, rejected, malformed } = status.counters;
