@@ -1,0 +1,174 @@
+/**
+ * Every `mote` command treats misuse alike: an unknown flag, a missing argument, a bad broker
+ * URL or a missing file ends in ONE line on stderr naming the problem, nothing on stdout, and
+ * exit code 2, before any long work starts. An unexpected failure is one line that points at
+ * --debug, which shows the trace. The table must have rows for every registered command.
+ *
+ * The rows of the issue that asked for this (`spawn: true`) and the unexpected failure run the
+ * real `node bundler/cli/mote.mjs`, side by side; the other rows call main() in this process
+ * with the console captured (mote.mjs adds nothing to a refusal: main() prints it).
+ */
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { commands } from '../../bundler/cli/commands/index.ts';
+import { main } from '../../bundler/cli/main.ts';
+import { repoRoot } from '../../bundler/paths.ts';
+
+type Misuse = 'unknown flag' | 'missing argument' | 'bad URL' | 'missing file' | 'bad value' | 'unexpected argument';
+
+interface Row {
+  misuse: Misuse;
+  args: string[];
+  /** What the one stderr line must say. */
+  says: RegExp;
+  /** Run as a real process rather than through main(). */
+  spawn?: true;
+}
+
+const MOTE = join(repoRoot, 'bundler', 'cli', 'mote.mjs');
+const MISSING = join(tmpdir(), 'mote-misuse-no-such-folder');
+const SYSCOUNT = join(repoRoot, 'agent', 'modules', 'syscount');
+const A_FILE = join(repoRoot, 'package.json');
+const BAD_URL = /broker '(http|ftp):\/\/x' is not a broker URL: write mqtt:\/\/host\[:port\] or mqtts:\/\/host\[:port\]/;
+const unknownFlag = (...before: string[]): Row => ({ misuse: 'unknown flag', args: [...before, '--bogus'], says: /unknown option '--bogus'/ });
+
+const table: Record<string, Row[]> = {
+  bench: [unknownFlag(), { misuse: 'unexpected argument', args: ['no-such-bench'], says: /unknown benchmark no-such-bench; known: / }],
+  btf: [
+    unknownFlag(),
+    { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ },
+    { misuse: 'bad value', args: ['--suite', 'sid'], says: /--suite 'sid' is not one of bullseye, bookworm, trixie/ },
+  ],
+  build: [
+    unknownFlag('--board', 'qemu-armv7'),
+    { misuse: 'missing argument', args: [], says: /missing --board <name>/ },
+    { misuse: 'bad value', args: ['--board', 'no-such-board'], says: /--board 'no-such-board' is not one of .*qemu-armv7/ },
+    { misuse: 'bad URL', args: ['--board', 'qemu-armv7', '--broker', 'http://x'], says: BAD_URL },
+    { misuse: 'bad value', args: ['--board', 'qemu-armv7', '--interval-ms', '10'], says: /--interval-ms must be an integer of at least 100, not '10'/ },
+  ],
+  'build-agent': [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
+  inspect: [
+    unknownFlag('x.o'),
+    { misuse: 'missing argument', args: [], says: /missing the object file <obj\.o>/ },
+    { misuse: 'missing argument', args: ['--btf'], says: /option '--btf' needs a value/ },
+    { misuse: 'missing file', args: [join(MISSING, 'x.o')], says: /object '.*x\.o' does not exist/ },
+    { misuse: 'missing file', args: [A_FILE, '--btf', join(MISSING, 'vmlinux')], says: /--btf '.*vmlinux' does not exist/ },
+    { misuse: 'unexpected argument', args: [A_FILE, A_FILE], says: /unexpected argument '.*package\.json'/ },
+  ],
+  keygen: [
+    unknownFlag(),
+    { misuse: 'missing argument', args: [], says: /missing --out <prefix>/ },
+    { misuse: 'missing file', args: ['--out', join(MISSING, 'release')], says: /the folder of --out '.*no-such-folder' does not exist/ },
+  ],
+  pack: [
+    { ...unknownFlag(), spawn: true },
+    { misuse: 'missing argument', args: [], says: /missing the module folder <module-dir>/ },
+    { misuse: 'missing argument', args: [SYSCOUNT], says: /missing --key <prefix>\.key; make one with 'mote keygen --out <prefix>'/ },
+    { misuse: 'missing file', args: [SYSCOUNT, '--key', join(MISSING, 'release.key')], says: /--key '.*release\.key' does not exist/ },
+    { misuse: 'missing file', args: [join(MISSING, 'module'), '--key', A_FILE], says: /module folder '.*module' does not exist/ },
+  ],
+  publish: [
+    unknownFlag(),
+    { misuse: 'missing argument', args: ['--all'], says: /missing the package file <package\.mote>/ },
+    { misuse: 'missing argument', args: [A_FILE], says: /give either --device <id> or --all/ },
+    { misuse: 'bad URL', args: ['--all', '--broker', 'http://x', A_FILE], says: BAD_URL },
+    { misuse: 'missing file', args: ['--all', join(MISSING, 'x.mote')], says: /package '.*x\.mote' does not exist/ },
+    { misuse: 'bad value', args: ['--all', '--timeout', 'soon', A_FILE], says: /--timeout 'soon' is not a positive number of seconds/ },
+  ],
+  remove: [
+    unknownFlag(),
+    { misuse: 'missing argument', args: [], says: /missing the module name <module>/ },
+    { misuse: 'missing argument', args: ['syscount'], says: /missing --device <id>/ },
+    { misuse: 'bad URL', args: ['syscount', '--device', 'gw-1', '--broker', 'http://x'], says: BAD_URL },
+  ],
+  run: [
+    unknownFlag('--board', 'qemu-armv7'),
+    { misuse: 'missing argument', args: [], says: /missing --board <name>/ },
+    { misuse: 'bad URL', args: ['--board', 'qemu-armv7', '--broker', 'http://x'], says: BAD_URL },
+    { misuse: 'bad value', args: ['--board', 'qemu-armv7', '--seconds', 'x'], says: /--seconds 'x' is not a positive number of seconds/ },
+  ],
+  size: [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
+  start: [
+    unknownFlag(),
+    { misuse: 'bad URL', args: ['--broker', 'http://x'], says: BAD_URL, spawn: true },
+    { misuse: 'bad value', args: ['--board', 'no-such-board'], says: /--board 'no-such-board' is not one of / },
+    { misuse: 'bad value', args: ['--seconds', '0'], says: /--seconds '0' is not a positive number of seconds/ },
+  ],
+  watch: [
+    unknownFlag(),
+    { misuse: 'bad URL', args: ['--broker', 'ftp://x'], says: BAD_URL, spawn: true },
+    { misuse: 'missing argument', args: ['--broker'], says: /option '--broker' needs a value/ },
+    { misuse: 'bad value', args: ['--count', 'many'], says: /--count must be an integer of at least 1, not 'many'/ },
+    { misuse: 'bad value', args: ['--json=yes'], says: /option '--json' takes no value/ },
+  ],
+};
+
+const rows = Object.entries(table).flatMap(([command, misuses]) => misuses.map((row) => ({ command, ...row })));
+const throughProcess = rows.filter((row) => row.spawn);
+const inProcess = rows.filter((row) => !row.spawn);
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function mote(args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MOTE, ...args], { cwd: repoRoot });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as Outcome;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+async function moteInProcess(args: string[]): Promise<Outcome> {
+  const printed = { stdout: [] as unknown[][], stderr: [] as unknown[][] };
+  vi.spyOn(console, 'log').mockImplementation((...line) => printed.stdout.push(line));
+  vi.spyOn(console, 'error').mockImplementation((...line) => printed.stderr.push(line));
+  const code = await main(args);
+  const text = (lines: unknown[][]) => lines.map((line) => `${line.join(' ')}\n`).join('');
+  return { code, stdout: text(printed.stdout), stderr: text(printed.stderr) };
+}
+
+function expectOneLineRefusal(outcome: Outcome, command: string, says: RegExp): void {
+  expect(outcome.stdout).toBe('');
+  expect(outcome.stderr).toMatch(/^[^\n]+\n$/);
+  expect(outcome.stderr).toMatch(new RegExp(`^mote ${command}: `));
+  expect(outcome.stderr).toMatch(says);
+  expect(outcome.stderr).not.toMatch(/ {4}at |node:internal|^\w*Error:/m);
+  expect(outcome.code).toBe(2);
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+it('has rows for every registered command, an unknown flag for each', () => {
+  expect(Object.keys(table).sort()).toEqual(commands.map((command) => command.name).sort());
+  for (const misuses of Object.values(table)) expect(misuses.map((row) => row.misuse)).toContain('unknown flag');
+});
+
+describe.concurrent('through the real process', () => {
+  it.each(throughProcess)('mote $command $args: $misuse', async ({ command, args, says }) => {
+    expectOneLineRefusal(await mote([command, ...args]), command, says);
+  });
+
+  it('reports an unexpected failure in one line, and its trace with --debug', async () => {
+    const out = ['keygen', '--out', '/proc/mote-misuse'];
+    const plain = await mote(out);
+    expect(plain).toMatchObject({ code: 1, stdout: '' });
+    expect(plain.stderr).toMatch(/^mote keygen: ENOENT: [^\n]*; run again with --debug to see the trace\n$/);
+    const debug = await mote([...out.slice(0, 1), '--debug', ...out.slice(1)]);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^Error: ENOENT: [^\n]*\n {4}at /);
+  });
+});
+
+describe('in process, through main()', () => {
+  it.each(inProcess)('mote $command $args: $misuse', async ({ command, args, says }) => {
+    expectOneLineRefusal(await moteInProcess([command, ...args]), command, says);
+  });
+});
