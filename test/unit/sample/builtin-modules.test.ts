@@ -1,9 +1,9 @@
 /**
  * The built-in modules as the agent embeds them (built by bundler/build/modules.ts): every
- * manifest parses and names programs, maps, constants and types the objects have; every armhf
- * object, all hook variants included, relocates against the armhf kernel's BTF and against its
- * own minimized BTF with nothing poisoned (the pure CO-RE engine, 4-byte pointers); and the
- * objects' BTF decodes keys and records the way the sampler shows them (decl tags, enums).
+ * manifest parses and names programs, maps, constants, types and key fields the objects
+ * have; every armhf object, all hook variants included, relocates against the armhf kernel's
+ * BTF and against its own minimized BTF with nothing poisoned (the pure CO-RE engine, 4-byte
+ * pointers); and the objects' BTF decodes keys and records the way the sampler shows them (decl tags, enums).
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ describe.each(moduleNames())('module %s', (name) => {
       const rodata = object.globals.filter((g) => g.readOnly).flatMap((g) => g.variables.map((v) => v.name));
       for (const constant of manifest.constants) expect(rodata).toContain(constant);
       if (manifest.record.kind === 'events') expect(new TypeDecoder(object.btf!).typeByName(manifest.record.type)).not.toBeNull();
+      else if (manifest.record.key) expect(new TypeDecoder(object.btf!).fieldNames(object.maps.find((m) => m.name === manifest.record.map)!.keyTypeId)).toEqual(manifest.record.key);
     }
   });
 
