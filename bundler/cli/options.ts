@@ -50,7 +50,7 @@ export function requiredOption(value: string | undefined, flag: string, remedy?:
 
 export function integerOption(name: string, raw: string, min: number): number {
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be an integer of at least ${min}, not '${raw}'`);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min) throw new UsageError(`--${name} '${raw}' is not an integer of at least ${min}`);
   return value;
 }
 

@@ -47,7 +47,7 @@ const table: Record<string, Row[]> = {
     { misuse: 'missing argument', args: [], says: /missing --board <name>/ },
     { misuse: 'bad value', args: ['--board', 'no-such-board'], says: /--board 'no-such-board' is not one of .*qemu-armv7/ },
     { misuse: 'bad URL', args: ['--board', 'qemu-armv7', '--broker', 'http://x'], says: BAD_URL },
-    { misuse: 'bad value', args: ['--board', 'qemu-armv7', '--interval-ms', '10'], says: /--interval-ms must be an integer of at least 100, not '10'/ },
+    { misuse: 'bad value', args: ['--board', 'qemu-armv7', '--interval-ms', '10'], says: /--interval-ms '10' is not an integer of at least 100/ },
   ],
   'build-agent': [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
   inspect: [
@@ -101,7 +101,7 @@ const table: Record<string, Row[]> = {
     unknownFlag(),
     { misuse: 'bad URL', args: ['--broker', 'ftp://x'], says: BAD_URL, spawn: true },
     { misuse: 'missing argument', args: ['--broker'], says: /option '--broker' needs a value/ },
-    { misuse: 'bad value', args: ['--count', 'many'], says: /--count must be an integer of at least 1, not 'many'/ },
+    { misuse: 'bad value', args: ['--count', 'many'], says: /--count 'many' is not an integer of at least 1/ },
     { misuse: 'bad value', args: ['--json=yes'], says: /option '--json' takes no value/ },
   ],
 };
