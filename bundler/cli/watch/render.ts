@@ -25,17 +25,29 @@ export function table(rows: string[][], leftAligned: (column: number) => boolean
   return rows.map((row) => '  ' + row.map((c, column) => (leftAligned(column) ? c.padEnd(widths[column]!) : c.padStart(widths[column]!))).join('  ').trimEnd());
 }
 
+/** Nanoseconds in the largest unit that keeps them at 1 or more: `850 ns`, `3.2 us`, `1.4 s`. */
+export function durationText(ns: number): string {
+  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(1)} us`;
+  if (ns < 1e9) return `${(ns / 1e6).toFixed(1)} ms`;
+  return `${(ns / 1e9).toFixed(2)} s`;
+}
+
+const NANOSECONDS = /_ns$/;
+
 /**
- * A counter as named rows with a rate per second for each value field (`calls/s`), busiest
- * first, at most `limit` rows; null when the module names no key fields or a key does not fit.
+ * A counter as named rows with a rate per second for each value field (`calls/s`; a sum of
+ * nanoseconds, `latency_ns`, as time per second: `latency/s`), busiest first, at most `limit`
+ * rows; null when the module names no key fields or a key does not fit them.
  */
 export function namedCounterLines(module: string, record: CounterRecord, seconds: number, arch: SyscallArch | null, limit = Infinity): string[] | null {
   const layout = builtinKeyLayout(module);
   const named = layout && namedCounters(record.deltas, layout, arch);
   if (!named) return null;
   if (named.rows.length === 0) return ['  (no change)'];
-  const header = [...named.fields, ...named.valueFields.map((field) => `${field}/s`)];
-  const body = named.rows.slice(0, limit).map((row) => [...row.cells, ...named.valueFields.map((field) => ((row.amounts.get(field) ?? 0) / seconds).toFixed(1))]);
+  const rate = (field: string, amount: number) => (NANOSECONDS.test(field) ? durationText(amount / seconds) : (amount / seconds).toFixed(1));
+  const header = [...named.fields, ...named.valueFields.map((field) => `${field.replace(NANOSECONDS, '')}/s`)];
+  const body = named.rows.slice(0, limit).map((row) => [...row.cells, ...named.valueFields.map((field) => rate(field, row.amounts.get(field) ?? 0))]);
   const textColumns = named.fields.map((_, column) => body.some((row) => !/^-?\d/.test(row[column]!)));
   return table([header, ...body], (column) => textColumns[column] === true);
 }

@@ -2,7 +2,7 @@
  * The syscount views of `mote watch` and of `mote start`'s live dashboard: one row per process
  * and syscall, the syscall named for the architecture the device's status reported (ARM EABI
  * and x86_64 number them differently), `syscall_<n>` for numbers without a name, and a rate per
- * second for the calls and, when measured, the latency.
+ * second for the calls and, when measured, the time spent in them per second.
  */
 import { describe, expect, it } from 'vitest';
 import type { Envelope, Status } from '../../../agent/src/telemetry/records.ts';
@@ -30,10 +30,10 @@ describe('the syscount view', () => {
   it('in mote watch names ARM syscalls, with rates per second', () => {
     statusText(status('board', 'armv7l'), true);
     expect(telemetryText(syscount('board', ARM_DELTAS)).split('\n').slice(1)).toEqual([
-      '  pid  syscall          comm        calls/s  latency_ns/s',
-      '  812  clock_gettime64  mote-agent     44.0       88000.0',
-      '   90  syscall_9999     workload        5.0           0.0',
-      '  812  getppid          mote-agent      1.0           0.0',
+      '  pid  syscall          comm        calls/s  latency/s',
+      '  812  clock_gettime64  mote-agent     44.0    88.0 us',
+      '   90  syscall_9999     workload        5.0       0 ns',
+      '  812  getppid          mote-agent      1.0       0 ns',
     ]);
   });
 
@@ -53,10 +53,10 @@ describe('the syscount view', () => {
     const title = lines.findIndex((line) => line.startsWith('[syscount 1]'));
     expect(lines.slice(title, title + 5)).toEqual([
       '[syscount 1] seq 7, window 2000 ms, 1 records',
-      '  pid  syscall          comm        calls/s  latency_ns/s',
-      '  812  clock_gettime64  mote-agent     44.0       88000.0',
-      '   90  syscall_9999     workload        5.0           0.0',
-      '  812  getppid          mote-agent      1.0           0.0',
+      '  pid  syscall          comm        calls/s  latency/s',
+      '  812  clock_gettime64  mote-agent     44.0    88.0 us',
+      '   90  syscall_9999     workload        5.0       0 ns',
+      '  812  getppid          mote-agent      1.0       0 ns',
     ]);
   });
 });
