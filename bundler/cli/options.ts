@@ -1,11 +1,12 @@
 /**
  * The checks every `mote` command runs on its command line before any long work: parsing with
- * node:util parseArgs (its TypeErrors become UsageErrors), positionals, numbers, choices, broker
- * URLs, boards and files. Each throws a UsageError that says what is wrong.
+ * node:util parseArgs (its TypeErrors become UsageErrors), positionals, numbers, versions, choices,
+ * broker URLs, boards and files. Each throws a UsageError that says what is wrong.
  */
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isVersion } from '../../agent/src/ota/version.ts';
 import { BrokerUrlError, parseBrokerUrl } from '../../agent/src/telemetry/transports/broker-url.ts';
 import { findBoard, loadBoards } from '../boards/boards.ts';
 import type { BoardDescriptor } from '../boards/descriptor.ts';
@@ -52,6 +53,12 @@ export function integerOption(name: string, raw: string, min: number): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(value) || value < min) throw new UsageError(`--${name} '${raw}' is not an integer of at least ${min}`);
   return value;
+}
+
+/** A module or agent version: 1 to 3 dot-separated numbers. */
+export function versionOption(name: string, raw: string): string {
+  if (!isVersion(raw)) throw new UsageError(`--${name} '${raw}' is not a version`, 'give 1 to 3 dot-separated numbers (such as 7 or 1.4.0)');
+  return raw;
 }
 
 export function choiceOption<T extends string>(name: string, raw: string, allowed: readonly T[]): T {

@@ -69,6 +69,8 @@ const table: Record<string, Row[]> = {
     { misuse: 'missing argument', args: [SYSCOUNT], says: /missing --key <prefix>\.key; make one with 'mote keygen --out <prefix>'/ },
     { misuse: 'missing file', args: [SYSCOUNT, '--key', join(MISSING, 'release.key')], says: /--key '.*release\.key' does not exist/ },
     { misuse: 'missing file', args: [join(MISSING, 'module'), '--key', A_FILE], says: /module folder '.*module' does not exist/ },
+    { misuse: 'bad value', args: [SYSCOUNT, '--key', A_FILE, '--version', 'v2'], says: /--version 'v2' is not a version; give 1 to 3 dot-separated numbers/ },
+    { misuse: 'bad value', args: [SYSCOUNT, '--key', A_FILE, '--min-agent', 'latest'], says: /--min-agent 'latest' is not a version/ },
   ],
   publish: [
     unknownFlag(),

@@ -9,7 +9,7 @@ import { keyIdHex, parseSecretKey } from '../../../agent/src/ota/keys.ts';
 import { packModule } from '../../ota/pack.ts';
 import type { Command } from '../command.ts';
 import { repoRoot } from '../../paths.ts';
-import { existingPath, onePositional, outputPath, parseCommandLine, requiredOption } from '../options.ts';
+import { existingPath, onePositional, outputPath, parseCommandLine, requiredOption, versionOption } from '../options.ts';
 
 const HELP = `usage: mote pack <module-dir> --key <prefix>.key [--version N] [--min-agent V] [--out file]
 
@@ -45,13 +45,15 @@ export const packCommand: Command = {
     const moduleDir = existingPath('module folder', onePositional(positionals, 'the module folder <module-dir>'), 'folder');
     const makeKey = "make one with 'mote keygen --out <prefix>'";
     const keyPath = existingPath('--key', requiredOption(values.key, '--key <prefix>.key', makeKey), 'file', makeKey);
+    const version = values.version === undefined ? undefined : versionOption('version', values.version);
+    const minAgentVersion = values['min-agent'] === undefined ? treeAgentVersion() : versionOption('min-agent', values['min-agent']);
     if (values.out !== undefined) outputPath('--out', values.out);
     const secretKey = parseSecretKey(readFileSync(keyPath, 'utf8'), keyPath);
     const { module, bytes } = await packModule({
       moduleDir,
       secretKey,
-      ...(values.version !== undefined && { version: values.version }),
-      minAgentVersion: values['min-agent'] ?? treeAgentVersion(),
+      ...(version !== undefined && { version }),
+      minAgentVersion,
       log: (line) => console.error(line),
     });
     const out = values.out ?? `${module.name}-${module.version}.mote`;
