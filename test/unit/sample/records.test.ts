@@ -139,12 +139,18 @@ describe('manifest and variants', () => {
     expect(parsed).toMatchObject({ name: 'm', version: '2', intervalMs: 10_000, interface: 'lo', record: { kind: 'top', map: 'counts', read: 'delta', topN: 10 } });
   });
 
+  it('keeps the key field names and syscall hints readers use', () => {
+    const parsed = parseManifest(manifest({ kind: 'counter', map: 'counts', key: ['pid', 'nr'], hints: { nr: 'syscall' } }));
+    expect(parsed.record).toMatchObject({ key: ['pid', 'nr'], hints: { nr: 'syscall' } });
+  });
+
   it.each([
     ['not json', /not JSON/],
     [manifest({ kind: 'pie', map: 'x' }), /record.kind: 'pie' is not one of/],
     [manifest({ kind: 'counter', map: 'x', read: 'sometimes' }), /record.read: must be 'reset' or 'delta'/],
     [manifest({ kind: 'histogram', map: 'x' }), /record.unit: must be a non-empty string/],
-    [manifest({ kind: 'counter', map: 'x', hints: { saddr: 'mac' } }), /record.hints.saddr: must be one of ipv4, ipv6, dev_t/],
+    [manifest({ kind: 'counter', map: 'x', hints: { saddr: 'mac' } }), /record.hints.saddr: must be one of ipv4, ipv6, dev_t, syscall/],
+    [manifest({ kind: 'counter', map: 'x', key: 'pid' }), /record.key: must be a list of strings/],
     [manifest({ kind: 'counter', map: 'x' }, []), /variants: must list at least one/],
   ])('rejects %s', (text, message) => {
     expect(() => parseManifest(text)).toThrow(message);
