@@ -51,6 +51,6 @@ describe('mote keygen, mote pack and mote-agent ota-verify', () => {
 
   it('refuses to pack a version that is no version', async () => {
     const packed = await mote(['pack', join(repoRoot, 'agent', 'modules', 'syscount'), '--key', 'release.key', '--version', 'v2']);
-    expect(packed).toMatchObject({ code: 1, stderr: expect.stringMatching(/version 'v2' is not a version/) });
+    expect(packed).toMatchObject({ code: 2, stderr: expect.stringMatching(/version 'v2' is not a version/) });
   });
 });

@@ -61,5 +61,5 @@ it('explains bad arguments', async () => {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   expect(await new Promise((resolve) => child.on('close', resolve))).toBe(2);
-  expect(stderr).toContain("mote watch: --count 'many' is not a positive integer\nRun 'mote watch --help' for usage.");
+  expect(stderr).toBe("mote watch: --count 'many' is not an integer of at least 1; run 'mote watch --help' for usage\n");
 }, 30_000);
