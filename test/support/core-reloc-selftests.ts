@@ -48,7 +48,8 @@ export function sourceOf(tree: SelftestTree, objectName: string): string {
   return join(tree.progsDir, objectName.replace(/\.bpf\.o$/, '.c'));
 }
 
-export type SelftestBuild = { built: true; path: string } | { built: false; reason: string };
+/** A built selftest file, or why not; `clangMajor` is the clang that was used. */
+export type SelftestBuild = { built: true; path: string; clangMajor: number } | { built: false; reason: string; clangMajor: number };
 
 /**
  * The selftests include glibc's <stdint.h>. Under `-target bpf` glibc sees no __x86_64__, takes
@@ -65,7 +66,7 @@ function glibcStubsShimDir(): string {
   return dir;
 }
 
-/** Compiles one selftest file with the kernel selftests' flags (x86, -mcpu=v3). */
+/** Compiles one selftest file with the kernel selftests' flags (x86, -mcpu=v3) and a clang its guards accept. */
 export async function buildSelftestObject(tree: SelftestTree, objectName: string, hostHeaderDir: string): Promise<SelftestBuild> {
   try {
     const object = await compileBpf({
@@ -74,9 +75,9 @@ export async function buildSelftestObject(tree: SelftestTree, objectName: string
       includeDirs: [tree.progsDir, '/usr/include/x86_64-linux-gnu', glibcStubsShimDir(), hostHeaderDir],
       extraFlags: ['-mcpu=v3', '-Wno-compare-distinct-pointer-types'],
     });
-    return { built: true, path: object.path };
+    return { built: true, path: object.path, clangMajor: object.clang.major };
   } catch (err) {
-    if (err instanceof BpfCompileError) return { built: false, reason: err.reason };
+    if (err instanceof BpfCompileError) return { built: false, reason: err.reason, clangMajor: err.clang.major };
     throw err;
   }
 }

@@ -1,22 +1,17 @@
 /**
- * Compiles small BPF C snippets for unit tests with `clang -O2 -g -target bpf`, caching the
- * objects under build/unit-cache keyed by a hash of the source, flags and compiler version.
- * `vmlinux.h` comes from the host's /sys/kernel/btf/vmlinux through bpftool, cached the same way.
+ * BPF C snippets and C-declared target BTFs for unit tests. Snippets go through the tests' one
+ * BPF build and cache (test/support/bpf-build.ts): each is written to the cache under a name
+ * hashed from its text, then compiled like any fixture. `vmlinux.h` comes from the host's
+ * /sys/kernel/btf/vmlinux through bpftool, and target BTFs through pahole, in the same cache.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { compileBpfSync } from '../../support/bpf-build.ts';
+import { hashStrings, testCacheDir } from '../../support/bpf-cache.ts';
+import { clangFor } from '../../support/bpf-clang.ts';
 
-const CACHE = resolve(import.meta.dirname, '../../../build/unit-cache');
 const HOST_VMLINUX = '/sys/kernel/btf/vmlinux';
-
-let clangVersion: string | undefined;
-
-function cacheDir(): string {
-  mkdirSync(CACHE, { recursive: true });
-  return CACHE;
-}
 
 function writeAtomically(path: string, data: Uint8Array | string): void {
   const temp = `${path}.${process.pid}.tmp`;
@@ -26,9 +21,8 @@ function writeAtomically(path: string, data: Uint8Array | string): void {
 
 /** The directory holding a `vmlinux.h` generated from the host kernel's BTF. */
 export function hostVmlinuxHeaderDir(): string {
-  const btf = readFileSync(HOST_VMLINUX);
-  const key = createHash('sha256').update(btf).digest('hex').slice(0, 16);
-  const dir = join(cacheDir(), `vmlinux-${key}`);
+  const key = hashStrings(readFileSync(HOST_VMLINUX).toString('latin1'));
+  const dir = testCacheDir('unit', `vmlinux-${key}`);
   const header = join(dir, 'vmlinux.h');
   if (!existsSync(header)) {
     mkdirSync(dir, { recursive: true });
@@ -45,25 +39,13 @@ export interface CompileOptions {
   vmlinux?: boolean;
 }
 
-function objectPlan(source: string, options: CompileOptions): { flags: string[]; object: string; key: string } {
-  clangVersion ??= execFileSync('clang', ['--version']).toString().split('\n')[0]!;
-  const flags = ['-O2', '-g', '-target', 'bpf', '-I', '/usr/include/x86_64-linux-gnu', '-Wno-unused-value', '-Wno-pointer-sign', '-Wno-compare-distinct-pointer-types', ...(options.flags ?? [])];
-  if (options.vmlinux) flags.push('-I', hostVmlinuxHeaderDir());
-  const key = createHash('sha256').update(JSON.stringify([clangVersion, flags, source])).digest('hex').slice(0, 24);
-  return { flags, key, object: join(cacheDir(), `${key}.bpf.o`) };
-}
-
 /** Compiles `source` (cached) and returns the object's path. */
 export function compiledObjectPath(source: string, options: CompileOptions = {}): string {
-  const { flags, key, object } = objectPlan(source, options);
-  if (!existsSync(object)) {
-    const input = join(cacheDir(), `${key}.bpf.c`);
-    writeFileSync(input, source);
-    const temp = `${object}.${process.pid}.tmp`;
-    execFileSync('clang', [...flags, '-c', input, '-o', temp], { stdio: ['ignore', 'ignore', 'pipe'] });
-    renameSync(temp, object);
-  }
-  return object;
+  const input = join(testCacheDir('unit', 'snippets'), `${hashStrings(source)}.bpf.c`);
+  if (!existsSync(input)) writeAtomically(input, source);
+  const includeDirs = ['/usr/include/x86_64-linux-gnu', ...(options.vmlinux ? [hostVmlinuxHeaderDir()] : [])];
+  const extraFlags = ['-Wno-unused-value', '-Wno-pointer-sign', '-Wno-compare-distinct-pointer-types', ...(options.flags ?? [])];
+  return compileBpfSync({ source: input, includeDirs, extraFlags }).path;
 }
 
 /** Compiles `source` (cached) and returns the object's bytes. */
@@ -82,18 +64,19 @@ export function hostKernelBtf(): Uint8Array {
  * Returns the path of the cached raw BTF file.
  */
 export function targetBtfFromC(source: string, arch: 'arm' | 'x86_64'): string {
+  const clang = clangFor();
   const triple = arch === 'arm' ? 'armv7a-linux-gnueabihf' : 'x86_64-linux-gnu';
-  const key = createHash('sha256').update(JSON.stringify(['target-btf', triple, source])).digest('hex').slice(0, 24);
-  const btf = join(cacheDir(), `${key}.${arch}.btf`);
+  const key = hashStrings('target-btf', clang.versionLine, triple, source);
+  const dir = testCacheDir('unit', 'target-btf');
+  const btf = join(dir, `${key}.${arch}.btf`);
   if (!existsSync(btf)) {
-    const input = join(cacheDir(), `${key}.target.c`);
-    const object = join(cacheDir(), `${key}.target.o`);
+    const input = join(dir, `${key}.target.c`);
+    const object = join(dir, `${key}.${process.pid}.target.o`);
     writeFileSync(input, source);
-    execFileSync('clang', ['-g', '-c', '-target', triple, input, '-o', object], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(clang.binary, ['-g', '-c', '-target', triple, input, '-o', object], { stdio: ['ignore', 'ignore', 'pipe'] });
     const temp = `${btf}.${process.pid}.tmp`;
     execFileSync('pahole', ['--btf_encode_detached', temp, object], { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(temp, btf);
   }
   return btf;
 }
-
