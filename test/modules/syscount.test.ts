@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CounterRecord } from '../../agent/src/telemetry/records.ts';
-import { statusText, telemetryText } from '../../bundler/cli/watch/render.ts';
+import { telemetryText } from '../../bundler/cli/watch/render.ts';
 import { rootSkipReason } from '../support/agent.ts';
 import { triggerBinary } from '../support/kernel-fixtures.ts';
 import { counterTotal, recordsOf, sampleWhile, startTrigger, type SampleLine } from '../support/module-sampling.ts';
@@ -45,11 +45,10 @@ describe.skipIf(skipReason !== null)('syscount', () => {
 
   it('shows in mote watch as rows named by the x86_64 syscall table', async () => {
     const { pid, records } = await sampleHelper([]);
-    statusText({ schemaVersion: 1, deviceId: 'this-host', bootId: new Uint8Array(16), timeMs: 0, state: 'online', agentVersion: 'test', release: 'host', machine: 'x86_64' }, false);
     const rows = records.flatMap((record, sequence) => telemetryText({
       schemaVersion: 1, deviceId: 'this-host', bootId: new Uint8Array(16), sequence, timeMs: 0, module: 'syscount', moduleVersion: '1',
       window: { startMs: 0, lengthMs: 500 }, record: record as unknown as CounterRecord,
-    }).split('\n').slice(2));
+    }, 'x86_64').split('\n').slice(2));
     expect(rows.some((row) => new RegExp(`^\\s*${pid}\\s+getppid\\s`).test(row))).toBe(true);
     const agentRows = rows.filter((row) => /\smote-agent\s/.test(row));
     const agentCalls = agentRows.map((row) => row.trim().split(/\s+/)[1]);

@@ -48,6 +48,8 @@ export const watchCommand: Command = {
 
     const client = mqtt.connect(broker, { reconnectPeriod: 1000, connectTimeout: 10_000 });
     const tracker = new SequenceTracker();
+    /** The machine (`uname -m`) each device last reported, so syscall numbers read as its names. */
+    const machines = new Map<string, string>();
     let seen = 0;
     return new Promise<number>((resolve) => {
       const finish = (code: number) => client.end(true, () => resolve(code));
@@ -67,9 +69,10 @@ export const watchCommand: Command = {
             const envelope = decodeEnvelope(payload);
             const note = gapNote(tracker.see(envelope));
             if (values.json) console.log(jsonLine({ topic, kind: 'telemetry', message: envelope, ...(note && { note }) }));
-            else console.log(`${note ? `${note}\n` : ''}${telemetryText(envelope)}\n`);
+            else console.log(`${note ? `${note}\n` : ''}${telemetryText(envelope, machines.get(envelope.deviceId))}\n`);
           } else {
             const status = decodeStatus(payload);
+            machines.set(status.deviceId, status.machine);
             if (values.json) console.log(jsonLine({ topic, kind: 'status', retained: packet.retain, message: status }));
             else console.log(`${status.state === 'offline' ? 'OFFLINE: ' : ''}${statusText(status, packet.retain)}\n`);
           }

@@ -79,19 +79,15 @@ export function recordLines(record: TelemetryRecord): string[] {
   }
 }
 
-/** The machine (`uname -m`) each device's last status reported, remembered by statusText. */
-const deviceMachines = new Map<string, string>();
-
-export function telemetryText(envelope: Envelope): string {
+/** A record as text; `machine` is what the device's last status reported (`uname -m`), if any. */
+export function telemetryText(envelope: Envelope, machine: string | undefined): string {
   const header = `${envelope.deviceId} ${envelope.module} ${envelope.moduleVersion}  seq ${envelope.sequence}  ${new Date(envelope.timeMs).toISOString()}  window ${envelope.window.lengthMs} ms`;
   const { record } = envelope;
-  const machine = deviceMachines.get(envelope.deviceId);
   const named = record.kind === 'counter' && namedCounterLines(envelope.module, record, Math.max(envelope.window.lengthMs, 1) / 1000, machine === undefined ? null : syscallArchOf(machine));
   return [header, ...(named || recordLines(record))].join('\n');
 }
 
 export function statusText(status: Status, retained: boolean): string {
-  deviceMachines.set(status.deviceId, status.machine);
   const parts = [`${status.deviceId} is ${status.state.toUpperCase()}${retained ? ' (retained)' : ''}`, `agent ${status.agentVersion}`, `${status.release} ${status.machine}`];
   if (status.counters) {
     const { sent, dropped, reconnects, depth, rejected, malformed } = status.counters;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Envelope, Status } from '../../../agent/src/telemetry/records.ts';
 import { Dashboard } from '../../../bundler/cli/live/dashboard.ts';
-import { statusText, telemetryText } from '../../../bundler/cli/watch/render.ts';
+import { telemetryText } from '../../../bundler/cli/watch/render.ts';
 
 function status(deviceId: string, machine: string): Status {
   return { schemaVersion: 1, deviceId, bootId: new Uint8Array(16), timeMs: 0, state: 'online', agentVersion: '0.1.0', release: '6.1.0', machine };
@@ -28,8 +28,7 @@ const ARM_DELTAS: Array<[Array<string | number>, number]> = [
 
 describe('the syscount view', () => {
   it('in mote watch names ARM syscalls, with rates per second', () => {
-    statusText(status('board', 'armv7l'), true);
-    expect(telemetryText(syscount('board', ARM_DELTAS)).split('\n').slice(1)).toEqual([
+    expect(telemetryText(syscount('board', ARM_DELTAS), 'armv7l').split('\n').slice(1)).toEqual([
       '  pid  syscall          comm        calls/s  latency/s',
       '  812  clock_gettime64  mote-agent     44.0    88.0 us',
       '   90  syscall_9999     workload        5.0       0 ns',
@@ -38,8 +37,7 @@ describe('the syscount view', () => {
   });
 
   it('in mote watch names the same number by the x86_64 table for an x86_64 device', () => {
-    statusText(status('host', 'x86_64'), true);
-    expect(telemetryText(syscount('host', [[[1, 110, 'sh', 'calls'], 4]])).split('\n').slice(1)).toEqual([
+    expect(telemetryText(syscount('host', [[[1, 110, 'sh', 'calls'], 4]]), 'x86_64').split('\n').slice(1)).toEqual([
       '  pid  syscall  comm  calls/s',
       '    1  getppid  sh        2.0',
     ]);
