@@ -526,6 +526,11 @@ static JSValue js_getpid(JSContext *ctx, JSValueConst this, int argc, JSValueCon
     return JS_NewInt32(ctx, (int)getpid());
 }
 
+static JSValue js_geteuid(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    return JS_NewUint32(ctx, (uint32_t)geteuid());
+}
+
 static JSValue js_raise_memlock_limit(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
@@ -624,6 +629,7 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("socketError", 1, js_socket_error),
     JS_CFUNC_DEF("uname", 0, js_uname),
     JS_CFUNC_DEF("getpid", 0, js_getpid),
+    JS_CFUNC_DEF("geteuid", 0, js_geteuid),
     JS_CFUNC_DEF("pageSize", 0, js_page_size),
     JS_CFUNC_DEF("asset", 1, js_asset),
     JS_CFUNC_DEF("mount", 3, js_mount),

@@ -56,6 +56,7 @@ declare module 'mote:sys' {
   export const tlsClose: Sys['tlsClose'];
   export const uname: Sys['uname'];
   export const getpid: Sys['getpid'];
+  export const geteuid: Sys['geteuid'];
   export const pageSize: Sys['pageSize'];
   export const mount: Sys['mount'];
   export const raiseMemlockLimit: Sys['raiseMemlockLimit'];

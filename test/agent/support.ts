@@ -31,6 +31,11 @@ export class AgentProcess {
     return new AgentProcess(spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] }));
   }
 
+  /** `mote-agent run <args>` from build/host, started through `wrapper` (e.g. setpriv as another uid). */
+  static runThrough(wrapper: string[], args: string[]): AgentProcess {
+    return new AgentProcess(spawn(wrapper[0]!, [...wrapper.slice(1), agentBinary.host, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  }
+
   /** Waits for `condition`; on timeout the error carries the tail of the agent's log. */
   async waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
     try {

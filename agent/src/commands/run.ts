@@ -67,7 +67,7 @@ export const runCommand: AgentCommand = {
     const ota = new AgentOta(sys, { keyFiles: config.ota?.keys ?? [], ...(config.ota?.store !== undefined && { storeDir: config.ota.store }) }, catalogOf(builtinModules), log);
     const { telemetry, device } = deviceTelemetry(sys, config, log, ota.onCommand);
     const kernelLoader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
-    const loader = withBpfPreflight(new FeatureProbes(sys), kernelLoader);
+    const loader = withBpfPreflight(new FeatureProbes(sys), sys.geteuid(), kernelLoader);
     const agent = new Agent({ telemetry, loader, catalog: ota.catalog, timers: quickjsTimers, clock: sysClock(sys), log });
     agent.start(plan(config, flags, ota));
     ota.serve(agent.registry, telemetry, device);

@@ -13,6 +13,7 @@ import { ArgumentError, numberOption, parseAgentArgs } from './args.ts';
 import { KernelModuleLoader, moduleArch } from '../sample/kernel-module-loader.ts';
 import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../sample/module-types.ts';
 import { parseManifest } from '../sample/manifest.ts';
+import { skipReason } from '../sample/module-load-error.ts';
 import type { Sys } from '../sys/types.ts';
 import { MoteError } from '../errors.ts';
 import { isSysError } from '../sys/errors.ts';
@@ -74,7 +75,7 @@ function moduleFromFiles(sys: Sys, objectPath: string, manifestPath: string): Mo
 }
 
 function describe(error: unknown): string {
-  if (error instanceof MoteError || isSysError(error)) return error.message;
+  if (error instanceof MoteError || isSysError(error)) return skipReason(error);
   throw error;
 }
 

@@ -10,6 +10,7 @@ import type { Clock, Logger, Timers } from '../telemetry/runtime.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
 import { ModuleRegistry } from './module-registry.ts';
 import { sameSettings, type ModulePlan } from './module-plan.ts';
+import { skipReason } from '../sample/module-load-error.ts';
 
 /** Where module sources come from: the built-in ones, later also those OTA installed. */
 export interface ModuleCatalog {
@@ -64,7 +65,7 @@ export class Agent {
           this.registry.replace(name, source, settings);
         } catch (error) {
           const kept = this.registry.isRunning(name) ? '; it keeps running with its previous settings' : '';
-          log.warn(`module ${name}: skipped: ${(error as Error).message}${kept}`);
+          log.warn(`module ${name}: skipped: ${skipReason(error)}${kept}`);
         }
       }
       this.unknown = plan.unknown.map(({ name, reason }) => ({ name, version: '', error: reason }));

@@ -5,6 +5,7 @@
  * that fails to sample several times in a row is stopped and listed with its error.
  */
 import { MoteError } from '../errors.ts';
+import { skipReason } from '../sample/module-load-error.ts';
 import type { ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../sample/module-types.ts';
 import type { ModuleStatus } from '../telemetry/records.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../telemetry/runtime.ts';
@@ -66,7 +67,7 @@ export class ModuleRegistry {
     } catch (error) {
       if (!slot.running) {
         slot.settings = chosen;
-        slot.failed = { version: source.version, error: statusError((error as Error).message) };
+        slot.failed = { version: source.version, error: statusError(skipReason(error)) };
         this.slots.set(name, slot);
         this.host.onChange();
       }

@@ -17,11 +17,13 @@ import type { BpfMap } from '../kernel/map.ts';
 import { RingBufferReader } from '../kernel/ring-buffer.ts';
 import { kernelLongSize } from '../kernel/shared-memory.ts';
 import { roundUp8 } from '../kernel/map.ts';
-import { LoadError } from '../kernel/errors.ts';
+import { MoteError } from '../errors.ts';
+import { isSysError } from '../sys/errors.ts';
 import type { TelemetryRecord } from '../telemetry/records.ts';
 import type { ModuleArch, ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from './module-types.ts';
-import { ManifestError, parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } from './manifest.ts';
+import { parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } from './manifest.ts';
 import { applyConstants, chooseVariant, selectPrograms } from './module-settings.ts';
+import { distinctCauses, ModuleLoadError } from './module-load-error.ts';
 import { TypeDecoder } from './field-format.ts';
 import { Accumulator, counterRecord, gaugeRecord, HistogramState, numericCells, topRecord, type DecodedEntry } from './map-records.ts';
 import { EventCollector } from './event-records.ts';
@@ -54,18 +56,28 @@ export class KernelModuleLoader implements ModuleLoader {
     this.features = new FeatureProbes(sys);
   }
 
+  /** Loads and attaches, or throws a ModuleLoadError that names the module once. */
   load(source: ModuleSource, settings: ModuleSettings): RunningModule {
+    try {
+      return this.loadModule(source, settings);
+    } catch (error) {
+      if (error instanceof ModuleLoadError || !(error instanceof MoteError || isSysError(error))) throw error;
+      throw new ModuleLoadError(source.name, error.message);
+    }
+  }
+
+  private loadModule(source: ModuleSource, settings: ModuleSettings): RunningModule {
     const manifest = parseManifest(source.manifest);
     const { machine } = this.sys.uname();
     const arch = moduleArch(machine);
     const bytes = arch ? source.objects[arch] : undefined;
     if (!arch || !bytes) {
       const built = Object.keys(source.objects).join(', ') || 'none';
-      throw new LoadError(`module '${source.name}': no object for this machine (${machine}); it is built for ${built}. Rebuild the module for ${arch ?? machine}.`);
+      throw new ModuleLoadError(source.name, `no object for this machine (${machine}); it is built for ${built}. Rebuild the module for ${arch ?? machine}.`);
     }
     const object = loadObject(bytes);
     const unknown = manifest.variants.flatMap((v) => v.requires).filter((name) => !FEATURES.some((f) => f.name === name));
-    if (unknown.length) throw new ManifestError(`module '${source.name}': its manifest requires unknown kernel features ${unknown.join(', ')}; known: ${FEATURES.map((f) => f.name).join(', ')}`);
+    if (unknown.length) throw new ModuleLoadError(source.name, `its manifest requires unknown kernel features ${unknown.join(', ')}; known: ${FEATURES.map((f) => f.name).join(', ')}`);
     const variant = chooseVariant(manifest, (feature) => this.features.supported(feature), settings.variant);
     selectPrograms(object, manifest, variant);
     applyConstants(object, manifest, settings.constants ?? {});
@@ -82,7 +94,7 @@ export class KernelModuleLoader implements ModuleLoader {
     const failed = loaded.programs.filter((p) => p.error !== null);
     if (failed.length) {
       loaded.close();
-      throw new LoadError(`module '${source.name}' (variant ${variant.name}, BTF ${kernel.source}): ${failed.map((p) => p.error).join('\n')}`);
+      throw new ModuleLoadError(source.name, `variant ${variant.name}, BTF ${kernel.source}: ${distinctCauses(failed.map((p) => p.error!))}`);
     }
     let recordSource: RecordSource;
     try {
@@ -108,8 +120,8 @@ export class KernelModuleLoader implements ModuleLoader {
   private recordSource(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, settings: ModuleSettings): RecordSource {
     const spec = manifest.record;
     const map = loaded.maps.get(spec.map);
-    if (!map) throw new LoadError(`module '${manifest.name}': the manifest samples map '${spec.map}', which the object does not have (it has ${[...loaded.maps.keys()].join(', ')})`);
-    if (!object.btf) throw new LoadError(`module '${manifest.name}': the object has no BTF to decode its maps; build it with clang -g`);
+    if (!map) throw new ModuleLoadError(manifest.name, `the manifest samples map '${spec.map}', which the object does not have (it has ${[...loaded.maps.keys()].join(', ')})`);
+    if (!object.btf) throw new ModuleLoadError(manifest.name, `the object has no BTF to decode its maps; build it with clang -g`);
     const decoder = new TypeDecoder(object.btf, spec.hints);
     if (spec.kind === 'events') return this.eventSource(manifest, spec, map, decoder, spec.lostMap ? this.lostCounter(manifest, object, loaded, spec.lostMap, decoder) : null);
     const { decode, close } = this.entryDecoder(object, spec.map, map, spec.kind === 'gauge' ? 'delta' : spec.read, decoder);
@@ -148,16 +160,16 @@ export class KernelModuleLoader implements ModuleLoader {
   /** How many more records the program could not reserve since the last call. */
   private lostCounter(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, name: string, decoder: TypeDecoder): { count: () => number; close: () => void } {
     const map = loaded.maps.get(name);
-    if (!map) throw new LoadError(`module '${manifest.name}': the manifest's lostMap '${name}' is not a map of the object`);
+    if (!map) throw new ModuleLoadError(manifest.name, `the manifest's lostMap '${name}' is not a map of the object`);
     const { decode, close } = this.entryDecoder(object, name, map, 'delta', decoder);
     const accumulator = new Accumulator('delta');
     return { count: () => accumulator.amounts(decode().flatMap((entry) => numericCells(entry))).reduce((sum, [, amount]) => sum + amount, 0), close };
   }
 
   private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, map: BpfMap, decoder: TypeDecoder, lost: { count: () => number; close: () => void } | null): RecordSource {
-    if (map.spec.mapType !== MapType.RINGBUF) throw new LoadError(`module '${manifest.name}': events come from a ring buffer map, and '${spec.map}' is a ${map.typeName}`);
+    if (map.spec.mapType !== MapType.RINGBUF) throw new ModuleLoadError(manifest.name, `events come from a ring buffer map, and '${spec.map}' is a ${map.typeName}`);
     const typeId = decoder.typeByName(spec.type);
-    if (typeId === null) throw new LoadError(`module '${manifest.name}': the object's BTF has no type '${spec.type}'; keep it with a global of that type in the C`);
+    if (typeId === null) throw new ModuleLoadError(manifest.name, `the object's BTF has no type '${spec.type}'; keep it with a global of that type in the C`);
     const fields = spec.fields ?? decoder.fieldNames(typeId).filter((name) => name !== spec.timestamp);
     const collector = new EventCollector({ fields, timestamp: spec.timestamp, maxEventsPerSecond: spec.maxEventsPerSecond }, this.sys.monotonicNs());
     const reader = new RingBufferReader(this.sys, map.fd, map.spec.maxEntries, kernelLongSize(this.sys.uname().machine));

@@ -96,6 +96,8 @@ export interface Sys {
 
   uname(): Uname;
   getpid(): number;
+  /** The effective user id: permission failures name it. */
+  geteuid(): number;
   /** A copy of a binary asset linked into the agent (a built-in module's object or BTF), by name. */
   asset(name: string): Uint8Array | undefined;
   /** mount(2) of a pseudo file system (tracefs, bpf, proc) without flags. */

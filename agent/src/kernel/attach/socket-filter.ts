@@ -3,6 +3,7 @@
  * program attached by SO_ATTACH_BPF. The program sees every packet on that interface.
  */
 import type { Sys } from '../../sys/types.ts';
+import { isSysError } from '../../sys/errors.ts';
 import { AttachError } from '../errors.ts';
 import { FdLink, type Link } from './link.ts';
 import { readText } from './tracefs.ts';
@@ -26,9 +27,19 @@ export function interfaceIndex(sys: Sys, name: string): number {
   }
 }
 
+/** An AF_PACKET socket; one that this uid may not open says so, and what to do. */
+function packetSocket(sys: Sys, interfaceName: string): number {
+  try {
+    return sys.socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+  } catch (error) {
+    if (!isSysError(error, 'EPERM')) throw error;
+    throw new AttachError(`socket filter on '${interfaceName}': uid ${sys.geteuid()} may not open a packet socket (EPERM); run mote-agent as root, or give it CAP_NET_RAW`);
+  }
+}
+
 export function attachSocketFilter(sys: Sys, progFd: number, interfaceName: string): Link {
   const ifindex = interfaceIndex(sys, interfaceName);
-  const fd = sys.socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+  const fd = packetSocket(sys, interfaceName);
   try {
     const value = new Uint8Array(4);
     new DataView(value.buffer).setUint32(0, progFd, true);

@@ -2,7 +2,7 @@
  * tracefs: where it is mounted, tracepoint ids, and legacy kprobe/uprobe events written to
  * kprobe_events/uprobe_events when the kernel has no perf kprobe/uprobe PMU.
  */
-import type { Sys } from '../../sys/types.ts';
+import type { Sys, SysError } from '../../sys/types.ts';
 import { isSysError } from '../../sys/errors.ts';
 import { decodeUtf8 } from '../../elf/byte-reader.ts';
 import { AttachError } from '../errors.ts';
@@ -11,28 +11,53 @@ import { AttachError } from '../errors.ts';
 const O_WRONLY_APPEND = 0o1 | 0o2000;
 
 const MOUNT_POINTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+const MOUNT_COMMAND = `mount -t tracefs tracefs ${MOUNT_POINTS[0]}`;
 
-function mounted(sys: Sys, root: string): boolean {
+/** Whether tracefs answers at `root`: its events/header_page reads, is missing, or is refused. */
+function probe(sys: Sys, root: string): 'mounted' | 'absent' | 'refused' {
   try {
     sys.readFile(`${root}/events/header_page`);
-    return true;
+    return 'mounted';
   } catch (error) {
-    if (isSysError(error)) return false;
+    if (isSysError(error, 'EACCES') || isSysError(error, 'EPERM')) return 'refused';
+    if (isSysError(error)) return 'absent';
     throw error;
   }
 }
 
-/** The tracefs mount point; mounts tracefs at /sys/kernel/tracing when it is nowhere yet. */
+function notReadable(sys: Sys, root: string): AttachError {
+  const uid = sys.geteuid();
+  return new AttachError(`tracefs at ${root} is not readable by uid ${uid}: run mote-agent as root, or let uid ${uid} read it (e.g. 'mount -o remount,gid=<a group of uid ${uid}> ${root}')`);
+}
+
+function notMounted(sys: Sys, mountError: SysError): AttachError {
+  const where = `tracefs is not mounted at ${MOUNT_POINTS.join(' or ')}`;
+  const uid = sys.geteuid();
+  if (mountError.code === 'EPERM') {
+    const asRoot = uid === 0 ? ' (this process lacks CAP_SYS_ADMIN)' : ', or run mote-agent as root (it mounts tracefs itself)';
+    return new AttachError(`${where}, and uid ${uid} may not mount it: mount it as root with '${MOUNT_COMMAND}'${asRoot}`);
+  }
+  if (mountError.code === 'ENODEV') return new AttachError(`${where}, and this kernel has no tracefs: build it with CONFIG_TRACING`);
+  return new AttachError(`${where}, and mounting it failed (${mountError.message}): mount it with '${MOUNT_COMMAND}'`);
+}
+
+/**
+ * The tracefs mount point; mounts tracefs at /sys/kernel/tracing when it is nowhere yet. Tells
+ * "not mounted" (with the mount command) from "mounted but not readable by this uid" by errno.
+ */
 export function tracefsRoot(sys: Sys): string {
-  const found = MOUNT_POINTS.find((root) => mounted(sys, root));
-  if (found) return found;
+  for (const root of MOUNT_POINTS) {
+    const state = probe(sys, root);
+    if (state === 'mounted') return root;
+    if (state === 'refused') throw notReadable(sys, root);
+  }
   try {
     sys.mount('tracefs', MOUNT_POINTS[0], 'tracefs');
   } catch (error) {
     if (!isSysError(error)) throw error;
-    throw new AttachError(`tracefs is not mounted at ${MOUNT_POINTS.join(' or ')}, and mounting it failed (${error.message}); mount it with 'mount -t tracefs tracefs ${MOUNT_POINTS[0]}' (needs CONFIG_TRACING)`);
+    throw notMounted(sys, error);
   }
-  if (!mounted(sys, MOUNT_POINTS[0])) throw new AttachError(`tracefs mounted at ${MOUNT_POINTS[0]} has no events/; the kernel needs CONFIG_TRACING and CONFIG_EVENT_TRACING`);
+  if (probe(sys, MOUNT_POINTS[0]) !== 'mounted') throw new AttachError(`tracefs mounted at ${MOUNT_POINTS[0]} has no events/; the kernel needs CONFIG_TRACING and CONFIG_EVENT_TRACING`);
   return MOUNT_POINTS[0];
 }
 

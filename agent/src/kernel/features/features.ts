@@ -19,6 +19,8 @@ export type FeatureState = 'supported' | 'not-supported' | 'probe-failed';
 export interface FeatureResult {
   state: FeatureState;
   detail: string;
+  /** The errno name when a probe failed in a syscall (EPERM, ENOSYS, ...). */
+  errno?: string;
 }
 
 const ProgType = { SOCKET_FILTER: 1, KPROBE: 2, TRACEPOINT: 5, PERF_EVENT: 7, RAW_TRACEPOINT: 17 } as const;
@@ -149,7 +151,7 @@ export class FeatureProbes {
         ? { state: 'supported', detail: '' }
         : { state: 'not-supported', detail: `needs Linux ${feature.minimumKernel}${feature.kernelConfig ? ` with ${feature.kernelConfig}` : ''}` };
     } catch (error) {
-      return { state: 'probe-failed', detail: error instanceof Error ? error.message : String(error) };
+      return { state: 'probe-failed', detail: error instanceof Error ? error.message : String(error), ...(isSysError(error) ? { errno: error.code } : {}) };
     }
     this.cache.set(name, result);
     return result;
