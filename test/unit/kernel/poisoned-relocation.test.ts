@@ -11,7 +11,7 @@ import type { CoreFixup } from '../../../agent/src/object/index.ts';
 function fixup(program: string, relo: number, poisoned: boolean): CoreFixup {
   return {
     program, relo, insn: relo * 4, kind: 'byte_off', local: `struct trace_event_raw_block_rq_completion.dev (0:1 @ offset ${8 * (relo + 1)})`,
-    target: poisoned ? null : 'struct trace_event_raw_block_rq_completion.dev (0:1 @ offset 8)', patches: [], poisoned, plan: { patches: [], poisoned, notes: [] },
+    target: poisoned ? null : 'struct trace_event_raw_block_rq_completion.dev (0:1 @ offset 8)', patches: [], poisoned,
   };
 }
 

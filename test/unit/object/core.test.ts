@@ -165,5 +165,14 @@ describe('CO-RE failures', () => {
       SEC("kprobe/x") int prog(struct pair *p) { int v; bpf_core_read(&v, 4, &p->b); return v; }`);
     expect(() => inspectObject(readFileSync(object), readFileSync(target))).toThrow(CoreRelocationError);
     expect(() => inspectObject(readFileSync(object), readFileSync(target))).toThrow(/prog 'prog': relo #0: insn #\d+: field offset ambiguity/);
+    let error: unknown;
+    try {
+      inspectObject(readFileSync(object), readFileSync(target));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ program: 'prog', relocation: 0, kind: 'byte_off', problem: 'ambiguous-target', detail: 'field offset ambiguity: 0 != 32' });
+    expect((error as CoreRelocationError).instruction).toBeTypeOf('number');
+    expect((error as CoreRelocationError).message).toMatch(/regenerate the minimized BTF/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { IntEncoding, isAnyEnum, Kind } from '../../btf/kinds.ts';
 import { CoreReloKind } from '../../btf/ext.ts';
-import { CoreRelocationError } from './errors.ts';
+import { CoreFault } from './errors.ts';
 import { isEnumvalBased, isFieldBased, isTypeBased } from './kinds.ts';
 import { sizeOf, type Spec } from './spec.ts';
 
@@ -29,16 +29,13 @@ interface FieldValue {
   validate: boolean;
 }
 
-/** Thrown inside calc when libbpf answers -EUCLEAN: the instruction is to be poisoned. */
-const POISON = Symbol('poison');
-
-function fieldValue(spec: Spec | null, kind: number, fail: (problem: string) => never): FieldValue {
+/** The field's value as one side's spec sees it. */
+function fieldValue(spec: Spec, kind: number): FieldValue {
   const result: FieldValue = { value: 0n, fieldSize: 0, typeId: 0, validate: true };
   if (kind === CoreReloKind.FIELD_EXISTS) {
-    result.value = spec ? 1n : 0n;
+    result.value = 1n;
     return result;
   }
-  if (!spec) throw POISON;
   const { btf } = spec.side;
   const acc = spec.accessors[spec.accessors.length - 1]!;
   if (acc.name === null) {
@@ -49,12 +46,12 @@ function fieldValue(spec: Spec | null, kind: number, fail: (problem: string) => 
     } else if (kind === CoreReloKind.FIELD_BYTE_SIZE) {
       result.value = BigInt(sizeOf(spec.side, acc.typeId));
     } else {
-      fail(`relo ${kind} can't be applied to array access`);
+      throw new CoreFault('malformed-object', `relo ${kind} can't be applied to array access`);
     }
     return result;
   }
   const owner = btf.type(acc.typeId);
-  if (owner.kind !== Kind.STRUCT && owner.kind !== Kind.UNION) fail(`accessor type [${acc.typeId}] is not a struct or union`);
+  if (owner.kind !== Kind.STRUCT && owner.kind !== Kind.UNION) throw new CoreFault('malformed-object', `accessor type [${acc.typeId}] is not a struct or union`);
   const member = owner.members[acc.index]!;
   const memberType = btf.skipModsAndTypedefs(member.type);
   const bitOffset = spec.bitOffset;
@@ -63,11 +60,11 @@ function fieldValue(spec: Spec | null, kind: number, fail: (problem: string) => 
   let byteSize: number;
   let byteOffset: number;
   if (bitfield) {
-    if (!('size' in memberType) || memberType.size === 0) fail(`bitfield member '${member.name}' has a type without a size`);
+    if (!('size' in memberType) || memberType.size === 0) throw new CoreFault('damaged-btf', `bitfield member '${member.name}' has a type without a size`);
     byteSize = memberType.size;
     byteOffset = Math.floor(bitOffset / 8 / byteSize) * byteSize;
     while (bitOffset + bitSize - byteOffset * 8 > byteSize * 8) {
-      if (byteSize >= 8) fail(`relo ${kind} can't be satisfied for bitfield`);
+      if (byteSize >= 8) throw new CoreFault('incompatible-field', `relo ${kind} can't be satisfied for bitfield`);
       byteSize *= 2;
       byteOffset = Math.floor(bitOffset / 8 / byteSize) * byteSize;
     }
@@ -115,50 +112,63 @@ function typeValue(spec: Spec | null, kind: number): bigint {
   }
 }
 
-function enumValue(spec: Spec | null, kind: number): bigint {
-  if (kind === CoreReloKind.ENUMVAL_EXISTS) return spec ? 1n : 0n;
-  if (!spec) throw POISON;
+/**
+ * The target's field value. Without a target spec, field_exists is 0 and every other kind has
+ * none (null): libbpf answers -EUCLEAN there, and the instruction is poisoned.
+ */
+function targetFieldValue(spec: Spec | null, kind: number): FieldValue | null {
+  if (spec) return fieldValue(spec, kind);
+  return kind === CoreReloKind.FIELD_EXISTS ? { value: 0n, fieldSize: 0, typeId: 0, validate: true } : null;
+}
+
+/** The enumerator's value as one side's spec sees it. */
+function enumValue(spec: Spec, kind: number): bigint {
+  if (kind === CoreReloKind.ENUMVAL_EXISTS) return 1n;
   const acc = spec.accessors[0]!;
   const t = spec.side.btf.type(acc.typeId);
-  if (!isAnyEnum(t)) throw new CoreRelocationError(`type [${acc.typeId}] is not an enum`);
+  if (!isAnyEnum(t)) throw new CoreFault('damaged-btf', `type [${acc.typeId}] is not an enum`);
   const entry = t.values[acc.index]!;
   // libbpf widens a 32-bit enumerator as a signed int, a 64-bit one as unsigned.
   return t.kind === Kind.ENUM ? BigInt.asUintN(64, BigInt(entry.raw32)) : BigInt.asUintN(64, entry.value);
 }
 
+/** The target's enumerator value: 0 for enumval_exists without a target spec, else null (poison). */
+function targetEnumValue(spec: Spec | null, kind: number): bigint | null {
+  if (spec) return enumValue(spec, kind);
+  return kind === CoreReloKind.ENUMVAL_EXISTS ? 0n : null;
+}
+
 /** libbpf's bpf_core_calc_relo for one local spec and one target spec (null: no candidate matched). */
-export function calculate(local: Spec, target: Spec | null, fail: (problem: string) => never): RelocationResult {
+export function calculate(local: Spec, target: Spec | null): RelocationResult {
   const result: RelocationResult = { original: 0n, value: 0n, poison: false, validate: true, failMemSizeAdjust: false, originalSize: 0, newSize: 0 };
   const kind = local.kind;
-  try {
-    if (isFieldBased(kind)) {
-      const before = fieldValue(local, kind, fail);
-      result.original = before.value;
-      result.validate = before.validate;
-      result.originalSize = before.fieldSize;
-      const after = fieldValue(target, kind, fail);
-      result.value = after.value;
-      result.newSize = after.fieldSize;
-      if (result.originalSize !== result.newSize && target) {
-        const o = local.side.btf.type(before.typeId);
-        const n = target.side.btf.type(after.typeId);
-        const bothPointers = o.kind === Kind.PTR && n.kind === Kind.PTR;
-        const bothUnsigned = o.kind === Kind.INT && n.kind === Kind.INT && o.encoding !== IntEncoding.SIGNED && n.encoding !== IntEncoding.SIGNED;
-        result.failMemSizeAdjust = !bothPointers && !bothUnsigned;
-      }
-    } else if (isTypeBased(kind)) {
-      result.original = typeValue(local, kind);
-      result.validate = kind !== CoreReloKind.TYPE_ID_TARGET;
-      result.value = typeValue(target, kind);
-    } else if (isEnumvalBased(kind)) {
-      result.original = enumValue(local, kind);
-      result.value = enumValue(target, kind);
-    } else {
-      fail(`unrecognized CO-RE relocation kind ${kind}`);
+  if (isFieldBased(kind)) {
+    const before = fieldValue(local, kind);
+    result.original = before.value;
+    result.validate = before.validate;
+    result.originalSize = before.fieldSize;
+    const after = targetFieldValue(target, kind);
+    if (!after) return { ...result, poison: true };
+    result.value = after.value;
+    result.newSize = after.fieldSize;
+    if (result.originalSize !== result.newSize && target) {
+      const o = local.side.btf.type(before.typeId);
+      const n = target.side.btf.type(after.typeId);
+      const bothPointers = o.kind === Kind.PTR && n.kind === Kind.PTR;
+      const bothUnsigned = o.kind === Kind.INT && n.kind === Kind.INT && o.encoding !== IntEncoding.SIGNED && n.encoding !== IntEncoding.SIGNED;
+      result.failMemSizeAdjust = !bothPointers && !bothUnsigned;
     }
-  } catch (e) {
-    if (e !== POISON) throw e;
-    result.poison = true;
+  } else if (isTypeBased(kind)) {
+    result.original = typeValue(local, kind);
+    result.validate = kind !== CoreReloKind.TYPE_ID_TARGET;
+    result.value = typeValue(target, kind);
+  } else if (isEnumvalBased(kind)) {
+    result.original = enumValue(local, kind);
+    const after = targetEnumValue(target, kind);
+    if (after === null) return { ...result, poison: true };
+    result.value = after;
+  } else {
+    throw new CoreFault('malformed-object', `unrecognized CO-RE relocation kind ${kind}`);
   }
   return result;
 }

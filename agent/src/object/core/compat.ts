@@ -7,7 +7,7 @@
  */
 import { essentialNameLength, type Btf } from '../../btf/btf.ts';
 import { isAnyEnum, isComposite, Kind, type BtfType } from '../../btf/kinds.ts';
-import { CoreRelocationError } from './errors.ts';
+import { CoreFault } from './errors.ts';
 
 const MAX_DEPTH = 32;
 
@@ -27,7 +27,7 @@ function intWithoutOffset(t: BtfType): boolean {
 
 export function fieldsCompatible(local: Btf, localId: number, target: Btf, targetId: number): boolean {
   for (let depth = 0; ; depth++) {
-    if (depth > target.count + local.count) throw new CoreRelocationError(`array types [${localId}] and [${targetId}] nest in a cycle`);
+    if (depth > target.count + local.count) throw new CoreFault('damaged-btf', `array types [${localId}] and [${targetId}] nest in a cycle`);
     const l = local.skipModsAndTypedefs(localId);
     const t = target.skipModsAndTypedefs(targetId);
     if (isComposite(l) && isComposite(t)) return true;
@@ -59,7 +59,7 @@ export function fieldsCompatible(local: Btf, localId: number, target: Btf, targe
 export function typesCompatible(local: Btf, localId: number, target: Btf, targetId: number, level = MAX_DEPTH): boolean {
   if (!kindsCompatible(local.type(localId), target.type(targetId))) return false;
   for (let depth = MAX_DEPTH; ; ) {
-    if (--depth < 0) throw new CoreRelocationError(`types [${localId}] and [${targetId}] nest deeper than ${MAX_DEPTH} levels`);
+    if (--depth < 0) throw new CoreFault('damaged-btf', `types [${localId}] and [${targetId}] nest deeper than ${MAX_DEPTH} levels`);
     const l = local.skipModsAndTypedefs(localId);
     const t = target.skipModsAndTypedefs(targetId);
     if (!kindsCompatible(l, t)) return false;
@@ -77,7 +77,7 @@ export function typesCompatible(local: Btf, localId: number, target: Btf, target
         const tp = t as typeof l;
         if (l.params.length !== tp.params.length) return false;
         for (let i = 0; i < l.params.length; i++) {
-          if (level <= 0) throw new CoreRelocationError(`function prototypes [${l.id}] and [${t.id}] nest deeper than ${MAX_DEPTH} levels`);
+          if (level <= 0) throw new CoreFault('damaged-btf', `function prototypes [${l.id}] and [${t.id}] nest deeper than ${MAX_DEPTH} levels`);
           const lp = local.skipModsAndTypedefs(l.params[i]!.type).id;
           const tpId = target.skipModsAndTypedefs(tp.params[i]!.type).id;
           if (!typesCompatible(local, lp, target, tpId, level - 1)) return false;
@@ -100,9 +100,9 @@ function namesMatch(localName: string, targetName: string): boolean {
 
 /** libbpf's __bpf_core_types_match (the type_matches relocation). */
 export function typesMatch(local: Btf, localId: number, target: Btf, targetId: number, behindPointer = false, level = MAX_DEPTH): boolean {
-  if (level <= 0) throw new CoreRelocationError(`types [${localId}] and [${targetId}] nest deeper than ${MAX_DEPTH} levels`);
+  if (level <= 0) throw new CoreFault('damaged-btf', `types [${localId}] and [${targetId}] nest deeper than ${MAX_DEPTH} levels`);
   for (let depth = MAX_DEPTH; ; ) {
-    if (--depth < 0) throw new CoreRelocationError(`types [${localId}] and [${targetId}] nest deeper than ${MAX_DEPTH} levels`);
+    if (--depth < 0) throw new CoreFault('damaged-btf', `types [${localId}] and [${targetId}] nest deeper than ${MAX_DEPTH} levels`);
     const l = local.skipModsAndTypedefs(localId);
     const t = target.skipModsAndTypedefs(targetId);
     if (!namesMatch(l.name, t.name)) return false;

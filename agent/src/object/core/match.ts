@@ -7,7 +7,7 @@ import { essentialName, essentialNameLength, type Btf } from '../../btf/btf.ts';
 import { isAnyEnum, isComposite, Kind } from '../../btf/kinds.ts';
 import { CoreReloKind } from '../../btf/ext.ts';
 import { fieldsCompatible, kindsCompatible, typesCompatible, typesMatch } from './compat.ts';
-import { CoreRelocationError } from './errors.ts';
+import { CoreFault } from './errors.ts';
 import { isEnumvalBased, isTypeBased } from './kinds.ts';
 import { emptySpec, isFlexArray, sizeOf, SPEC_MAX_LEN, type Accessor, type SizedBtf, type Spec } from './spec.ts';
 
@@ -56,7 +56,7 @@ export function matchSpec(local: Spec, target: SizedBtf, targetId: number): Spec
       if (!flex && localAcc.index >= t.count) return null;
       id = targetBtf.skipModsAndTypedefs(t.type).id;
     }
-    if (spec.raw.length === SPEC_MAX_LEN) throw new CoreRelocationError(`target spec for [${targetId}] is longer than ${SPEC_MAX_LEN} steps`);
+    if (spec.raw.length === SPEC_MAX_LEN) throw new CoreFault('damaged-btf', `target spec for [${targetId}] is longer than ${SPEC_MAX_LEN} steps`);
     spec.accessors.push({ typeId: id, index: localAcc.index, name: null });
     spec.raw.push(localAcc.index);
     spec.bitOffset += localAcc.index * sizeOf(target, id) * 8;
@@ -76,12 +76,12 @@ function matchMember(local: SizedBtf, localAcc: Accessor, target: SizedBtf, targ
   const t = target.btf.skipModsAndTypedefs(targetId);
   if (!isComposite(t)) return null;
   const localType = local.btf.type(localAcc.typeId);
-  if (!isComposite(localType)) throw new CoreRelocationError(`local accessor type [${localAcc.typeId}] is not a struct or union`);
+  if (!isComposite(localType)) throw new CoreFault('malformed-object', `local accessor type [${localAcc.typeId}] is not a struct or union`);
   const localMember = localType.members[localAcc.index]!;
   for (let i = 0; i < t.members.length; i++) {
-    if (++budget.steps > MAX_MEMBER_STEPS) throw new CoreRelocationError(`member search in ${target.btf.describe(t.id)} exceeds ${MAX_MEMBER_STEPS} steps; the target BTF nests anonymous members pathologically`);
+    if (++budget.steps > MAX_MEMBER_STEPS) throw new CoreFault('damaged-btf', `member search in ${target.btf.describe(t.id)} exceeds ${MAX_MEMBER_STEPS} steps; the target BTF nests anonymous members pathologically`);
     const member = t.members[i]!;
-    if (spec.raw.length === SPEC_MAX_LEN) throw new CoreRelocationError(`struct/union/array nesting in ${target.btf.describe(t.id)} is deeper than ${SPEC_MAX_LEN}`);
+    if (spec.raw.length === SPEC_MAX_LEN) throw new CoreFault('damaged-btf', `struct/union/array nesting in ${target.btf.describe(t.id)} is deeper than ${SPEC_MAX_LEN}`);
     spec.bitOffset += member.bitOffset;
     spec.raw.push(i);
     if (member.name === '') {

@@ -5,6 +5,7 @@
  */
 import { insnClass, InsnClass, InsnSource, LD_IMM64, memSizeBytes, memSizeCode, type Insns } from '../insn.ts';
 import type { RelocationResult } from './calc.ts';
+import { CoreFault, type CoreProblem } from './errors.ts';
 
 export type PatchField = 'imm' | 'off' | 'mem_sz' | 'imm64';
 
@@ -26,8 +27,13 @@ const SHRT_MAX = 32767;
 
 const u64 = (n: number) => BigInt.asUintN(64, BigInt(n));
 
-/** Plans the edit of instruction `index`; `fail` raises the error libbpf would return. */
-export function planPatch(insns: Insns, index: number, result: RelocationResult, fail: (problem: string) => never): PatchPlan {
+/** Raises the error libbpf would return; an instruction unlike what clang emits is the object's fault. */
+function fail(detail: string, problem: CoreProblem = 'malformed-object'): never {
+  throw new CoreFault(problem, detail);
+}
+
+/** Plans the edit of instruction `index`. */
+export function planPatch(insns: Insns, index: number, result: RelocationResult): PatchPlan {
   const poison = (notes: string[]): PatchPlan => {
     const lines = [...notes];
     if (insns.isLdImm64(index) && index + 1 >= insns.count) fail(`insn #${index} (LDIMM64) is cut off at the end of the program`);
@@ -51,7 +57,7 @@ export function planPatch(insns: Insns, index: number, result: RelocationResult,
     case InsnClass.STX: {
       const off = u64(insns.off(index));
       if (result.validate && off !== original) fail(`unexpected insn #${index} (LDX/ST/STX) value: got ${off}, exp ${original} -> ${value}`);
-      if (value > BigInt(SHRT_MAX)) fail(`insn #${index} (LDX/ST/STX) value too big: ${value}`);
+      if (value > BigInt(SHRT_MAX)) fail(`insn #${index} (LDX/ST/STX) value too big: ${value}`, 'incompatible-field');
       if (result.failMemSizeAdjust) {
         return poison([`insn #${index} (LDX/ST/STX) accesses field incorrectly. Make sure you are accessing pointers, unsigned integers, or fields of matching type and size.`]);
       }
@@ -60,7 +66,7 @@ export function planPatch(insns: Insns, index: number, result: RelocationResult,
       if (result.newSize !== result.originalSize) {
         const size = memSizeBytes(code);
         if (size !== result.originalSize) fail(`insn #${index} (LDX/ST/STX) unexpected mem size: got ${size}, exp ${result.originalSize}`);
-        if (memSizeCode(result.newSize) < 0) fail(`insn #${index} (LDX/ST/STX) invalid new mem size: ${result.newSize}`);
+        if (memSizeCode(result.newSize) < 0) fail(`insn #${index} (LDX/ST/STX) invalid new mem size: ${result.newSize}`, 'incompatible-field');
         patches.push({ field: 'mem_sz', from: BigInt(result.originalSize), to: BigInt(result.newSize) });
         notes.push(`patched insn #${index} (LDX/ST/STX) mem_sz ${result.originalSize} -> ${result.newSize}`);
       }
@@ -79,8 +85,8 @@ export function planPatch(insns: Insns, index: number, result: RelocationResult,
   }
 }
 
-/** Writes a planned edit into instruction `index`. */
-export function applyPatch(insns: Insns, index: number, plan: PatchPlan): void {
+/** Writes a planned edit (a plan, or the fixup that keeps its patches) into instruction `index`. */
+export function applyPatch(insns: Insns, index: number, plan: Pick<PatchPlan, 'patches' | 'poisoned'>): void {
   if (plan.poisoned) {
     if (insns.isLdImm64(index)) insns.poison(index + 1);
     insns.poison(index);

@@ -13,10 +13,10 @@ import { INSN_SIZE, Insns } from '../insn.ts';
 import { programAt } from '../programs.ts';
 import type { BpfObject, BpfProgram } from '../types.ts';
 import { calculate, type RelocationResult } from './calc.ts';
-import { CoreRelocationError } from './errors.ts';
+import { CoreFault, CoreRelocationError, type CoreRelocationSite } from './errors.ts';
 import { coreKindName } from './kinds.ts';
 import { findCandidates, matchSpec } from './match.ts';
-import { applyPatch, planPatch, type Patch, type PatchPlan } from './patch.ts';
+import { applyPatch, planPatch, type Patch } from './patch.ts';
 import { describeSpec, parseLocalSpec, type SizedBtf, type Spec } from './spec.ts';
 
 export interface CoreFixup {
@@ -29,9 +29,9 @@ export interface CoreFixup {
   local: string;
   /** The matched target access, or null when no candidate matched. */
   target: string | null;
+  /** The edits of the instruction, applied by `apply`; none when it is poisoned. */
   patches: Patch[];
   poisoned: boolean;
-  plan: PatchPlan;
 }
 
 export interface RelocateOptions {
@@ -76,65 +76,87 @@ export function relocate(object: BpfObject, targetBtf: Btf, options: RelocateOpt
 }
 
 function relocateOne(program: BpfProgram, record: CoreRelo, index: number, insn: number, local: SizedBtf, target: SizedBtf, cache: CandidateCache, log: (line: string) => void): CoreFixup {
-  const prefix = `prog '${program.name}': relo #${index}: `;
-  const fail = (problem: string): never => {
-    throw new CoreRelocationError(`${prefix}insn #${insn}: ${problem}; check that the object was built against headers matching this kernel, or guard the access with bpf_core_field_exists()`);
-  };
+  const site: CoreRelocationSite = { program: program.name, relocation: index, instruction: insn, kind: coreKindName(record.kind) };
   try {
-    const localType = local.btf.type(record.typeId);
-    const localSpec = parseLocalSpec(local, record, (p) => fail(`parsing [${record.typeId}] ${localType.name || '<anon>'} + ${record.access} failed: ${p}`));
-    log(`${prefix}<${coreKindName(record.kind)}> [${record.typeId}] ${describeSpec(localSpec)}`);
-    let result: RelocationResult;
-    let targetSpec: Spec | null = null;
-    if (record.kind === CoreReloKind.TYPE_ID_LOCAL) {
-      result = { original: BigInt(record.typeId), value: BigInt(record.typeId), poison: false, validate: false, failMemSizeAdjust: false, originalSize: 0, newSize: 0 };
-    } else {
-      if (localType.name === '') fail(`<${coreKindName(record.kind)}> relocation doesn't support anonymous types`);
-      let candidates = cache.get(record.typeId);
-      if (!candidates) {
-        candidates = findCandidates(local.btf, record.typeId, target.btf);
-        cache.set(record.typeId, candidates);
-      }
-      const kept: number[] = [];
-      let chosen: RelocationResult | null = null;
-      for (const [i, id] of candidates.entries()) {
-        const spec = matchSpec(localSpec, target, id);
-        log(`${prefix}${spec ? 'matching' : 'non-matching'} candidate #${i} <${coreKindName(record.kind)}> [${id}] ${spec ? describeSpec(spec) : target.btf.describe(id)}`);
-        if (!spec) continue;
-        const candidate = calculate(localSpec, spec, fail);
-        if (chosen === null || targetSpec === null) {
-          chosen = candidate;
-          targetSpec = spec;
-        } else if (spec.bitOffset !== targetSpec.bitOffset) {
-          fail(`field offset ambiguity: ${spec.bitOffset} != ${targetSpec.bitOffset}`);
-        } else if (candidate.poison !== chosen.poison || candidate.value !== chosen.value) {
-          fail(`relocation decision ambiguity: ${candidate.poison ? 'failure' : 'success'} ${candidate.value} != ${chosen.poison ? 'failure' : 'success'} ${chosen.value}`);
-        }
-        kept.push(id);
-      }
-      if (kept.length > 0) cache.set(record.typeId, kept);
-      else log(`${prefix}no matching targets found`);
-      result = chosen ?? calculate(localSpec, null, fail);
-    }
-    const insns = new Insns(program.insns);
-    if (insn >= insns.count) fail(`instruction is outside the program's ${insns.count} instructions`);
-    const plan = planPatch(insns, insn, result, fail);
-    for (const note of plan.notes) log(`${prefix}${note}`);
-    return {
-      program: program.name,
-      relo: index,
-      insn,
-      kind: coreKindName(record.kind),
-      local: describeSpec(localSpec),
-      target: targetSpec ? describeSpec(targetSpec) : null,
-      patches: plan.patches,
-      poisoned: plan.poisoned,
-      plan,
-    };
+    return resolve(program, record, site, local, target, cache, log);
   } catch (e) {
-    if (e instanceof MoteError && !(e instanceof CoreRelocationError)) fail(e.message);
+    if (e instanceof CoreFault) throw new CoreRelocationError(site, e.problem, e.detail);
+    if (e instanceof MoteError && !(e instanceof CoreRelocationError)) throw new CoreRelocationError(site, 'damaged-btf', e.message);
     throw e;
   }
+}
+
+function parseLocal(local: SizedBtf, record: CoreRelo): Spec {
+  try {
+    return parseLocalSpec(local, record);
+  } catch (e) {
+    if (!(e instanceof CoreFault)) throw e;
+    const name = local.btf.type(record.typeId).name || '<anon>';
+    throw new CoreFault(e.problem, `parsing [${record.typeId}] ${name} + ${record.access} failed: ${e.detail}`);
+  }
+}
+
+function resolve(program: BpfProgram, record: CoreRelo, site: CoreRelocationSite, local: SizedBtf, target: SizedBtf, cache: CandidateCache, log: (line: string) => void): CoreFixup {
+  const prefix = `prog '${site.program}': relo #${site.relocation}: `;
+  const localSpec = parseLocal(local, record);
+  log(`${prefix}<${site.kind}> [${record.typeId}] ${describeSpec(localSpec)}`);
+  let result: RelocationResult;
+  let targetSpec: Spec | null = null;
+  if (record.kind === CoreReloKind.TYPE_ID_LOCAL) {
+    result = { original: BigInt(record.typeId), value: BigInt(record.typeId), poison: false, validate: false, failMemSizeAdjust: false, originalSize: 0, newSize: 0 };
+  } else {
+    if (local.btf.type(record.typeId).name === '') throw new CoreFault('anonymous-type', `<${site.kind}> relocation doesn't support anonymous types`);
+    ({ result, targetSpec } = resolveAgainstCandidates(localSpec, target, cache, (line) => log(`${prefix}${line}`)));
+  }
+  const insns = new Insns(program.insns);
+  if (site.instruction >= insns.count) throw new CoreFault('malformed-object', `instruction is outside the program's ${insns.count} instructions`);
+  const plan = planPatch(insns, site.instruction, result);
+  for (const note of plan.notes) log(`${prefix}${note}`);
+  return {
+    program: site.program,
+    relo: site.relocation,
+    insn: site.instruction,
+    kind: site.kind,
+    local: describeSpec(localSpec),
+    target: targetSpec ? describeSpec(targetSpec) : null,
+    patches: plan.patches,
+    poisoned: plan.poisoned,
+  };
+}
+
+/**
+ * Matches the local spec against every candidate still cached for its root type. All matching
+ * candidates must agree (same offset, same value or all poisoned), or the relocation is
+ * ambiguous; the ones that did not match are dropped from the cache for later relocations.
+ */
+function resolveAgainstCandidates(localSpec: Spec, target: SizedBtf, cache: CandidateCache, log: (line: string) => void): { result: RelocationResult; targetSpec: Spec | null } {
+  const localId = localSpec.rootTypeId;
+  const kind = coreKindName(localSpec.kind);
+  let candidates = cache.get(localId);
+  if (!candidates) {
+    candidates = findCandidates(localSpec.side.btf, localId, target.btf);
+    cache.set(localId, candidates);
+  }
+  const kept: number[] = [];
+  let chosen: { result: RelocationResult; targetSpec: Spec } | null = null;
+  for (const [i, id] of candidates.entries()) {
+    const spec = matchSpec(localSpec, target, id);
+    log(`${spec ? 'matching' : 'non-matching'} candidate #${i} <${kind}> [${id}] ${spec ? describeSpec(spec) : target.btf.describe(id)}`);
+    if (!spec) continue;
+    const candidate = calculate(localSpec, spec);
+    if (chosen === null) {
+      chosen = { result: candidate, targetSpec: spec };
+    } else if (spec.bitOffset !== chosen.targetSpec.bitOffset) {
+      throw new CoreFault('ambiguous-target', `field offset ambiguity: ${spec.bitOffset} != ${chosen.targetSpec.bitOffset}`);
+    } else if (candidate.poison !== chosen.result.poison || candidate.value !== chosen.result.value) {
+      const verdict = (r: RelocationResult) => `${r.poison ? 'failure' : 'success'} ${r.value}`;
+      throw new CoreFault('ambiguous-target', `relocation decision ambiguity: ${verdict(candidate)} != ${verdict(chosen.result)}`);
+    }
+    kept.push(id);
+  }
+  if (kept.length > 0) cache.set(localId, kept);
+  else log('no matching targets found');
+  return chosen ?? { result: calculate(localSpec, null), targetSpec: null };
 }
 
 /** Writes the fixups into the programs' instructions. Call once, before linking. */
@@ -142,6 +164,6 @@ export function apply(object: BpfObject, fixups: CoreFixup[]): void {
   for (const fixup of fixups) {
     const program = object.programs.find((p) => p.name === fixup.program);
     if (!program) throw new ObjectError(`CO-RE fixup for unknown program '${fixup.program}'`);
-    applyPatch(new Insns(program.insns), fixup.insn, fixup.plan);
+    applyPatch(new Insns(program.insns), fixup.insn, fixup);
   }
 }

@@ -6,6 +6,7 @@
 import type { Btf } from '../../btf/btf.ts';
 import type { CoreRelo } from '../../btf/ext.ts';
 import { isAnyEnum, isComposite, Kind, kindName } from '../../btf/kinds.ts';
+import { CoreFault } from './errors.ts';
 import { isEnumvalBased, isFieldBased, isTypeBased } from './kinds.ts';
 
 /** libbpf's BPF_CORE_SPEC_MAX_LEN. */
@@ -48,8 +49,13 @@ export function isFlexArray(btf: Btf, previous: Accessor | undefined, count: num
   return isComposite(t) && previous.index === t.members.length - 1;
 }
 
+/** A local spec that cannot be parsed: the object's records do not fit its own BTF. */
+function fail(problem: string): never {
+  throw new CoreFault('malformed-object', problem);
+}
+
 /** Parses a relocation's access string against the local BTF (libbpf's bpf_core_parse_spec). */
-export function parseLocalSpec(side: SizedBtf, relo: CoreRelo, fail: (problem: string) => never): Spec {
+export function parseLocalSpec(side: SizedBtf, relo: CoreRelo): Spec {
   const { btf } = side;
   const spec = emptySpec(side, relo.typeId, relo.kind);
   const text = relo.access;
