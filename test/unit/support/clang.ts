@@ -60,13 +60,15 @@ export function hostKernelBtf(): Uint8Array {
 
 /**
  * A target BTF made from C declarations: compiled with debug info for `arch` (armv7 gives the
- * 32-bit layout of an armhf kernel) and converted with `pahole --btf_encode_detached`.
+ * 32-bit layout of an armhf kernel) and converted with `pahole --btf_encode_detached` (floats
+ * as FLOAT, not as INT).
  * Returns the path of the cached raw BTF file.
  */
 export function targetBtfFromC(source: string, arch: 'arm' | 'x86_64'): string {
   const clang = clangFor();
   const triple = arch === 'arm' ? 'armv7a-linux-gnueabihf' : 'x86_64-linux-gnu';
-  const key = hashStrings('target-btf', clang.versionLine, triple, source);
+  const paholeFlags = ['--btf_gen_floats', '--btf_encode_detached'];
+  const key = hashStrings('target-btf', clang.versionLine, triple, ...paholeFlags, source);
   const dir = testCacheDir('unit', 'target-btf');
   const btf = join(dir, `${key}.${arch}.btf`);
   if (!existsSync(btf)) {
@@ -75,7 +77,7 @@ export function targetBtfFromC(source: string, arch: 'arm' | 'x86_64'): string {
     writeFileSync(input, source);
     execFileSync(clang.binary, ['-g', '-c', '-target', triple, input, '-o', object], { stdio: ['ignore', 'ignore', 'pipe'] });
     const temp = `${btf}.${process.pid}.tmp`;
-    execFileSync('pahole', ['--btf_encode_detached', temp, object], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('pahole', [...paholeFlags, temp, object], { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(temp, btf);
   }
   return btf;
