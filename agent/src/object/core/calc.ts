@@ -2,6 +2,20 @@
  * Computes a relocation's original and new values from the local and target specs (libbpf's
  * bpf_core_calc_relo): field offsets, sizes, signedness and shifts (bitfields included), type
  * ids, existence and sizes, and enumerator values. Values are unsigned 64-bit, as in libbpf.
+ *
+ * Load and store sizes on a 32-bit kernel. A program is compiled for the 64-bit BPF machine, so
+ * `task->mm` and `task->nvcsw` (a pointer, an unsigned long) are 8-byte loads; on armhf those
+ * fields are 4 bytes. A byte_off relocation on a plain (non-bitfield) field therefore reports
+ * the field's size on both sides, and when they differ the LDX/ST/STX is resized (patch.ts):
+ *     r1 = *(u64 *)(r2 + 1192)   becomes   r1 = *(u32 *)(r2 + 444)     (offsets for illustration)
+ * That is only right when the narrow value, zero-extended to 64 bits, is the value the program
+ * expects. BPF loads zero-extend, so it holds for pointers (a 32-bit kernel address is the same
+ * number in 64 bits) and for unsigned integers. It fails for everything else: a signed `long`
+ * holding -1 would arrive as 4294967295, and a struct, array, enum or float whose size changed
+ * has a different layout, not a shorter copy of the same one. Such a load would give a wrong
+ * value without any error, so instead the instruction is poisoned (`failMemSizeAdjust`): the
+ * verifier refuses the program if it can reach it, and the loader names the relocation. Use
+ * bpf_core_read() into a variable of the right size, or a CO-RE flavour per layout, for those.
  */
 import { IntEncoding, isAnyEnum, Kind } from '../../btf/kinds.ts';
 import { CoreReloKind } from '../../btf/ext.ts';

@@ -4,6 +4,16 @@
  * - types are compatible (type-based relocations: same kind, recursively through ptr/array/proto);
  * - types match (type_matches: members, enumerators and signatures must line up by name).
  * Recursion is bounded by libbpf's depth limits; exceeding them is an error, as in libbpf.
+ *
+ * They grow stricter in that order, and only the last is one-way. Field compatibility asks
+ * "can this access be patched?": sizes are free to differ (calc.ts handles that), any two
+ * pointers or composites pass, and enum names only matter when both have one. Type compatibility
+ * asks "is this the same sort of type?": the kinds must agree at every level through pointers,
+ * arrays and prototypes, but composites and enums are accepted without looking inside. Type
+ * matching asks "does the kernel's type have the shape the program declares?": names, int sizes
+ * and signedness, array lengths, and every local member or enumerator must be found in the
+ * target, which may have more; so a local subset matches its superset but not the other way.
+ * test/unit/object/core-compat.test.ts tabulates all three, both ways.
  */
 import { essentialNameLength, type Btf } from '../../btf/btf.ts';
 import { isAnyEnum, isComposite, Kind, type BtfType } from '../../btf/kinds.ts';

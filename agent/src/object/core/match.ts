@@ -1,7 +1,29 @@
 /**
- * Candidate search and spec matching (libbpf's bpf_core_add_cands and bpf_core_spec_match): find
- * target types whose names equal the local one modulo `___flavor`, then walk the local access
- * spec through each candidate to build the target spec.
+ * Candidate search and spec matching (libbpf's bpf_core_add_cands and bpf_core_spec_match).
+ *
+ * Candidates: every target type whose name equals the local root's with any `___suffix`
+ * dropped (`task_struct___local` looks for `task_struct`, `task_struct___v2`, ...), and whose
+ * kind is compatible (compat.ts). The program's flavours and the kernel's names meet there.
+ *
+ * Matching walks the local high-level spec (spec.ts) through one candidate, building the target
+ * spec as it goes:
+ * - an array accessor must meet an array in the target (the root's p[0] excepted) with room for
+ *   the index, unless it is a flexible array at the end of its struct;
+ * - a named accessor is looked up by name among the target's members, descending into anonymous
+ *   structs and unions depth-first, each one adding its member number to `raw` and its offset;
+ *   once found, local and target member types must be field-compatible (compat.ts), else the
+ *   candidate does not match.
+ * Continuing spec.ts's example: the armhf kernel has
+ *     struct task_struct { int pid; int tgid; struct task_struct *real_parent; unsigned long nvcsw;
+ *                          long utime; struct flags_t f; struct { int anon_a; int anon_b; }; ... };
+ * Accessor [0] gives raw `0`, offset 0. Accessor .anon_b is not a direct member: member #6 is
+ * anonymous (at byte 24), so the search enters it, pushes 6, and finds anon_b as its member #1
+ * (4 bytes further): raw `0:6:1`, target spec `struct task_struct.anon_b (0:6:1 @ offset 28)`.
+ * The two ints are field-compatible, so the candidate matches, and calc.ts gives byte_off 44 -> 28
+ * (the test reads it through bpf_core_read, so the patched instruction is an ALU `imm`).
+ *
+ * Enumerator relocations match an enumerator of the same essential name; type-based relocations
+ * match when the whole types are compatible (or, for type_matches, match) in compat.ts's sense.
  */
 import { essentialName, essentialNameLength, type Btf } from '../../btf/btf.ts';
 import { isAnyEnum, isComposite, Kind } from '../../btf/kinds.ts';

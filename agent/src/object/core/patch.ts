@@ -1,7 +1,10 @@
 /**
  * Turns a relocation result into edits of one instruction (libbpf's bpf_core_patch_insn):
- * `imm` of ALU ops, `off` (and `mem_sz` when a 32-bit target narrows the field) of loads and
- * stores, both halves of ld_imm64, or poisoning. Planning reads the instruction; applying writes.
+ * `imm` of ALU ops, `off` (and `mem_sz` when a 32-bit target narrows a pointer or unsigned
+ * field: see calc.ts for why only those) of loads and stores, both halves of ld_imm64, or
+ * poisoning. Before patching, the instruction must hold the value the local spec predicts,
+ * which catches objects whose records and code disagree. Planning reads the instruction;
+ * applying writes.
  */
 import { insnClass, InsnClass, InsnSource, LD_IMM64, memSizeBytes, memSizeCode, type Insns } from '../insn.ts';
 import type { RelocationResult } from './calc.ts';

@@ -4,6 +4,30 @@
  * programs' instructions. Numbering follows libbpf 1.1: `relo #N` is the record's index in its
  * ELF section's core_relo list, `insn #M` is relative to the start of the (sub)program holding
  * the instruction, and records inside `.text` functions belong to those subprograms.
+ *
+ * One relocation, as libbpf's bpf_core_apply_relo_insn does it:
+ * 1. parse the access string into the local spec (spec.ts);
+ * 2. take the candidates for the local root type (match.ts) and match the spec against each;
+ * 3. compute original and new values from the local spec and each matching target spec (calc.ts);
+ *    all matching candidates must agree, else the relocation is ambiguous;
+ * 4. check the instruction holds the original value and plan its edit, or its poisoning (patch.ts).
+ * No matching candidate is not an error: existence checks answer 0, every other kind poisons
+ * the instruction, and the verifier rejects the program only if that instruction is reachable.
+ *
+ * Why candidates are pruned. Candidates are found once per local type and cached for the whole
+ * object; after each relocation, the cache keeps only the candidates that matched it. A target
+ * can hold several types answering to one name (`foo` and `foo___v2`, or a duplicate left by a
+ * BTF merge), and a local type is usually read by many relocations. Each relocation that only
+ * some candidates satisfy is evidence about which type the program means, so later relocations
+ * of the same local type choose among the survivors only: the program sees one consistent target
+ * type instead of a field from one candidate and its neighbour from another, and an ambiguity
+ * between candidates already ruled out is not reported. When no candidate matches (a field that
+ * exists only in some kernels, behind bpf_core_field_exists()), the cache is left as it was, so
+ * probing for a missing field does not throw away the type for every other access. The order of
+ * relocations thus matters, exactly as in libbpf, which is why the cache is shared and ordered.
+ *
+ * Failures inside the steps are CoreFaults; relocateOne gives them the relocation's site
+ * (errors.ts).
  */
 import type { Btf } from '../../btf/btf.ts';
 import { MoteError } from '../../errors.ts';

@@ -1,7 +1,32 @@
 /**
- * CO-RE access specs, as libbpf builds them: the low-level spec is the parsed access string
- * (`0:1:3`), the high-level spec keeps only named fields and array indexes, and the bit offset
- * is accumulated along the way. `formatSpec` prints a spec the way libbpf's debug log does.
+ * CO-RE access specs, as libbpf builds them (bpf_core_parse_spec).
+ *
+ * For every `p->a.b[2]` a program reads through BPF_CORE_READ or preserve_access_index, clang
+ * records a root type and an access string: colon-separated indexes, walked from the root.
+ * - The first index treats the root pointer as an array (`p[0]`, almost always 0) and adds
+ *   index × sizeof(root) to the offset.
+ * - Each later index is read against the type reached so far (typedefs and modifiers skipped):
+ *   in a struct or union it is a member number, and adds the member's bit offset; in an array it
+ *   is an element number, and adds index × element size.
+ *
+ * Two lists come out. `raw` is every index, the low-level spec. `accessors` is the high-level
+ * spec: the root index, each *named* member (by name, since names are what survive from one
+ * kernel to the next) and each array index. An anonymous struct or union member adds to the
+ * offset and to `raw` but gets no accessor: in the target, the named member inside it is
+ * searched for by name, wherever its anonymous container happens to sit.
+ *
+ * Worked example (test/unit/object/core.test.ts). The program declares
+ *     struct task_struct___local { long pad; struct task_struct___local *real_parent; int tgid;
+ *                                  int pid; unsigned long nvcsw; long utime; struct flags_t f;
+ *                                  int anon_b; ... };
+ * and reads `t->anon_b`. clang emits root `struct task_struct___local`, access `0:7`:
+ *     0  the root as p[0]                  offset 0       accessor [0]
+ *     7  member #7, anon_b, at byte 44     offset 44      accessor .anon_b
+ * The local spec is `struct task_struct___local.anon_b (0:7 @ offset 44)`. match.ts carries
+ * the example on to the target; calc.ts turns the two specs into the new offset.
+ *
+ * Enumerator relocations have a one-index access string (the enumerator's number); type-based
+ * ones have `0` and no walk. `describeSpec` prints a spec the way libbpf's debug log does.
  */
 import type { Btf } from '../../btf/btf.ts';
 import type { CoreRelo } from '../../btf/ext.ts';
