@@ -105,7 +105,8 @@ function relocateOne(program: BpfProgram, record: CoreRelo, index: number, insn:
     return resolve(program, record, site, local, target, cache, log);
   } catch (e) {
     if (e instanceof CoreFault) throw new CoreRelocationError(site, e.problem, e.detail);
-    if (e instanceof MoteError && !(e instanceof CoreRelocationError)) throw new CoreRelocationError(site, 'damaged-btf', e.message);
+    // A BTF lookup that fails (an id out of range, a type of the wrong shape) is a damaged BTF.
+    if (e instanceof MoteError) throw new CoreRelocationError(site, 'damaged-btf', e.message);
     throw e;
   }
 }
