@@ -39,59 +39,68 @@ export const startCommand: Command = {
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
     const local = requestedBroker ? null : await Mosquitto.start();
-    const brokerUrl = requestedBroker ?? local!.url;
-    console.log(`[start] broker: ${brokerUrl}${local ? ' (local mosquitto, started for this run)' : ''}`);
-    const device = `${board.name}-demo`;
-    const image = await buildBoardImage(board, { broker: guestBrokerUrl(brokerUrl), device, intervalMs: 1000 }, (line) => console.log(line));
-    const consoleLog = join(image.dir, 'console.log');
-    console.log(`[start] booting ${board.name} (Linux ${image.release}) after ${elapsed()}; guest console: ${consoleLog}`);
-    const guest = bootBoard(board, image, { consoleLog, workload: 'loop' });
+    // The local broker goes whatever happens after it started: a failed build or boot included.
+    try {
+      const brokerUrl = requestedBroker ?? local!.url;
+      console.log(`[start] broker: ${brokerUrl}${local ? ' (local mosquitto, started for this run)' : ''}`);
+      const device = `${board.name}-demo`;
+      const image = await buildBoardImage(board, { broker: guestBrokerUrl(brokerUrl), device, intervalMs: 1000 }, (line) => console.log(line));
+      const consoleLog = join(image.dir, 'console.log');
+      console.log(`[start] booting ${board.name} (Linux ${image.release}) after ${elapsed()}; guest console: ${consoleLog}`);
+      const guest = bootBoard(board, image, { consoleLog, workload: 'loop' });
+      const guestExited = new Promise<void>((resolve) => guest.once('close', () => resolve()));
 
-    const dashboard = new Dashboard();
-    const client = mqtt.connect(brokerUrl, { reconnectPeriod: 1000 });
-    client.on('connect', () => client.subscribe(`${TOPIC_ROOT}/${device}/#`, { qos: 1 }));
-    client.on('error', (error) => console.error(`[start] broker ${brokerUrl}: ${error.message}`));
-    let firstTelemetry: string | null = null;
-    client.on('message', (topic, payload) => {
-      const parsed = parseTopic(topic);
-      try {
-        if (parsed?.kind === 'telemetry') {
-          firstTelemetry ??= elapsed();
-          dashboard.onTelemetry(decodeEnvelope(payload));
-        } else if (parsed?.kind === 'status') dashboard.onStatus(decodeStatus(payload));
-      } catch (error) {
-        console.error(`[start] ${topic}: cannot decode (${(error as Error).message})`);
-      }
-    });
+      const dashboard = new Dashboard();
+      const client = mqtt.connect(brokerUrl, { reconnectPeriod: 1000 });
+      client.on('connect', () => client.subscribe(`${TOPIC_ROOT}/${device}/#`, { qos: 1 }));
+      client.on('error', (error) => console.error(`[start] broker ${brokerUrl}: ${error.message}`));
+      let firstTelemetry: string | null = null;
+      client.on('message', (topic, payload) => {
+        const parsed = parseTopic(topic);
+        try {
+          if (parsed?.kind === 'telemetry') {
+            firstTelemetry ??= elapsed();
+            dashboard.onTelemetry(decodeEnvelope(payload));
+          } else if (parsed?.kind === 'status') dashboard.onStatus(decodeStatus(payload));
+        } catch (error) {
+          console.error(`[start] ${topic}: cannot decode (${(error as Error).message})`);
+        }
+      });
 
-    const interactive = process.stdout.isTTY === true;
-    /** In place on a terminal; otherwise a header line every few seconds and everything at the end. */
-    const draw = (full = interactive) => {
-      const header = `Mote live: ${board.name} via ${brokerUrl}; ${dashboard.messageCount} messages; first telemetry ${firstTelemetry ? `after ${firstTelemetry}` : 'not yet'} (Ctrl-C stops)`;
-      if (!full) return console.log(header);
-      const lines = dashboard.render(header);
-      process.stdout.write(`${interactive ? '\x1b[H\x1b[J' : ''}${lines.join('\n')}\n`);
-    };
-    const timer = setInterval(() => draw(), interactive ? 1000 : 5000);
-
-    const code = await new Promise<number>((resolve) => {
-      let stopped = false;
-      const stop = (reason: string, exitCode: number) => {
-        if (stopped) return;
-        stopped = true;
-        clearInterval(timer);
-        draw(true);
-        console.log(`[start] ${reason}`);
-        resolve(exitCode);
+      const interactive = process.stdout.isTTY === true;
+      /** In place on a terminal; otherwise a header line every few seconds and everything at the end. */
+      const draw = (full = interactive) => {
+        const header = `Mote live: ${board.name} via ${brokerUrl}; ${dashboard.messageCount} messages; first telemetry ${firstTelemetry ? `after ${firstTelemetry}` : 'not yet'} (Ctrl-C stops)`;
+        if (!full) return console.log(header);
+        const lines = dashboard.render(header);
+        process.stdout.write(`${interactive ? '\x1b[H\x1b[J' : ''}${lines.join('\n')}\n`);
       };
-      process.once('SIGINT', () => stop('stopping (Ctrl-C)', 0));
-      process.once('SIGTERM', () => stop('stopping (SIGTERM)', 0));
-      if (seconds !== undefined) setTimeout(() => stop(`stopping after ${seconds} s`, 0), seconds * 1000);
-      guest.once('exit', (status) => stop(`the guest stopped (qemu exit ${status}); see ${consoleLog}`, status === 0 ? 0 : 1));
-    });
-    guest.kill('SIGTERM');
-    await new Promise<void>((resolve) => client.end(true, () => resolve()));
-    await local?.stop();
-    return code;
+      const timer = setInterval(() => draw(), interactive ? 1000 : 5000);
+
+      const code = await new Promise<number>((resolve) => {
+        let stopped = false;
+        let deadline: NodeJS.Timeout | undefined;
+        const stop = (reason: string, exitCode: number) => {
+          if (stopped) return;
+          stopped = true;
+          clearInterval(timer);
+          clearTimeout(deadline);
+          draw(true);
+          console.log(`[start] ${reason}`);
+          resolve(exitCode);
+        };
+        process.once('SIGINT', () => stop('stopping (Ctrl-C)', 0));
+        process.once('SIGTERM', () => stop('stopping (SIGTERM)', 0));
+        if (seconds !== undefined) deadline = setTimeout(() => stop(`stopping after ${seconds} s`, 0), seconds * 1000);
+        guest.once('error', (error) => stop(`qemu-system-arm did not start (${error.message}); install it with 'npm run setup'`, 1));
+        guest.once('exit', (status) => stop(`the guest stopped (qemu exit ${status}); see ${consoleLog}`, status === 0 ? 0 : 1));
+      });
+      guest.kill('SIGTERM');
+      await guestExited;
+      await new Promise<void>((resolve) => client.end(true, () => resolve()));
+      return code;
+    } finally {
+      await local?.stop();
+    }
   },
 };
