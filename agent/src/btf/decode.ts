@@ -3,7 +3,7 @@
  * by the index pass (parse.ts); the reader still checks every read, so a record can only end in
  * a BtfError, never a RangeError.
  */
-import type { ByteReader } from '../elf/byte-reader.ts';
+import type { ByteReader } from '../bytes/byte-reader.ts';
 import { BtfError } from './errors.ts';
 import { Kind, type BtfType, type EnumValue, type Member } from './kinds.ts';
 import type { StringTable } from './strings.ts';

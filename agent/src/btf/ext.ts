@@ -3,7 +3,7 @@
  * read with the record size the file declares (newer compilers may append fields), and grouped by
  * the ELF section name they belong to, in file order.
  */
-import { ByteReader } from '../elf/byte-reader.ts';
+import { ByteReader } from '../bytes/byte-reader.ts';
 import { BtfError } from './errors.ts';
 import { BTF_MAGIC } from './parse.ts';
 import type { StringTable } from './strings.ts';

@@ -6,7 +6,7 @@
  * never a loop or a RangeError. Records are decoded one at a time when asked for (decode.ts), so
  * the blob must not change after parsing.
  */
-import { ByteReader } from '../elf/byte-reader.ts';
+import { ByteReader } from '../bytes/byte-reader.ts';
 import { decodeType } from './decode.ts';
 import { BtfError } from './errors.ts';
 import { Kind, type BtfType } from './kinds.ts';

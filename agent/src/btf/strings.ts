@@ -2,8 +2,8 @@
  * The BTF string table: NUL-terminated names addressed by byte offset. Lookups are cached, so a
  * name shared by thousands of types is decoded once.
  */
-import { cStringAt } from '../elf/byte-reader.ts';
 import { BtfError } from './errors.ts';
+import { cStringAt } from '../bytes/c-string.ts';
 
 export class StringTable {
   readonly bytes: Uint8Array;

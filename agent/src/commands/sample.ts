@@ -4,7 +4,6 @@
  * pass or SIGINT/SIGTERM; then every module gives a last record for the rest of its window and
  * is detached. Modules that cannot run here are reported with the reason, and the rest run.
  */
-import { decodeUtf8 } from '../elf/byte-reader.ts';
 import * as os from 'os';
 import * as std from 'std';
 import { builtinModules } from 'mote:builtin-modules';
@@ -14,9 +13,12 @@ import { KernelModuleLoader, moduleArch } from '../sample/kernel-module-loader.t
 import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../sample/module-types.ts';
 import { parseManifest } from '../sample/manifest.ts';
 import { skipReason } from '../sample/module-load-error.ts';
+import { FeatureProbes } from '../kernel/features/features.ts';
+import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { Sys } from '../sys/types.ts';
 import { MoteError } from '../errors.ts';
 import { isSysError } from '../sys/errors.ts';
+import { decodeUtf8 } from '../bytes/utf8.ts';
 
 const USAGE = `usage: mote-agent sample [options]
   --modules <a,b>          only these built-in modules (default: all of ${builtinModules.map((m) => m.name).join(', ')})
@@ -107,7 +109,8 @@ export const sampleCommand: AgentCommand = {
       std.out.flush();
     };
 
-    const loader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
+    const kernelLoader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
+    const loader = withBpfPreflight(new FeatureProbes(sys), sys.geteuid(), kernelLoader);
     const running: RunningModule[] = [];
     const sources = [...builtinModules.filter((m) => wanted.includes(m.name)), ...fromFiles];
     const settings = settingsFor(sources.map((m) => m.name), parsed.options, intervalMs, top);

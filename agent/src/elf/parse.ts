@@ -3,10 +3,11 @@
  * REL/RELA relocation sections. Section contents are views into the input. Every malformed field
  * raises an ElfError naming the structure and its offset.
  */
-import { ByteReader, cStringAt } from './byte-reader.ts';
+import { ByteReader } from '../bytes/byte-reader.ts';
 import { SectionType, SHN_XINDEX } from './constants.ts';
 import { ElfError } from './errors.ts';
 import type { ElfFile, ElfRelocation, ElfSection, ElfSymbol } from './types.ts';
+import { cStringAt } from '../bytes/c-string.ts';
 
 interface Layout {
   bits: 32 | 64;

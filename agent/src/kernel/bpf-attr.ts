@@ -141,11 +141,3 @@ export function rawTracepointOpenAttr(sys: Sys, name: Uint8Array | null, progFd:
 export function fdAttr(sys: Sys, fd: number): Uint8Array {
   return new Attr(sys).u32(0, fd).bytes;
 }
-
-/** NUL-terminated UTF-8 bytes of a string, for name and path pointers. */
-export function cString(text: string): Uint8Array {
-  const utf8 = unescape(encodeURIComponent(text));
-  const bytes = new Uint8Array(utf8.length + 1);
-  for (let i = 0; i < utf8.length; i++) bytes[i] = utf8.charCodeAt(i);
-  return bytes;
-}

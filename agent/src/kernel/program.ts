@@ -6,9 +6,10 @@
 import type { Sys } from '../sys/types.ts';
 import { isSysError } from '../sys/errors.ts';
 import { BpfCommand } from './bpf-commands.ts';
-import { cString, progLoadAttr, type ProgLoadAttr } from './bpf-attr.ts';
+import { progLoadAttr, type ProgLoadAttr } from './bpf-attr.ts';
 import { LoadError, VerifierError } from './errors.ts';
 import { logText, summarizeVerifierLog } from './verifier-log.ts';
+import { encodeCString } from '../bytes/c-string.ts';
 
 export type ProgramLoadSpec = Omit<ProgLoadAttr, 'license' | 'log' | 'logLevel'> & { license: string };
 
@@ -21,7 +22,7 @@ export interface LoadedProgram {
 }
 
 export function loadProgram(sys: Sys, spec: ProgramLoadSpec): LoadedProgram {
-  const license = cString(spec.license);
+  const license = encodeCString(spec.license);
   const attempt = (log: Uint8Array | null, logLevel: number) => sys.bpf(BpfCommand.PROG_LOAD, progLoadAttr(sys, { ...spec, license, log, logLevel }));
   try {
     return { fd: attempt(null, 0), name: spec.name };

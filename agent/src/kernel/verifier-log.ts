@@ -2,7 +2,7 @@
  * Reading a verifier log: the reason is the last line that is not a statistic, and the excerpt
  * is the stretch of instructions (with the `; source` lines from line_info) just before it.
  */
-import { decodeUtf8 } from '../elf/byte-reader.ts';
+import { decodeUtf8 } from '../bytes/utf8.ts';
 
 const STATISTICS = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|mark_read|total_states|peak_states)/;
 

@@ -4,7 +4,6 @@
  */
 import { Btf } from '../btf/btf.ts';
 import { parseBtfExt } from '../btf/ext.ts';
-import { cStringAt } from '../elf/byte-reader.ts';
 import { EM_BPF } from '../elf/constants.ts';
 import { parseElf } from '../elf/parse.ts';
 import { ObjectError } from './errors.ts';
@@ -14,6 +13,7 @@ import { parseBtfMaps, parseLegacyMaps } from './maps.ts';
 import { findPrograms } from './programs.ts';
 import { recordReferences } from './references.ts';
 import type { BpfObject } from './types.ts';
+import { cStringAt } from '../bytes/c-string.ts';
 
 /** Name of the map that holds `.kconfig` extern values. */
 export const KCONFIG_MAP = '.kconfig';

@@ -3,7 +3,6 @@
  * agent's version and architecture, and whether the kernel has a BTF for a package (its own,
  * one the package carries for `uname -r`, or one on disk).
  */
-import { decodeUtf8 } from '../elf/byte-reader.ts';
 import { BtfSourceError } from '../kernel/errors.ts';
 import { findKernelBtf } from '../kernel/btf-source.ts';
 import { moduleArch } from '../sample/kernel-module-loader.ts';
@@ -12,6 +11,7 @@ import { AGENT_VERSION } from '../version.ts';
 import { KeyFileError, parsePublicKey, type TrustedKey } from './keys.ts';
 import { OtaRejection } from './rejection.ts';
 import type { DeviceFacts } from './verify.ts';
+import { decodeUtf8 } from '../bytes/utf8.ts';
 
 export function readTrustedKeys(sys: Sys, paths: readonly string[]): TrustedKey[] {
   return paths.map((path) => {

@@ -12,12 +12,12 @@
  * that `open` deletes. A removal keeps its version in the pointer, so an older package cannot
  * be replayed after it.
  */
-import { decodeUtf8 } from '../elf/byte-reader.ts';
 import type { Sys } from '../sys/types.ts';
 import { isSysError } from '../sys/errors.ts';
 import { MoteError } from '../errors.ts';
 import { isModuleName } from './package.ts';
 import { isVersion } from './version.ts';
+import { decodeUtf8 } from '../bytes/utf8.ts';
 
 export const DEFAULT_STORE_DIR = '/var/lib/mote/modules';
 

@@ -2,8 +2,8 @@
  * The default device id: the systemd/D-Bus machine id (/etc/machine-id), else the host name.
  * Either must fit one MQTT topic level; the caller checks.
  */
-import { decodeUtf8 } from '../elf/byte-reader.ts';
 import type { Sys } from '../sys/types.ts';
+import { decodeUtf8 } from '../bytes/utf8.ts';
 
 export const MACHINE_ID_PATH = '/etc/machine-id';
 

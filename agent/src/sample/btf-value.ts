@@ -4,8 +4,8 @@
  * beyond 2^53 decimal strings, so nothing is rounded). Pure; unknown shapes fall back to hex.
  */
 import type { Btf } from '../btf/btf.ts';
-import { decodeUtf8 } from '../elf/byte-reader.ts';
 import { IntEncoding, Kind, type BtfType } from '../btf/kinds.ts';
+import { decodeCString } from '../bytes/c-string.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -33,11 +33,6 @@ export function jsonInteger(value: bigint): number | string {
 
 function isCharLike(t: BtfType): boolean {
   return t.kind === Kind.INT && t.size === 1 && ((t.encoding & IntEncoding.CHAR) !== 0 || t.name === 'char' || t.name === 'unsigned char' || t.name === 'signed char');
-}
-
-export function cString(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return decodeUtf8(end < 0 ? bytes : bytes.subarray(0, end));
 }
 
 export class BtfValueDecoder {
@@ -73,7 +68,7 @@ export class BtfValueDecoder {
       case Kind.ARRAY: {
         const element = this.btf.skipModsAndTypedefs(t.type);
         const size = this.btf.resolveSize(t.type, this.pointerSize);
-        if (isCharLike(element)) return cString(bytes.subarray(offset, offset + size * t.count));
+        if (isCharLike(element)) return decodeCString(bytes.subarray(offset, offset + size * t.count));
         const out: JsonValue[] = [];
         for (let i = 0; i < t.count; i++) out.push(this.at(t.type, view, offset + i * size, bytes, depth + 1));
         return out;

@@ -6,8 +6,9 @@
  */
 import type { Btf } from '../btf/btf.ts';
 import { IntEncoding, Kind } from '../btf/kinds.ts';
-import { BtfValueDecoder, cString, jsonInteger, type JsonValue } from './btf-value.ts';
+import { BtfValueDecoder, jsonInteger, type JsonValue } from './btf-value.ts';
 import type { FieldHint } from './manifest.ts';
+import { decodeCString } from '../bytes/c-string.ts';
 
 export function formatIpv4(bytes: Uint8Array): string {
   return Array.from(bytes.subarray(0, 4)).join('.');
@@ -78,7 +79,7 @@ function readText(bytes: Uint8Array, start: number, length: number): string {
   for (let i = start; i < start + length; i++) {
     const byte = bytes[i];
     if (byte === 0) break;
-    if (byte >= 0x80) return cString(bytes.subarray(start, start + length));
+    if (byte >= 0x80) return decodeCString(bytes.subarray(start, start + length));
     text += String.fromCharCode(byte);
   }
   return text;

@@ -6,6 +6,7 @@
 import { setRodata, type BpfObject } from '../object/index.ts';
 import type { ModuleManifest, ModuleVariant } from './manifest.ts';
 import { ModuleLoadError } from './module-load-error.ts';
+import { encodeUtf8 } from '../bytes/utf8.ts';
 
 export class ModuleSettingsError extends ModuleLoadError {}
 
@@ -36,7 +37,7 @@ export function selectPrograms(object: BpfObject, manifest: ModuleManifest, vari
 function encodeConstant(module: string, name: string, value: number | string, size: number): Uint8Array {
   const bytes = new Uint8Array(size);
   if (typeof value === 'string' && !/^-?(0x[0-9a-f]+|\d+)$/i.test(value)) {
-    const text = Array.from(unescape(encodeURIComponent(value)), (c) => c.charCodeAt(0));
+    const text = encodeUtf8(value);
     if (text.length >= size) throw new ModuleSettingsError(module, `constant '${name}' holds at most ${size - 1} bytes of text, '${value}' is longer`);
     bytes.set(text);
     return bytes;

@@ -3,12 +3,12 @@
  * a probe event written to tracefs kprobe_events (removed again on detach).
  */
 import type { Sys } from '../../sys/types.ts';
-import { cString } from '../bpf-attr.ts';
 import { AttachError } from '../errors.ts';
 import { attachToPerfEvent, type Link } from './link.ts';
 import { openPerfEvent, PerfType } from './perf-event-attr.ts';
 import { probePmu } from './probe-pmu.ts';
 import { tracefsRoot, tracepointId, writeTracefsLine } from './tracefs.ts';
+import { encodeCString } from '../../bytes/c-string.ts';
 
 export interface KprobeTarget {
   function: string;
@@ -21,7 +21,7 @@ export function attachKprobe(sys: Sys, progFd: number, target: KprobeTarget, use
   const description = `${kind} ${target.function}${target.offset ? `+${target.offset}` : ''}`;
   const pmu = probePmu(sys, 'kprobe');
   if (pmu) {
-    const name = cString(target.function);
+    const name = encodeCString(target.function);
     const perfFd = openPerfEvent(sys, {
       type: pmu.type, config: target.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n, sample: 1n, wakeupEvents: 1,
       config1: sys.addressOf(name), config2: BigInt(target.offset ?? 0),

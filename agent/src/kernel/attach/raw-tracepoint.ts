@@ -4,11 +4,12 @@
  */
 import type { Sys } from '../../sys/types.ts';
 import { BpfCommand } from '../bpf-commands.ts';
-import { cString, rawTracepointOpenAttr } from '../bpf-attr.ts';
+import { rawTracepointOpenAttr } from '../bpf-attr.ts';
 import { FdLink, type Link } from './link.ts';
+import { encodeCString } from '../../bytes/c-string.ts';
 
 export function attachRawTracepoint(sys: Sys, progFd: number, name: string): Link {
-  const nameBytes = cString(name);
+  const nameBytes = encodeCString(name);
   const fd = sys.bpf(BpfCommand.RAW_TRACEPOINT_OPEN, rawTracepointOpenAttr(sys, nameBytes, progFd));
   return new FdLink(sys, `raw_tracepoint ${name}`, [fd]);
 }

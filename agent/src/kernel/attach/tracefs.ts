@@ -4,8 +4,8 @@
  */
 import type { Sys, SysError } from '../../sys/types.ts';
 import { isSysError } from '../../sys/errors.ts';
-import { decodeUtf8 } from '../../elf/byte-reader.ts';
 import { AttachError } from '../errors.ts';
+import { decodeUtf8 } from '../../bytes/utf8.ts';
 
 /** O_WRONLY | O_APPEND: the same values on x86_64 and ARM. */
 const O_WRONLY_APPEND = 0o1 | 0o2000;

@@ -3,11 +3,11 @@
  * offset (resolved from a symbol by uprobe-offset.ts), on every process (pid -1) or one.
  */
 import type { Sys } from '../../sys/types.ts';
-import { cString } from '../bpf-attr.ts';
 import { AttachError } from '../errors.ts';
 import { attachToPerfEvent, type Link } from './link.ts';
 import { openPerfEvent } from './perf-event-attr.ts';
 import { probePmu } from './probe-pmu.ts';
+import { encodeCString } from '../../bytes/c-string.ts';
 
 export interface UprobeTarget {
   path: string;
@@ -23,7 +23,7 @@ export function attachUprobe(sys: Sys, progFd: number, target: UprobeTarget, use
   const description = `${target.retprobe ? 'uretprobe' : 'uprobe'} ${target.path}:${target.label}`;
   const pmu = probePmu(sys, 'uprobe');
   if (!pmu) throw new AttachError(`${description}: this kernel has no perf uprobe PMU (Linux 4.17, CONFIG_UPROBE_EVENTS)`);
-  const path = cString(target.path);
+  const path = encodeCString(target.path);
   const pid = target.pid ?? -1;
   const perfFd = openPerfEvent(sys, {
     type: pmu.type, config: target.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n, sample: 1n, wakeupEvents: 1,
