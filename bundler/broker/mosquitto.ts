@@ -55,12 +55,12 @@ export class Mosquitto {
       join(directory, 'mosquitto.conf'),
       [`listener ${broker.port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'),
     );
-    await broker.resume();
+    await broker.startAgain();
     return broker;
   }
 
-  /** Starts the broker again on the same port after `pause()`. */
-  async resume(): Promise<void> {
+  /** Starts a new broker process on the same port and config (first start, or after `kill()`). */
+  async startAgain(): Promise<void> {
     const child = spawn(MOSQUITTO, ['-c', join(this.directory, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.process = child;
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -72,8 +72,8 @@ export class Mosquitto {
     throw new Error(`mosquitto did not start on 127.0.0.1:${this.port} (exit ${child.exitCode}): ${this.output}`);
   }
 
-  /** Stops the broker (SIGTERM) and waits for it to exit. */
-  async pause(): Promise<void> {
+  /** Kills the broker process (SIGTERM) and waits for it to exit; its port and config stay for `startAgain()`. */
+  async kill(): Promise<void> {
     const child = this.process;
     this.process = undefined;
     if (!child || child.exitCode !== null) return;
@@ -82,8 +82,9 @@ export class Mosquitto {
     await exited;
   }
 
+  /** Kills the broker for good and removes its config. */
   async stop(): Promise<void> {
-    await this.pause();
+    await this.kill();
     rmSync(this.directory, { recursive: true, force: true });
   }
 }

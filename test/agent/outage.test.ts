@@ -22,11 +22,11 @@ it.skipIf(rootSkipReason() !== null)('delivers every record after an outage with
   const agents = [roomy, cramped];
   try {
     await roomy.waitFor('records from both agents', () => ['outage-roomy', 'outage-cramped'].every((d) => sequencesOf(subscriber, d).get(STEADY_MODULE)?.length), 30_000);
-    await broker().pause();
+    await broker().kill();
     await sleep(10_000);
     // Held while the subscriber comes back, so nothing the agents resend reaches a broker without it.
     for (const agent of agents) agent.signal('SIGSTOP');
-    await broker().resume();
+    await broker().startAgain();
     await waitUntil('the subscriber back', () => subscriber.client.connected, 20_000);
     await subscriber.client.subscribeAsync('mote/v1/+/#', { qos: 1 });
     for (const agent of agents) agent.signal('SIGCONT');

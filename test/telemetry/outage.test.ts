@@ -47,14 +47,14 @@ it('delivers every record after an outage within the outbox bound, and counts ex
 
   let tick = 0;
   for (; tick < 2; tick++, await sleep(1000)) sampleOnce(agents, tick);
-  await broker().pause();
+  await broker().kill();
   for (let outageTick = 0; outageTick < 10; outageTick++, tick++, await sleep(1000)) sampleOnce(agents, tick);
   expect(roomy.outbox.depth).toBe(30);
   expect(cramped.outbox.dropped).toBe(21);
 
   // The agents stay off the network until the subscriber is back and subscribed again.
   for (const agent of agents) agent.transport.unreachable = true;
-  await broker().resume();
+  await broker().startAgain();
   await waitUntil('the subscriber back', () => subscriber.client.connected);
   await subscriber.client.subscribeAsync('mote/v1/+/#', { qos: 1 });
   for (const agent of agents) agent.transport.unreachable = false;
