@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { useMosquitto } from '../support/mosquitto.ts';
-import { checkWithCbor2 } from '../telemetry/cbor2.ts';
+import { checkWithCbor2 } from '../support/cbor2.ts';
 import { Subscriber, waitUntil } from '../telemetry/harness.ts';
 import { AgentProcess } from './support.ts';
 

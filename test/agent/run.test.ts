@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
-import { checkWithCbor2 } from '../telemetry/cbor2.ts';
+import { checkWithCbor2 } from '../support/cbor2.ts';
 import { Subscriber, waitUntil } from '../telemetry/harness.ts';
 import { gapCount, lastCountedStatus, SECOND_MODULE, sequencesOf, STEADY_MODULE, useAgentRuns, type AgentProcess } from './support.ts';
 

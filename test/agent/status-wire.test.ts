@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { decodeStatus, encodeStatus } from '../../agent/src/telemetry/codec.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
-import { checkWithCbor2 } from '../telemetry/cbor2.ts';
+import { checkWithCbor2 } from '../support/cbor2.ts';
 import { BOOT_ID } from '../telemetry/samples.ts';
 
 const status: Status = {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { encodePlain } from '../../agent/src/telemetry/cbor.ts';
 import { decodeCanonical, encodeCanonical } from '../../agent/src/ota/canonical.ts';
@@ -6,6 +5,7 @@ import { encodePackage, parsePackage } from '../../agent/src/ota/package.ts';
 import { OtaRejection, type RejectionReason } from '../../agent/src/ota/rejection.ts';
 import { compareVersions } from '../../agent/src/ota/version.ts';
 import { verifyPackage } from '../../agent/src/ota/verify.ts';
+import { canonicalWithCbor2 } from '../support/cbor2.ts';
 import { deviceFacts, makeKey, samplePackage, signed } from './packages.ts';
 
 const key = makeKey('release');
@@ -19,14 +19,6 @@ function rejectionOf(run: () => unknown): RejectionReason | 'accepted' | string 
   }
 }
 
-/** python3-cbor2 (another implementation) decodes and re-encodes `bytes` canonically. */
-function cbor2Canonical(bytes: Uint8Array): string {
-  const program = 'import sys, cbor2; sys.stdout.write(cbor2.dumps(cbor2.loads(bytes.fromhex(sys.stdin.read())), canonical=True).hex())';
-  const result = spawnSync('/usr/bin/python3', ['-c', program], { input: Buffer.from(bytes).toString('hex'), encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`python3-cbor2 failed: ${result.stderr}`);
-  return result.stdout;
-}
-
 describe('canonical encoding', () => {
   it('sorts keys by their encoded bytes whatever the insertion order', () => {
     const a = encodeCanonical(new Map<unknown, unknown>([[3, 'x'], [1, new Map([['bb', 1], ['a', 2], ['ccc', 3]])], [0, [1, 2]]]));
@@ -37,7 +29,7 @@ describe('canonical encoding', () => {
 
   it('matches python3-cbor2 canonical output for a whole package', () => {
     const bytes = signed(key);
-    expect(cbor2Canonical(bytes)).toBe(Buffer.from(bytes).toString('hex'));
+    expect(canonicalWithCbor2(bytes)).toBe(Buffer.from(bytes).toString('hex'));
   });
 
   it.each([

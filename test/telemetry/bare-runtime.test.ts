@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { expect, it } from 'vitest';
 import { bundleForQuickJs } from '../../bundler/bench/mqtt-bundle.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
-import { checkWithCbor2 } from './cbor2.ts';
+import { checkWithCbor2 } from '../support/cbor2.ts';
 import { Subscriber, waitUntil } from './harness.ts';
 import { NetTransport } from './net-transport.ts';
 import { MemoryLogger, nodeClock, nodeTimers } from './node-runtime.ts';

@@ -1,7 +1,7 @@
 /** Telemetry against a real mosquitto on a loopback port, observed by an MQTT.js subscriber. */
 import { describe, expect, it } from 'vitest';
 import { useMosquitto } from '../support/mosquitto.ts';
-import { checkWithCbor2 } from './cbor2.ts';
+import { checkWithCbor2 } from '../support/cbor2.ts';
 import { startAgent, Subscriber, waitUntil } from './harness.ts';
 import { allRecords, syscountRecord } from './samples.ts';
 

@@ -4,7 +4,7 @@ import { encodePlain } from '../../agent/src/telemetry/cbor.ts';
 import { decodeEnvelope, decodeStatus, encodeEnvelope, encodeStatus } from '../../agent/src/telemetry/codec.ts';
 import { TelemetryDecodeError } from '../../agent/src/telemetry/errors.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
-import { checkWithCbor2 } from './cbor2.ts';
+import { checkWithCbor2 } from '../support/cbor2.ts';
 import { allRecords, BOOT_ID, envelopeOf } from './samples.ts';
 
 const onlineStatus: Status = {

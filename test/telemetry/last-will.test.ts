@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { useMosquitto } from '../support/mosquitto.ts';
-import { checkWithCbor2 } from './cbor2.ts';
+import { checkWithCbor2 } from '../support/cbor2.ts';
 import { Subscriber, waitUntil } from './harness.ts';
 
 const broker = useMosquitto();
