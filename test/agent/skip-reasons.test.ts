@@ -2,7 +2,8 @@
  * Skip reasons on the real kernel, from the host mote-agent run as uid 65534 (setpriv): each
  * reason names the real cause once. With CAP_BPF and CAP_PERFMON, tracefs (mounted, mode 0700)
  * is refused to that uid, and the tracepoint modules say so rather than "not mounted"; without
- * capabilities, `run` says bpf(2) is refused to that uid, in the log and in the retained status.
+ * capabilities, `sample` and `run` say bpf(2) is refused to that uid (`run` in the log and in the
+ * retained status), not that the kernel lacks a feature.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -57,6 +58,13 @@ describe.skipIf(skip !== null)(`skip reasons as uid ${UID}`, () => {
       const module = line.match(/module '(\w+)' skipped/)![1]!;
       expect(occurrences(line, `'${module}'`), line).toBe(1);
     }
+  });
+
+  it('sample without capabilities: every module says bpf(2) is refused to the uid, not that the kernel lacks a feature', () => {
+    const result = spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), agentBinary.host, 'sample', '--json', '--seconds', '1'], { encoding: 'utf8', timeout: 30_000 });
+    const reasons = result.stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { skipped?: string }).skipped);
+    expect(reasons.length, result.stderr).toBeGreaterThan(0);
+    for (const reason of reasons) expect(reason).toMatch(new RegExp(`^bpf\\(2\\) is not usable here: uid ${UID} may not use it \\(EPERM\\)`));
   });
 
   it('run: every module says bpf(2) is refused to the uid, once, in the log and the status', async () => {
