@@ -6,10 +6,11 @@
  * so a cyclic or corrupt graph ends in a BtfTypeError rather than a hang.
  */
 import { BtfTypeError } from './errors.ts';
-import { isModifier, Kind, KIND_NAMES, kindName, type BtfType, type KindNumber, type TypeOfKind } from './kinds.ts';
+import { isModifier, kindName, type BtfType, type TypeOfKind } from './kinds.ts';
 import { NameIndex } from './name-index.ts';
 import { decodeBlobType, parseBtfBlob, type BtfBlob } from './parse.ts';
 import type { StringTable } from './strings.ts';
+import { Kind, KIND_NAMES, type KindNumber } from '../abi/btf-kinds.ts';
 
 /** libbpf's MAX_RESOLVE_DEPTH: how many typedefs, modifiers and array levels a size walk follows. */
 const MAX_RESOLVE_DEPTH = 32;

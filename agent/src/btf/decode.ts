@@ -5,8 +5,9 @@
  */
 import type { ByteReader } from '../bytes/byte-reader.ts';
 import { BtfError } from './errors.ts';
-import { Kind, type BtfType, type EnumValue, type Member } from './kinds.ts';
+import { type BtfType, type EnumValue, type Member } from './kinds.ts';
 import type { StringTable } from './strings.ts';
+import { Kind } from '../abi/btf-kinds.ts';
 
 /** The type `id` whose record starts at byte `at` of the type section (which starts at `base` in the blob). */
 export function decodeType(r: ByteReader, strings: StringTable, id: number, at: number, base: number): BtfType {

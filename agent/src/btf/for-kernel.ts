@@ -6,7 +6,7 @@
  * Pure: bytes in, bytes out.
  */
 import type { Btf } from './btf.ts';
-import { Kind } from './kinds.ts';
+import { Kind } from '../abi/btf-kinds.ts';
 
 const VAR_LINKAGE_GLOBAL_ALLOCATED = 1;
 const VAR_LINKAGE_EXTERN = 2;

@@ -1,36 +1,5 @@
-/** BTF kinds, integer encodings and the decoded shape of every BTF type (see the kernel's btf.rst). */
-
-export const Kind = {
-  UNKN: 0,
-  INT: 1,
-  PTR: 2,
-  ARRAY: 3,
-  STRUCT: 4,
-  UNION: 5,
-  ENUM: 6,
-  FWD: 7,
-  TYPEDEF: 8,
-  VOLATILE: 9,
-  CONST: 10,
-  RESTRICT: 11,
-  FUNC: 12,
-  FUNC_PROTO: 13,
-  VAR: 14,
-  DATASEC: 15,
-  FLOAT: 16,
-  DECL_TAG: 17,
-  TYPE_TAG: 18,
-  ENUM64: 19,
-} as const;
-export type KindNumber = (typeof Kind)[keyof typeof Kind];
-
-/** The kind names libbpf prints (btf_kind_str). */
-export const KIND_NAMES: readonly string[] = [
-  'void', 'int', 'ptr', 'array', 'struct', 'union', 'enum', 'fwd', 'typedef', 'volatile', 'const',
-  'restrict', 'func', 'func_proto', 'var', 'datasec', 'float', 'decl_tag', 'type_tag', 'enum64',
-];
-
-export const IntEncoding = { SIGNED: 1, CHAR: 2, BOOL: 4 } as const;
+/** The decoded shape of every BTF type (see the kernel's btf.rst); kind numbers are in abi/btf-kinds.ts. */
+import { Kind, KIND_NAMES, type KindNumber } from '../abi/btf-kinds.ts';
 
 export interface Member {
   name: string;

@@ -9,8 +9,9 @@
 import { ByteReader } from '../bytes/byte-reader.ts';
 import { decodeType } from './decode.ts';
 import { BtfError } from './errors.ts';
-import { Kind, type BtfType } from './kinds.ts';
+import { type BtfType } from './kinds.ts';
 import { StringTable } from './strings.ts';
+import { Kind } from '../abi/btf-kinds.ts';
 
 export const BTF_MAGIC = 0xeb9f;
 

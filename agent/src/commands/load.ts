@@ -15,7 +15,6 @@ import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
 import { FeatureProbes } from '../kernel/features/features.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import { kernelLongSize } from '../kernel/shared-memory.ts';
-import { MapType } from '../kernel/bpf-commands.ts';
 import { RingBufferReader } from '../kernel/ring-buffer.ts';
 import { PerfBufferReader } from '../kernel/perf-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
@@ -23,6 +22,7 @@ import { hexBytes } from '../sample/btf-value.ts';
 import type { Sys } from '../sys/types.ts';
 import { isSysError } from '../sys/errors.ts';
 import { ArgumentError } from './args.ts';
+import { MapType } from '../abi/map-types.ts';
 
 const USAGE = `usage: mote-agent load <object.bpf.o> [options]
   --btf <file>          relocate against this BTF instead of the kernel's

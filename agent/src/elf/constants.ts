@@ -39,8 +39,8 @@ export const SymbolVisibility = {
 
 /** Section index meaning "undefined": the symbol is an extern. */
 export const SHN_UNDEF = 0;
-/** Section index meaning "absolute value". */
-export const SHN_ABS = 0xfff1;
+/** Section indices from here up are reserved: absolute values, common symbols, and so on. */
+export const SHN_LORESERVE = 0xff00;
 /** e_shstrndx value saying the real index lives in section 0's sh_link. */
 export const SHN_XINDEX = 0xffff;
 

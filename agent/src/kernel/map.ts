@@ -5,8 +5,9 @@
  */
 import type { Sys } from '../sys/types.ts';
 import { isSysError } from '../sys/errors.ts';
-import { BpfCommand, isPerCpuMap, MAP_TYPE_NAMES, UpdateFlag } from './bpf-commands.ts';
+import { BpfCommand, UpdateFlag } from '../abi/bpf-commands.ts';
 import { fdAttr, mapBatchAttr, mapCreateAttr, mapElemAttr, type MapCreateAttr } from './bpf-attr.ts';
+import { isPerCpuMap, MAP_TYPE_NAMES } from '../abi/map-types.ts';
 
 export interface MapEntry {
   key: Uint8Array;

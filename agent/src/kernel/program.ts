@@ -5,7 +5,7 @@
  */
 import type { Sys } from '../sys/types.ts';
 import { isSysError } from '../sys/errors.ts';
-import { BpfCommand } from './bpf-commands.ts';
+import { BpfCommand } from '../abi/bpf-commands.ts';
 import { progLoadAttr, type ProgLoadAttr } from './bpf-attr.ts';
 import { LoadError, VerifierError } from './errors.ts';
 import { logText, summarizeVerifierLog } from './verifier-log.ts';

@@ -3,9 +3,9 @@
  * at zero in object files; libbpf fills them from the ELF symbols of the same names, and so do we.
  */
 import type { Btf } from '../btf/btf.ts';
-import { Kind } from '../btf/kinds.ts';
 import type { ElfFile } from '../elf/types.ts';
 import { ObjectError } from './errors.ts';
+import { Kind } from '../abi/btf-kinds.ts';
 
 export interface DatasecVariable {
   name: string;

@@ -4,11 +4,12 @@
  * description of the target kernel.
  */
 import type { Btf } from '../btf/btf.ts';
-import { IntEncoding, Kind, type TypeOfKind } from '../btf/kinds.ts';
+import { type TypeOfKind } from '../btf/kinds.ts';
 import { SHN_UNDEF, SymbolBinding, SymbolType } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/types.ts';
 import { ObjectError } from './errors.ts';
 import type { Extern, KconfigType } from './types.ts';
+import { IntEncoding, Kind } from '../abi/btf-kinds.ts';
 
 /** Pointer size of the BPF target; kconfig values are laid out as the BPF program sees them. */
 const BPF_POINTER_SIZE = 8;

@@ -5,11 +5,11 @@
  */
 import { Btf } from '../btf/btf.ts';
 import { apply, relocate } from './core/index.ts';
-import { insnsToHex } from './insn.ts';
+import { insnsToHex } from '../abi/insn.ts';
 import { loadObject } from './load.ts';
+import { jsonInteger, JsonInteger } from '../bytes/json-integer.ts';
 
 /** A u64 as a JSON number when exact, else as a decimal string. */
-export type JsonInteger = number | string;
 
 export interface InspectReport {
   programs: {
@@ -57,10 +57,6 @@ export interface InspectOptions {
   log?: (line: string) => void;
   /** Pointer size for a target BTF without `long` (see RelocateOptions). */
   fallbackPointerSize?: number;
-}
-
-function jsonInteger(value: bigint): JsonInteger {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
 export function inspectObject(objectBytes: Uint8Array, targetBtfBytes: Uint8Array, options: InspectOptions = {}): InspectReport {

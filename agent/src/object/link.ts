@@ -4,7 +4,7 @@
  * call (or callback address) is rewritten to the callee's new position.
  */
 import { ObjectError } from './errors.ts';
-import { INSN_SIZE, Insns, PseudoSrc } from './insn.ts';
+import { INSN_SIZE, Insns, PseudoSrc } from '../abi/insn.ts';
 import { programAt } from './programs.ts';
 import type { BpfProgram, LoadTimeReference } from './types.ts';
 

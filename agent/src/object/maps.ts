@@ -4,12 +4,12 @@
  * `struct bpf_map_def` entries in a `maps` section.
  */
 import type { Btf } from '../btf/btf.ts';
-import { Kind } from '../btf/kinds.ts';
 import { SymbolType } from '../elf/constants.ts';
 import type { ElfFile } from '../elf/types.ts';
 import { datasecVariables } from './datasec.ts';
 import { ObjectError } from './errors.ts';
 import type { MapDefinition } from './types.ts';
+import { Kind } from '../abi/btf-kinds.ts';
 
 /** Pointer size of the BPF target, where `values` slots live. */
 const BPF_POINTER_SIZE = 8;

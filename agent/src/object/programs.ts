@@ -7,7 +7,7 @@ import { SectionFlag, SectionType, SymbolBinding, SymbolType } from '../elf/cons
 import type { ElfFile, ElfSection } from '../elf/types.ts';
 import { attachInfo } from './attach.ts';
 import { ObjectError } from './errors.ts';
-import { INSN_SIZE } from './insn.ts';
+import { INSN_SIZE } from '../abi/insn.ts';
 import type { BpfProgram } from './types.ts';
 
 export function isProgramSection(section: ElfSection): boolean {

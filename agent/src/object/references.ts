@@ -3,14 +3,13 @@
  * (libbpf's bpf_program__record_reloc): maps, global data, externs, and bpf-to-bpf calls and
  * callbacks. Instructions are not changed here; the loader fills fds and the linker fixes calls.
  */
-import { SHN_UNDEF, SymbolBinding, SymbolType } from '../elf/constants.ts';
+import { SHN_UNDEF, SymbolBinding, SymbolType, SHN_LORESERVE } from '../elf/constants.ts';
 import type { ElfFile, ElfSymbol } from '../elf/types.ts';
 import { ObjectError } from './errors.ts';
-import { INSN_SIZE, Insns } from './insn.ts';
+import { INSN_SIZE, Insns } from '../abi/insn.ts';
 import { programAt } from './programs.ts';
 import type { BpfProgram, Extern, GlobalData, MapDefinition } from './types.ts';
 
-const SHN_LORESERVE = 0xff00;
 
 export interface ReferenceContext {
   elf: ElfFile;

@@ -4,8 +4,10 @@
  * beyond 2^53 decimal strings, so nothing is rounded). Pure; unknown shapes fall back to hex.
  */
 import type { Btf } from '../btf/btf.ts';
-import { IntEncoding, Kind, type BtfType } from '../btf/kinds.ts';
+import { type BtfType } from '../btf/kinds.ts';
 import { decodeCString } from '../bytes/c-string.ts';
+import { IntEncoding, Kind } from '../abi/btf-kinds.ts';
+import { jsonInteger } from '../bytes/json-integer.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -25,10 +27,6 @@ function integer(view: DataView, at: number, size: number, signed: boolean): big
   let value = 0n;
   for (let i = size - 1; i >= 0; i--) value = (value << 8n) | BigInt(view.getUint8(at + i));
   return signed ? BigInt.asIntN(size * 8, value) : value;
-}
-
-export function jsonInteger(value: bigint): number | string {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
 function isCharLike(t: BtfType): boolean {

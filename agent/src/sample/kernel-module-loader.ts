@@ -12,7 +12,6 @@ import { loadObject, type BpfObject } from '../object/index.ts';
 import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
 import { FEATURES, FeatureProbes } from '../kernel/features/features.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
-import { MapType } from '../kernel/bpf-commands.ts';
 import type { BpfMap } from '../kernel/map.ts';
 import { RingBufferReader } from '../kernel/ring-buffer.ts';
 import { kernelLongSize } from '../kernel/shared-memory.ts';
@@ -28,6 +27,7 @@ import { TypeDecoder } from './field-format.ts';
 import { Accumulator, counterRecord, gaugeRecord, HistogramState, numericCells, topRecord, type DecodedEntry } from './map-records.ts';
 import { EventCollector } from './event-records.ts';
 import { MapReader } from './map-reader.ts';
+import { MapType } from '../abi/map-types.ts';
 
 export interface KernelModuleLoaderOptions {
   /** Calls `handler` whenever `fd` is readable (null stops); QuickJS: os.setReadHandler. */

@@ -8,10 +8,10 @@
  */
 import type { Sys } from '../sys/types.ts';
 import { roundUp8, type BpfMap, type MapEntry } from '../kernel/map.ts';
-import { MapFlag, MapType } from '../kernel/bpf-commands.ts';
 import { MAP_SHARED, PROT_READ } from '../kernel/mmap-flags.ts';
 import { isSysError } from '../sys/errors.ts';
 import type { ReadMode } from './manifest.ts';
+import { MapFlag, MapType } from '../abi/map-types.ts';
 
 const UNSUPPORTED = ['EINVAL', 'ENOTSUPP', 'EOPNOTSUPP'];
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Btf, essentialName } from '../../../agent/src/btf/btf.ts';
 import { BtfError } from '../../../agent/src/btf/errors.ts';
-import { Kind } from '../../../agent/src/btf/kinds.ts';
+import { Kind } from '../../../agent/src/abi/btf-kinds.ts';
 
 type Name = string | number[];
 

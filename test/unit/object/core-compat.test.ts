@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Btf } from '../../../agent/src/btf/btf.ts';
-import { Kind } from '../../../agent/src/btf/kinds.ts';
 import { fieldsCompatible, typesCompatible, typesMatch } from '../../../agent/src/object/core/compat.ts';
 import { targetBtfFromC } from '../support/clang.ts';
+import { Kind } from '../../../agent/src/abi/btf-kinds.ts';
 
 /** [local → target, target → local] */
 type BothWays = [boolean, boolean];

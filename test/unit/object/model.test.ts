@@ -1,10 +1,10 @@
 /** The object model from clang-built objects: programs, maps, global data, externs and linking. */
 import { describe, expect, it } from 'vitest';
 import { Btf } from '../../../agent/src/btf/btf.ts';
-import { Kind } from '../../../agent/src/btf/kinds.ts';
 import { linkProgram, loadObject, ObjectError, resolveKconfig, setRodata } from '../../../agent/src/object/index.ts';
 import { attachInfo } from '../../../agent/src/object/attach.ts';
 import { compileBpf } from '../support/clang.ts';
+import { Kind } from '../../../agent/src/abi/btf-kinds.ts';
 
 const SOURCE = `
 #include <linux/bpf.h>

@@ -4,9 +4,10 @@
  */
 import type { Sys } from '../../sys/types.ts';
 import { isSysError } from '../../sys/errors.ts';
-import { BpfCommand, AttachType } from '../bpf-commands.ts';
+import { BpfCommand } from '../../abi/bpf-commands.ts';
 import { linkCreateAttr } from '../bpf-attr.ts';
 import { PerfIoctl } from './perf-event-attr.ts';
+import { AttachType } from '../../abi/program-types.ts';
 
 export interface Link {
   /** What is attached where, e.g. `tracepoint syscalls/sys_enter_getppid`. */

@@ -3,7 +3,7 @@
  * (tp_btf, fentry, fexit) whose target the kernel already knows from attach_btf_id at load.
  */
 import type { Sys } from '../../sys/types.ts';
-import { BpfCommand } from '../bpf-commands.ts';
+import { BpfCommand } from '../../abi/bpf-commands.ts';
 import { rawTracepointOpenAttr } from '../bpf-attr.ts';
 import { FdLink, type Link } from './link.ts';
 import { encodeCString } from '../../bytes/c-string.ts';

@@ -6,13 +6,15 @@
  */
 import type { Sys } from '../../sys/types.ts';
 import { isSysError } from '../../sys/errors.ts';
-import { BpfCommand, MapFlag, MapType, AttachType } from '../bpf-commands.ts';
+import { BpfCommand } from '../../abi/bpf-commands.ts';
 import { btfLoadAttr, linkCreateAttr, mapBatchAttr } from '../bpf-attr.ts';
 import { NotSupportedError } from '../errors.ts';
 import { BpfMap } from '../map.ts';
 import { loadProgram } from '../program.ts';
 import { probePmu } from '../attach/probe-pmu.ts';
 import { BTF_PROBES, callHelper, RETURN_ZERO, storeToMapValue } from './probe-programs.ts';
+import { MapFlag, MapType } from '../../abi/map-types.ts';
+import { AttachType, ProgramType } from '../../abi/program-types.ts';
 
 export type FeatureState = 'supported' | 'not-supported' | 'probe-failed';
 
@@ -23,7 +25,6 @@ export interface FeatureResult {
   errno?: string;
 }
 
-const ProgType = { SOCKET_FILTER: 1, KPROBE: 2, TRACEPOINT: 5, PERF_EVENT: 7, RAW_TRACEPOINT: 17 } as const;
 const HELPER_GET_ATTACH_COOKIE = 174;
 
 /** A probe returns true/false, or throws a SysError the table classifies. */
@@ -76,11 +77,11 @@ function mapCreates(mapType: number, keySize: number, valueSize: number, maxEntr
 
 export const FEATURES: Feature[] = [
   { name: 'BPF maps', minimumKernel: '3.19', probe: mapCreates(MapType.ARRAY, 4, 8, () => 1) },
-  { name: 'socket filter programs', minimumKernel: '3.19', probe: (sys) => programLoads(sys, ProgType.SOCKET_FILTER, RETURN_ZERO, 'mote_probe') },
-  { name: 'kprobe programs', minimumKernel: '4.1', kernelConfig: 'CONFIG_KPROBE_EVENTS', probe: (sys) => programLoads(sys, ProgType.KPROBE, RETURN_ZERO, 'mote_probe') },
-  { name: 'tracepoint programs', minimumKernel: '4.7', probe: (sys) => programLoads(sys, ProgType.TRACEPOINT, RETURN_ZERO, 'mote_probe') },
-  { name: 'perf_event programs', minimumKernel: '4.9', probe: (sys) => programLoads(sys, ProgType.PERF_EVENT, RETURN_ZERO, 'mote_probe') },
-  { name: 'raw_tracepoint programs', minimumKernel: '4.17', probe: (sys) => programLoads(sys, ProgType.RAW_TRACEPOINT, RETURN_ZERO, 'mote_probe') },
+  { name: 'socket filter programs', minimumKernel: '3.19', probe: (sys) => programLoads(sys, ProgramType.SOCKET_FILTER, RETURN_ZERO, 'mote_probe') },
+  { name: 'kprobe programs', minimumKernel: '4.1', kernelConfig: 'CONFIG_KPROBE_EVENTS', probe: (sys) => programLoads(sys, ProgramType.KPROBE, RETURN_ZERO, 'mote_probe') },
+  { name: 'tracepoint programs', minimumKernel: '4.7', probe: (sys) => programLoads(sys, ProgramType.TRACEPOINT, RETURN_ZERO, 'mote_probe') },
+  { name: 'perf_event programs', minimumKernel: '4.9', probe: (sys) => programLoads(sys, ProgramType.PERF_EVENT, RETURN_ZERO, 'mote_probe') },
+  { name: 'raw_tracepoint programs', minimumKernel: '4.17', probe: (sys) => programLoads(sys, ProgramType.RAW_TRACEPOINT, RETURN_ZERO, 'mote_probe') },
   { name: 'perf kprobe PMU', minimumKernel: '4.17', kernelConfig: 'CONFIG_KPROBES and CONFIG_KPROBE_EVENTS', probe: (sys) => probePmu(sys, 'kprobe') !== null },
   { name: 'perf uprobe PMU', minimumKernel: '4.17', kernelConfig: 'CONFIG_UPROBE_EVENTS', probe: (sys) => probePmu(sys, 'uprobe') !== null },
   { name: 'BTF', minimumKernel: '4.18', kernelConfig: 'CONFIG_BPF_SYSCALL', probe: btfLoads(BTF_PROBES.basic) },
@@ -95,7 +96,7 @@ export const FEATURES: Feature[] = [
     probe: (sys) => {
       const map = BpfMap.create(sys, { mapType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'mote_probe' });
       try {
-        return programLoads(sys, ProgType.SOCKET_FILTER, storeToMapValue(map.fd), 'mote_probe');
+        return programLoads(sys, ProgramType.SOCKET_FILTER, storeToMapValue(map.fd), 'mote_probe');
       } finally {
         map.close();
       }
@@ -122,7 +123,7 @@ export const FEATURES: Feature[] = [
   { name: 'ring buffer', minimumKernel: '5.8', probe: mapCreates(MapType.RINGBUF, 0, 0, (sys) => sys.pageSize()) },
   {
     name: 'perf-event links', minimumKernel: '5.15',
-    probe: (sys) => closing(sys, loadProgram(sys, { name: 'mote_probe', programType: ProgType.TRACEPOINT, insns: RETURN_ZERO, license: 'GPL', kernelVersion: 0 }).fd, (progFd) => {
+    probe: (sys) => closing(sys, loadProgram(sys, { name: 'mote_probe', programType: ProgramType.TRACEPOINT, insns: RETURN_ZERO, license: 'GPL', kernelVersion: 0 }).fd, (progFd) => {
       try {
         closing(sys, sys.bpf(BpfCommand.LINK_CREATE, linkCreateAttr(sys, progFd, -1, AttachType.PERF_EVENT)), () => undefined);
         return true;
@@ -133,7 +134,7 @@ export const FEATURES: Feature[] = [
       }
     }),
   },
-  { name: 'bpf_cookie', minimumKernel: '5.15', probe: (sys) => programLoads(sys, ProgType.TRACEPOINT, callHelper(HELPER_GET_ATTACH_COOKIE), 'mote_probe') },
+  { name: 'bpf_cookie', minimumKernel: '5.15', probe: (sys) => programLoads(sys, ProgramType.TRACEPOINT, callHelper(HELPER_GET_ATTACH_COOKIE), 'mote_probe') },
 ];
 
 /** Asks the kernel, once per feature; failed probes are retried on the next question. */

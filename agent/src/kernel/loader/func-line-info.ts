@@ -4,8 +4,8 @@
  * offsets into the object's BTF string table, which the kernel holds through the BTF fd.
  */
 import type { BpfObject, BpfProgram, LinkedProgram } from '../../object/index.ts';
+import { INSN_SIZE } from '../../abi/insn.ts';
 
-const INSN_SIZE = 8;
 const FUNC_INFO_SIZE = 8;
 const LINE_INFO_SIZE = 16;
 

@@ -6,16 +6,14 @@
 import type { Sys } from '../../sys/types.ts';
 import type { Btf } from '../../btf/btf.ts';
 import { linkProgram, type BpfObject, type BpfProgram } from '../../object/index.ts';
-import { Insns, PseudoSrc } from '../../object/insn.ts';
-import { AttachType } from '../bpf-commands.ts';
+import { Insns, PseudoSrc } from '../../abi/insn.ts';
 import { LoadError } from '../errors.ts';
 import type { BpfMap } from '../map.ts';
 import { loadProgram, type LoadedProgram } from '../program.ts';
 import { funcAndLineInfo } from './func-line-info.ts';
+import { AttachType, ProgramType } from '../../abi/program-types.ts';
+import { Kind } from '../../abi/btf-kinds.ts';
 
-const TRACING = 26;
-const BTF_KIND_FUNC = 12;
-const BTF_KIND_TYPEDEF = 8;
 
 export interface ProgramContext {
   sys: Sys;
@@ -32,7 +30,7 @@ function attachBtfId(ctx: ProgramContext, program: BpfProgram): number {
   const { expectedAttachType, target } = program.attach;
   const rawTracepoint = expectedAttachType === AttachType.TRACE_RAW_TP;
   const name = rawTracepoint ? `btf_trace_${target}` : target;
-  const kind = rawTracepoint ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC;
+  const kind = rawTracepoint ? Kind.TYPEDEF : Kind.FUNC;
   if (!ctx.vmlinuxBtf) throw new LoadError(`prog '${program.name}': ${program.attach.kind} needs the kernel's own BTF (/sys/kernel/btf/vmlinux), which this kernel lacks; use a kprobe or tracepoint variant`);
   const id = ctx.vmlinuxBtf.idsByName(name).find((candidate) => ctx.vmlinuxBtf!.type(candidate).kind === kind);
   if (id === undefined) throw new LoadError(`prog '${program.name}': the kernel has no ${rawTracepoint ? 'raw tracepoint' : 'function'} '${target}' to attach ${program.attach.kind} to`);
@@ -52,7 +50,7 @@ export function loadObjectProgram(ctx: ProgramContext, program: BpfProgram): Loa
     if (reference.kind === 'data') insns.setImm(reference.insn + 1, reference.offset);
   }
   const info = ctx.btfFd !== null ? funcAndLineInfo(ctx.object, linked) : {};
-  const tracing = program.attach.programType === TRACING;
+  const tracing = program.attach.programType === ProgramType.TRACING;
   return loadProgram(ctx.sys, {
     name: program.name,
     programType: program.attach.programType,

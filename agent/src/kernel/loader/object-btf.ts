@@ -7,10 +7,11 @@ import type { Sys } from '../../sys/types.ts';
 import { isSysError } from '../../sys/errors.ts';
 import { prepareBtfForKernel } from '../../btf/for-kernel.ts';
 import type { BpfObject } from '../../object/index.ts';
-import { BpfCommand } from '../bpf-commands.ts';
+import { BpfCommand } from '../../abi/bpf-commands.ts';
 import { btfLoadAttr } from '../bpf-attr.ts';
 import type { FeatureProbes } from '../features/features.ts';
 import { logText } from '../verifier-log.ts';
+import { SHN_LORESERVE } from '../../elf/constants.ts';
 
 export interface ObjectBtfResult {
   fd: number | null;
@@ -18,7 +19,6 @@ export interface ObjectBtfResult {
   skipped: string | null;
 }
 
-const SHN_LORESERVE = 0xff00;
 
 export function loadObjectBtf(sys: Sys, object: BpfObject, features: FeatureProbes): ObjectBtfResult {
   const raw = object.elf.sectionByName('.BTF')?.data;

@@ -6,7 +6,7 @@
  * kernel lacks.
  */
 import type { CoreFixup } from '../../object/index.ts';
-import { POISON_HELPER_ID } from '../../object/insn.ts';
+import { POISON_HELPER_ID } from '../../abi/insn.ts';
 import type { VerifierError } from '../errors.ts';
 
 export function poisonedRelocationMessage(error: VerifierError, fixups: CoreFixup[]): string | null {

@@ -17,11 +17,12 @@
  * verifier refuses the program if it can reach it, and the loader names the relocation. Use
  * bpf_core_read() into a variable of the right size, or a CO-RE flavour per layout, for those.
  */
-import { IntEncoding, isAnyEnum, Kind } from '../../btf/kinds.ts';
+import { isAnyEnum } from '../../btf/kinds.ts';
 import { CoreReloKind } from '../../btf/ext.ts';
 import { CoreFault } from './errors.ts';
 import { isEnumvalBased, isFieldBased, isTypeBased } from './kinds.ts';
 import { sizeOf, type Spec } from './spec.ts';
+import { IntEncoding, Kind } from '../../abi/btf-kinds.ts';
 
 export interface RelocationResult {
   original: bigint;

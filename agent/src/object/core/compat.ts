@@ -16,8 +16,9 @@
  * test/unit/object/core-compat.test.ts tabulates all three, both ways.
  */
 import { essentialNameLength, type Btf } from '../../btf/btf.ts';
-import { isAnyEnum, isComposite, Kind, type BtfType } from '../../btf/kinds.ts';
+import { isAnyEnum, isComposite, type BtfType } from '../../btf/kinds.ts';
 import { CoreFault } from './errors.ts';
+import { Kind } from '../../abi/btf-kinds.ts';
 
 const MAX_DEPTH = 32;
 

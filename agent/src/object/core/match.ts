@@ -26,12 +26,13 @@
  * match when the whole types are compatible (or, for type_matches, match) in compat.ts's sense.
  */
 import { essentialName, essentialNameLength, type Btf } from '../../btf/btf.ts';
-import { isAnyEnum, isComposite, Kind } from '../../btf/kinds.ts';
+import { isAnyEnum, isComposite } from '../../btf/kinds.ts';
 import { CoreReloKind } from '../../btf/ext.ts';
 import { fieldsCompatible, kindsCompatible, typesCompatible, typesMatch } from './compat.ts';
 import { CoreFault } from './errors.ts';
 import { isEnumvalBased, isTypeBased } from './kinds.ts';
 import { emptySpec, isFlexArray, sizeOf, SPEC_MAX_LEN, type Accessor, type SizedBtf, type Spec } from './spec.ts';
+import { Kind } from '../../abi/btf-kinds.ts';
 
 /** Target type ids that are candidates for local type `localId`, in target id order. */
 export function findCandidates(local: Btf, localId: number, target: Btf): number[] {

@@ -6,7 +6,7 @@
  * which catches objects whose records and code disagree. Planning reads the instruction;
  * applying writes.
  */
-import { insnClass, InsnClass, InsnSource, LD_IMM64, memSizeBytes, memSizeCode, type Insns } from '../insn.ts';
+import { insnClass, InsnClass, InsnSource, LD_IMM64, memSizeBytes, memSizeCode, type Insns } from '../../abi/insn.ts';
 import type { RelocationResult } from './calc.ts';
 import { CoreFault, type CoreProblem } from './errors.ts';
 

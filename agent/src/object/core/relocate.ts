@@ -33,7 +33,7 @@ import type { Btf } from '../../btf/btf.ts';
 import { MoteError } from '../../errors.ts';
 import { CoreReloKind, type CoreRelo } from '../../btf/ext.ts';
 import { ObjectError } from '../errors.ts';
-import { INSN_SIZE, Insns } from '../insn.ts';
+import { INSN_SIZE, Insns } from '../../abi/insn.ts';
 import { programAt } from '../programs.ts';
 import type { BpfObject, BpfProgram } from '../types.ts';
 import { calculate, type RelocationResult } from './calc.ts';

@@ -30,9 +30,10 @@
  */
 import type { Btf } from '../../btf/btf.ts';
 import type { CoreRelo } from '../../btf/ext.ts';
-import { isAnyEnum, isComposite, Kind, kindName } from '../../btf/kinds.ts';
+import { isAnyEnum, isComposite, kindName } from '../../btf/kinds.ts';
 import { CoreFault } from './errors.ts';
 import { isEnumvalBased, isFieldBased, isTypeBased } from './kinds.ts';
+import { Kind } from '../../abi/btf-kinds.ts';
 
 /** libbpf's BPF_CORE_SPEC_MAX_LEN. */
 export const SPEC_MAX_LEN = 64;

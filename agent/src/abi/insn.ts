@@ -8,9 +8,7 @@ export const INSN_SIZE = 8;
 
 export const InsnClass = { LD: 0x00, LDX: 0x01, ST: 0x02, STX: 0x03, ALU: 0x04, JMP: 0x05, JMP32: 0x06, ALU64: 0x07 } as const;
 export const InsnSize = { W: 0x00, H: 0x08, B: 0x10, DW: 0x18 } as const;
-export const InsnMode = { IMM: 0x00, MEM: 0x60 } as const;
 export const InsnSource = { K: 0x00, X: 0x08 } as const;
-export const JmpOp = { CALL: 0x80, EXIT: 0x90 } as const;
 
 /** `BPF_LD | BPF_IMM | BPF_DW`, the first slot of a 64-bit immediate load. */
 export const LD_IMM64 = 0x18;
