@@ -5,8 +5,7 @@
 import * as std from 'std';
 import { sys } from './sys/native.ts';
 import type { AgentCommand } from './commands/command.ts';
-import { MoteError } from './errors.ts';
-import { isSysError } from './sys/errors.ts';
+import { MoteError, isSysError } from './errors.ts';
 import { versionCommand } from './commands/version.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { featuresCommand } from './commands/features.ts';

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../paths.ts';
-import { parseManifest, type FieldHint } from '../../agent/src/sample/manifest.ts';
+import { parseManifest, type FieldHint } from '../../agent/src/sample/decode/manifest.ts';
 
 export interface KeyLayout {
   fields: string[];

@@ -4,10 +4,10 @@
  * appends to keys of multi-field values (`calls`, `latency_ns`) becomes a column, so one row
  * holds every amount of one key. Pure, given the syscall tables.
  */
-import type { Key } from '../../agent/src/telemetry/records.ts';
 import type { SyscallArch } from '../build/syscall-tables.ts';
 import { syscallName } from '../syscalls/syscall-names.ts';
 import type { KeyLayout } from './key-layout.ts';
+import type { Key } from '../../agent/src/sample/decode/records.ts';
 
 export interface NamedRow {
   /** One readable cell per layout field. */

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../agent/src/run/config.ts';
 import { planModules, sameSettings } from '../../agent/src/run/module-plan.ts';
-import { overlay, parseRunFlags } from '../../agent/src/run/run-flags.ts';
+import { parseRunFlags } from '../../agent/src/commands/run-flags.ts';
 import { restartOnly } from '../../agent/src/run/settings.ts';
+import { overlay } from '../../agent/src/run/config-overlay.ts';
 
 const SAMPLE = new URL('../../agent/mote.sample.json', import.meta.url);
 

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MoteError } from '../../agent/src/errors.ts';
-import { MAX_SAMPLE_FAILURES, ModuleRegistry } from '../../agent/src/run/module-registry.ts';
-import type { ModuleLoader, ModuleSampleResult, ModuleSource, RunningModule } from '../../agent/src/sample/module-types.ts';
+import { MAX_SAMPLE_FAILURES, ModuleRegistry } from '../../agent/src/lifecycle/module-registry.ts';
+import type { ModuleLoader, ModuleSampleResult, ModuleSource, RunningModule } from '../../agent/src/lifecycle/module-types.ts';
 import { waitUntil } from '../telemetry/harness.ts';
 import { MemoryLogger, nodeClock, nodeTimers } from '../telemetry/node-runtime.ts';
 

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach } from 'vitest';
 import { agentBinary } from '../support/agent.ts';
 import type { Mosquitto } from '../support/mosquitto.ts';
-import type { Status } from '../../agent/src/telemetry/records.ts';
+import type { Status } from '../../agent/src/telemetry/messages.ts';
 import { Subscriber, waitUntil } from '../telemetry/harness.ts';
 
 /** A module that yields a record every interval on any busy Linux (system calls never stop). */

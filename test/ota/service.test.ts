@@ -7,8 +7,8 @@ import { encodeInstall, encodeRemove, type OtaResult } from '../../agent/src/ota
 import { OtaService, type OtaModules } from '../../agent/src/ota/service.ts';
 import { ModuleStore, type StoreFiles } from '../../agent/src/ota/store.ts';
 import { decodePlain } from '../../agent/src/telemetry/cbor.ts';
-import { catalogOf } from '../../agent/src/run/module-catalog.ts';
-import type { ModuleSource } from '../../agent/src/sample/module-types.ts';
+import { catalogOf } from '../../agent/src/lifecycle/module-catalog.ts';
+import type { ModuleSource } from '../../agent/src/lifecycle/module-types.ts';
 import { filesLosingPowerAfter, nodeFiles, PowerLoss } from './node-files.ts';
 import { deviceFacts, makeKey, samplePackage, signed } from './packages.ts';
 

@@ -7,9 +7,10 @@
 import mqtt from 'mqtt';
 import { expect } from 'vitest';
 import { decodeEnvelope, decodeStatus } from '../../agent/src/telemetry/codec.ts';
-import type { Envelope, EventsRecord, Status } from '../../agent/src/telemetry/records.ts';
+import type { Envelope, Status } from '../../agent/src/telemetry/messages.ts';
 import { parseTopic } from '../../agent/src/telemetry/topics.ts';
 import type { AgentConfig } from '../../bundler/board/image.ts';
+import { type EventsRecord } from '../../agent/src/sample/decode/records.ts';
 
 export const MODULES = ['bitehist', 'execsnoop', 'runqlat', 'sockex1', 'solisten', 'syscount', 'tcpconnect'];
 

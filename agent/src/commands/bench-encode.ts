@@ -8,11 +8,12 @@ import { Buffer } from 'buffer';
 import mqttPacket from 'mqtt-packet';
 import type { Sys } from '../sys/types.ts';
 import { encodeEnvelope } from '../telemetry/codec.ts';
-import type { Envelope, TelemetryRecord } from '../telemetry/records.ts';
+import type { Envelope } from '../telemetry/messages.ts';
 import { telemetryTopic } from '../telemetry/topics.ts';
 import { ArgumentError, numberOption, parseAgentArgs } from './args.ts';
 import type { AgentCommand } from './command.ts';
 import { decodeUtf8 } from '../bytes/utf8.ts';
+import { type TelemetryRecord } from '../sample/decode/records.ts';
 
 const USAGE = 'usage: mote-agent bench-encode <records.json> [--rounds N] [--json]';
 

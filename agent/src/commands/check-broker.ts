@@ -6,11 +6,11 @@
  * prints the result. The status says 'offline', since no agent runs once the check is over.
  */
 import type { Sys } from '../sys/types.ts';
-import { randomBytes } from '../sys/random-bytes.ts';
+import { newBootId } from '../telemetry/transports/boot-id.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { encodeStatus } from '../telemetry/codec.ts';
 import { Outbox } from '../telemetry/outbox.ts';
-import { SCHEMA_VERSION } from '../telemetry/records.ts';
+import { SCHEMA_VERSION } from '../telemetry/messages.ts';
 import { MqttSession } from '../telemetry/session.ts';
 import { checkTopicLevel, statusTopic } from '../telemetry/topics.ts';
 import { parseBrokerUrl, type BrokerAddress } from '../telemetry/transports/broker-url.ts';
@@ -55,7 +55,7 @@ async function check(sys: Sys, broker: BrokerAddress, tls: TlsCredentials | unde
   const { release, machine } = sys.uname();
   const topic = statusTopic(device);
   const payload = encodeStatus({
-    schemaVersion: SCHEMA_VERSION, deviceId: device, bootId: randomBytes(sys, 16), timeMs: Math.floor(sysClock(sys).realtimeMs()),
+    schemaVersion: SCHEMA_VERSION, deviceId: device, bootId: newBootId(sys), timeMs: Math.floor(sysClock(sys).realtimeMs()),
     state: 'offline', agentVersion: AGENT_VERSION, release, machine,
   });
   const env = { sys, readiness: quickjsReadiness, timers: quickjsTimers };

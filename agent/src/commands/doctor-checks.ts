@@ -5,9 +5,9 @@
  */
 import { decode, encode } from 'cbor-x';
 import type { Sys } from '../sys/types.ts';
-import { isSysError } from '../sys/errors.ts';
 import { BpfMap } from '../kernel/map.ts';
 import { MapType } from '../abi/map-types.ts';
+import { isSysError } from '../errors.ts';
 
 export interface CheckResult {
   name: string;

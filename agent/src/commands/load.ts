@@ -14,15 +14,15 @@ import { loadObject, setRodata, type BpfObject } from '../object/index.ts';
 import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
 import { FeatureProbes } from '../kernel/features/features.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
-import { kernelLongSize } from '../kernel/shared-memory.ts';
 import { RingBufferReader } from '../kernel/ring-buffer.ts';
 import { PerfBufferReader } from '../kernel/perf-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
-import { hexBytes } from '../sample/btf-value.ts';
+import { hexBytes } from '../sample/decode/btf-value.ts';
 import type { Sys } from '../sys/types.ts';
-import { isSysError } from '../sys/errors.ts';
 import { ArgumentError } from './args.ts';
 import { MapType } from '../abi/map-types.ts';
+import { isSysError } from '../errors.ts';
+import { kernelWordSize } from '../kernel/word-size.ts';
 
 const USAGE = `usage: mote-agent load <object.bpf.o> [options]
   --btf <file>          relocate against this BTF instead of the kernel's
@@ -75,7 +75,7 @@ function applyConstants(object: BpfObject, settings: string[]): void {
 
 function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean, perfPages: number): BufferState[] {
   const states: BufferState[] = [];
-  const width = kernelLongSize(sys.uname().machine);
+  const width = kernelWordSize(sys.uname().machine);
   for (const [name, map] of loaded.maps) {
     if (map.spec.mapType !== MapType.RINGBUF && map.spec.mapType !== MapType.PERF_EVENT_ARRAY) continue;
     const state: BufferState = { name, count: 0, lost: 0, records: [], drain: () => {}, close: () => {} };
@@ -159,7 +159,7 @@ export const loadCommand: AgentCommand = {
     const features = new FeatureProbes(sys);
     const objectName = (path.split('/').pop() ?? 'obj').replace(/\.bpf\.o$|\.o$/, '');
     const loaded = loadAndAttach(sys, object, {
-      objectName, targetBtf, targetPointerSize: kernelLongSize(sys.uname().machine), vmlinuxBtf, features, log,
+      objectName, targetBtf, targetPointerSize: kernelWordSize(sys.uname().machine), vmlinuxBtf, features, log,
       ...(parsed.options.verbose ? { relocationLog: log } : {}),
       attach: parsed.options['no-attach'] ? null : { interface: (parsed.options.interface as string | undefined) ?? 'lo', perfFrequencyHz: numberOption('load', parsed, 'perf-hz', 99), useLinks: features.supported('perf-event links') },
     });

@@ -10,18 +10,19 @@ import * as os from 'os';
 import { builtinModules } from 'mote:builtin-modules';
 import { FeatureProbes } from '../kernel/features/features.ts';
 import { AgentOta } from '../ota/agent-ota.ts';
-import { KernelModuleLoader } from '../sample/kernel-module-loader.ts';
+import { BpfModuleLoader } from '../lifecycle/bpf-module-loader.ts';
 import type { Sys } from '../sys/types.ts';
 import { ignoreSigpipe, quickjsTimers, stderrLogger, sysClock } from '../telemetry/transports/quickjs-runtime.ts';
 import { Agent } from '../run/agent.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { AgentConfig } from '../run/config.ts';
 import { deviceTelemetry } from '../run/device-telemetry.ts';
-import { catalogOf } from '../run/module-catalog.ts';
+import { catalogOf } from '../lifecycle/module-catalog.ts';
 import { planModules, type ModulePlan } from '../run/module-plan.ts';
-import { parseRunFlags, RUN_USAGE, type RunFlags } from '../run/run-flags.ts';
+import { parseRunFlags, RUN_USAGE } from './run-flags.ts';
 import { readConfig, restartOnly } from '../run/settings.ts';
 import type { AgentCommand } from './command.ts';
+import { type RunFlags } from '../run/config-overlay.ts';
 
 /** Linux's SIGHUP (the same number on every architecture); quickjs-libc exports no name for it. */
 const SIGHUP = 1;
@@ -66,7 +67,7 @@ export const runCommand: AgentCommand = {
     ignoreSigpipe();
     const ota = new AgentOta(sys, { keyFiles: config.ota?.keys ?? [], ...(config.ota?.store !== undefined && { storeDir: config.ota.store }) }, catalogOf(builtinModules), log);
     const { telemetry, device } = deviceTelemetry(sys, config, log, ota.onCommand);
-    const kernelLoader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
+    const kernelLoader = new BpfModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
     const loader = withBpfPreflight(new FeatureProbes(sys), sys.geteuid(), kernelLoader);
     const agent = new Agent({ telemetry, loader, catalog: ota.catalog, timers: quickjsTimers, clock: sysClock(sys), log });
     agent.start(plan(config, flags, ota));

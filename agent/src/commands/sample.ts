@@ -9,15 +9,14 @@ import * as std from 'std';
 import { builtinModules } from 'mote:builtin-modules';
 import type { AgentCommand } from './command.ts';
 import { ArgumentError, numberOption, parseAgentArgs } from './args.ts';
-import { KernelModuleLoader, moduleArch } from '../sample/kernel-module-loader.ts';
-import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../sample/module-types.ts';
-import { parseManifest } from '../sample/manifest.ts';
-import { skipReason } from '../sample/module-load-error.ts';
+import { BpfModuleLoader, moduleArch } from '../lifecycle/bpf-module-loader.ts';
+import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../lifecycle/module-types.ts';
+import { parseManifest } from '../sample/decode/manifest.ts';
+import { skipReason } from '../lifecycle/module-load-error.ts';
 import { FeatureProbes } from '../kernel/features/features.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { Sys } from '../sys/types.ts';
-import { MoteError } from '../errors.ts';
-import { isSysError } from '../sys/errors.ts';
+import { MoteError, isSysError } from '../errors.ts';
 import { decodeUtf8 } from '../bytes/utf8.ts';
 
 const USAGE = `usage: mote-agent sample [options]
@@ -109,7 +108,7 @@ export const sampleCommand: AgentCommand = {
       std.out.flush();
     };
 
-    const kernelLoader = new KernelModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
+    const kernelLoader = new BpfModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
     const loader = withBpfPreflight(new FeatureProbes(sys), sys.geteuid(), kernelLoader);
     const running: RunningModule[] = [];
     const sources = [...builtinModules.filter((m) => wanted.includes(m.name)), ...fromFiles];

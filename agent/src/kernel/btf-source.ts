@@ -4,8 +4,8 @@
  * none exists the error names all three and how to make a BTF for a kernel without one.
  */
 import type { Sys } from '../sys/types.ts';
-import { isSysError } from '../sys/errors.ts';
 import { BtfSourceError } from './errors.ts';
+import { isSysError } from '../errors.ts';
 
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
 /** Per-release BTFs on the device's disk: <dir>/<uname -r>.btf. */

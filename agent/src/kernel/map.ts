@@ -4,10 +4,10 @@
  * one buffer of `perCpuSlots` slots of round_up(valueSize, 8) bytes. Decoding is the sampler's.
  */
 import type { Sys } from '../sys/types.ts';
-import { isSysError } from '../sys/errors.ts';
 import { BpfCommand, UpdateFlag } from '../abi/bpf-commands.ts';
 import { fdAttr, mapBatchAttr, mapCreateAttr, mapElemAttr, type MapCreateAttr } from './bpf-attr.ts';
 import { isPerCpuMap, MAP_TYPE_NAMES } from '../abi/map-types.ts';
+import { isSysError } from '../errors.ts';
 
 export interface MapEntry {
   key: Uint8Array;

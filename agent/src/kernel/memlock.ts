@@ -5,8 +5,8 @@
  * anything; from 5.11 memory cgroups account for BPF memory and the limit is not consulted.
  * Without CAP_SYS_RESOURCE the limit stays, and map creation reports the EPERM.
  */
-import { isSysError } from '../sys/errors.ts';
 import type { Sys } from '../sys/types.ts';
+import { isSysError } from '../errors.ts';
 
 export function liftMemlockLimit(sys: Sys): void {
   try {

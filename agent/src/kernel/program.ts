@@ -4,12 +4,12 @@
  * so the error can show why.
  */
 import type { Sys } from '../sys/types.ts';
-import { isSysError } from '../sys/errors.ts';
 import { BpfCommand } from '../abi/bpf-commands.ts';
 import { progLoadAttr, type ProgLoadAttr } from './bpf-attr.ts';
 import { LoadError, VerifierError } from './errors.ts';
 import { logText, summarizeVerifierLog } from './verifier-log.ts';
 import { encodeCString } from '../bytes/c-string.ts';
+import { isSysError } from '../errors.ts';
 
 export type ProgramLoadSpec = Omit<ProgLoadAttr, 'license' | 'log' | 'logLevel'> & { license: string };
 

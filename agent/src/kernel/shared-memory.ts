@@ -33,8 +33,3 @@ export class SharedWords {
     this.store32(byteOffset, value % 2 ** 32);
   }
 }
-
-/** Size of the kernel's `unsigned long` from `uname -m`: 4 on 32-bit kernels. */
-export function kernelLongSize(machine: string): 4 | 8 {
-  return /^(armv[4-7]|i[3-6]86|mips$|ppc$)/.test(machine) ? 4 : 8;
-}

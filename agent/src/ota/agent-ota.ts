@@ -4,7 +4,6 @@
  * and install/remove commands are answered once `serve` hands over the module registry.
  * Without keys nothing is opened: no package could be trusted.
  */
-import type { ModuleCatalog } from '../run/agent.ts';
 import type { Sys } from '../sys/types.ts';
 import type { Logger } from '../telemetry/runtime.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
@@ -14,6 +13,8 @@ import { keyIdHex, type TrustedKey } from './keys.ts';
 import { encodeResult, otaTopic, type OtaResult } from './messages.ts';
 import { OtaService, type OtaModules } from './service.ts';
 import { DEFAULT_STORE_DIR, ModuleStore } from './store.ts';
+import { type ModuleCatalog } from '../lifecycle/module-catalog.ts';
+import { MoteError } from '../errors.ts';
 
 export interface OtaFlags {
   /** `--ota-key` files: the trusted public keys. */
@@ -60,7 +61,7 @@ export class AgentOta {
   get onCommand(): ((path: string, command: Map<unknown, unknown>) => void) | undefined {
     if (!this.otaCatalog) return undefined;
     return (path, command) => {
-      if (!this.service) throw new Error('OTA is not ready yet: the agent is still starting its modules');
+      if (!this.service) throw new MoteError('OTA is not ready yet: the agent is still starting its modules; send the command again once its status says online');
       this.service.handle(path, command);
     };
   }

@@ -5,6 +5,7 @@
  * their encoded keys. Decoding accepts only input that re-encodes to the identical bytes.
  */
 import { decodePlain, encodePlain } from '../telemetry/cbor.ts';
+import { MoteError } from '../errors.ts';
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const length = Math.min(a.length, b.length);
@@ -34,7 +35,7 @@ export function encodeCanonical(value: unknown): Uint8Array {
 export function decodeCanonical(bytes: Uint8Array): unknown {
   const value = decodePlain(bytes);
   if (!equalBytes(encodeCanonical(value), bytes)) {
-    throw new Error('not in canonical CBOR form (RFC 8949 4.2.1: sorted keys, shortest heads, one item, no tags or floats); write packages with mote pack');
+    throw new MoteError('not in canonical CBOR form (RFC 8949 4.2.1: sorted keys, shortest heads, one item, no tags or floats); write packages with mote pack');
   }
   return value;
 }

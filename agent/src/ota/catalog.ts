@@ -5,14 +5,14 @@
  * Stored packages are checked again (canonical form and signature) before they are trusted, so a
  * damaged or tampered file falls back to the built-in instead of being loaded.
  */
-import type { ModuleCatalog } from '../run/agent.ts';
-import type { ModuleSource } from '../sample/module-types.ts';
+import type { ModuleSource } from '../lifecycle/module-types.ts';
 import type { Logger } from '../telemetry/runtime.ts';
 import type { TrustedKey } from './keys.ts';
 import { parsePackage } from './package.ts';
 import { checkSignature } from './signature.ts';
 import type { ModuleStore } from './store.ts';
 import { compareVersions, isVersion } from './version.ts';
+import { type ModuleCatalog } from '../lifecycle/module-catalog.ts';
 
 export class OtaCatalog implements ModuleCatalog {
   private readonly sources = new Map<string, ModuleSource>();

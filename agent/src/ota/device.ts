@@ -5,7 +5,7 @@
  */
 import { BtfSourceError } from '../kernel/errors.ts';
 import { findKernelBtf } from '../kernel/btf-source.ts';
-import { moduleArch } from '../sample/kernel-module-loader.ts';
+import { moduleArch } from '../lifecycle/bpf-module-loader.ts';
 import type { Sys } from '../sys/types.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { KeyFileError, parsePublicKey, type TrustedKey } from './keys.ts';

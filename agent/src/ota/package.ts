@@ -4,7 +4,7 @@
  * reads it back, accepting only the canonical encoding and naming the first field that does
  * not fit. Neither checks the signature (signature.ts) nor anything about the device (verify.ts).
  */
-import type { ModuleArch, ModuleSource } from '../sample/module-types.ts';
+import type { ModuleArch, ModuleSource } from '../lifecycle/module-types.ts';
 import { decodeCanonical, encodeCanonical } from './canonical.ts';
 import { KEY_ID_BYTES, SIGNATURE_BYTES } from './ed25519.ts';
 import { OtaRejection } from './rejection.ts';

@@ -8,8 +8,8 @@
  * leaves the pointer on a complete package, old or new (store.ts).
  * Remove: detach the module's programs and record the removal in the store.
  */
-import type { ModuleSource, RunningModule } from '../sample/module-types.ts';
-import type { ModuleStatus } from '../telemetry/records.ts';
+import type { ModuleSource, RunningModule } from '../lifecycle/module-types.ts';
+import type { ModuleStatus } from '../telemetry/messages.ts';
 import type { Logger } from '../telemetry/runtime.ts';
 import type { OtaCatalog } from './catalog.ts';
 import { describeLoadFailure } from './load-failure.ts';

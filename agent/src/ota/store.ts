@@ -13,8 +13,7 @@
  * be replayed after it.
  */
 import type { Sys } from '../sys/types.ts';
-import { isSysError } from '../sys/errors.ts';
-import { MoteError } from '../errors.ts';
+import { MoteError, isSysError } from '../errors.ts';
 import { isModuleName } from './package.ts';
 import { isVersion } from './version.ts';
 import { decodeUtf8 } from '../bytes/utf8.ts';

@@ -4,7 +4,7 @@
  * minimum agent version, architecture, kernel. Pure: the device's facts come in `DeviceFacts`.
  * The first failed check throws an OtaRejection with its reason.
  */
-import type { ModuleArch } from '../sample/module-types.ts';
+import type { ModuleArch } from '../lifecycle/module-types.ts';
 import type { TrustedKey } from './keys.ts';
 import { MAX_PACKAGE_BYTES } from './limits.ts';
 import { parsePackage, type ModulePackage } from './package.ts';

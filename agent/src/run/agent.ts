@@ -4,19 +4,14 @@
  * the modules. `apply` moves the running set to a new plan (start, stop, reload with new
  * settings) without touching the modules the plan leaves as they are.
  */
-import type { ModuleLoader, ModuleSource } from '../sample/module-types.ts';
-import type { ModuleStatus } from '../telemetry/records.ts';
+import type { ModuleLoader } from '../lifecycle/module-types.ts';
+import type { ModuleStatus } from '../telemetry/messages.ts';
 import type { Clock, Logger, Timers } from '../telemetry/runtime.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
-import { ModuleRegistry } from './module-registry.ts';
+import { ModuleRegistry } from '../lifecycle/module-registry.ts';
 import { sameSettings, type ModulePlan } from './module-plan.ts';
-import { skipReason } from '../sample/module-load-error.ts';
-
-/** Where module sources come from: the built-in ones, later also those OTA installed. */
-export interface ModuleCatalog {
-  names(): string[];
-  source(name: string): ModuleSource | undefined;
-}
+import { skipReason } from '../lifecycle/module-load-error.ts';
+import { ModuleCatalog } from '../lifecycle/module-catalog.ts';
 
 export interface AgentParts {
   telemetry: Telemetry;

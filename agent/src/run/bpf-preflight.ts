@@ -5,8 +5,8 @@
  * for this uid (EPERM).
  */
 import type { FeatureProbes, FeatureResult } from '../kernel/features/features.ts';
-import { ModuleLoadError } from '../sample/module-load-error.ts';
-import type { ModuleLoader } from '../sample/module-types.ts';
+import { ModuleLoadError } from '../lifecycle/module-load-error.ts';
+import type { ModuleLoader } from '../lifecycle/module-types.ts';
 
 export class BpfUnavailableError extends ModuleLoadError {}
 

@@ -4,7 +4,7 @@
  * Flags override the file (run-flags.ts); defaults fill the rest (`resolveConfig`).
  */
 import { MoteError } from '../errors.ts';
-import type { ModuleSettings } from '../sample/module-types.ts';
+import type { ModuleSettings } from '../lifecycle/module-types.ts';
 import type { TlsFiles } from '../telemetry/transports/tls-files.ts';
 
 export class ConfigError extends MoteError {}

@@ -3,7 +3,7 @@
  * sockets, the device id, a fresh boot id, the outbox (file-backed with `outbox.file`), QoS,
  * MQTT version, keepalive, credentials and status interval from the config.
  */
-import { randomBytes } from '../sys/random-bytes.ts';
+import { newBootId } from '../telemetry/transports/boot-id.ts';
 import type { Sys } from '../sys/types.ts';
 import { Outbox } from '../telemetry/outbox.ts';
 import { PersistentOutbox } from '../telemetry/persistent-outbox.ts';
@@ -28,7 +28,7 @@ export function deviceTelemetry(sys: Sys, config: AgentConfig, log: Logger, onCo
   const outbox = file === undefined ? new Outbox(capacity) : new PersistentOutbox(capacity, outboxFile(sys, file, log), log);
   const { release, machine } = sys.uname();
   const telemetry = new Telemetry({
-    deviceId: device, bootId: randomBytes(sys, 16), agentVersion: AGENT_VERSION, release, machine,
+    deviceId: device, bootId: newBootId(sys), agentVersion: AGENT_VERSION, release, machine,
     transport: new SocketTransport({ sys, readiness: quickjsReadiness, timers: quickjsTimers }, broker.host, broker.port, tls),
     outbox, timers: quickjsTimers, clock: sysClock(sys), random: mathRandom, log,
     qos: config.qos ?? 1,

@@ -2,7 +2,7 @@
  * Which modules should run, with which settings: the config's `modules` (or `--modules`) against
  * the modules this agent has. Pure, so a reload can compare the plan it gets with the one running.
  */
-import type { ModuleSettings } from '../sample/module-types.ts';
+import type { ModuleSettings } from '../lifecycle/module-types.ts';
 import type { AgentConfig } from './config.ts';
 
 export const DEFAULT_INTERVAL_MS = 1000;

@@ -3,10 +3,10 @@
  * atomically (Sys.writeFileAtomic) when the outbox changed. A write that fails is logged and the
  * messages stay in memory; the agent goes on.
  */
-import { isSysError } from '../sys/errors.ts';
 import type { Sys } from '../sys/types.ts';
 import type { OutboxStorage } from '../telemetry/persistent-outbox.ts';
 import type { Logger } from '../telemetry/runtime.ts';
+import { isSysError } from '../errors.ts';
 
 export function outboxFile(sys: Sys, path: string, log: Logger): OutboxStorage {
   return {

@@ -3,7 +3,6 @@
  * over it, the broker URL parsed, TLS files read, the device id chosen. Also tells a reload which
  * changes need a restart (everything but the modules).
  */
-import { isSysError } from '../sys/errors.ts';
 import type { Sys } from '../sys/types.ts';
 import { checkTopicLevel } from '../telemetry/topics.ts';
 import { parseBrokerUrl, type BrokerAddress } from '../telemetry/transports/broker-url.ts';
@@ -11,8 +10,9 @@ import type { TlsCredentials } from '../telemetry/transports/socket-transport.ts
 import { tlsCredentials } from '../telemetry/transports/tls-files.ts';
 import { ConfigError, parseConfig, type AgentConfig } from './config.ts';
 import { defaultDeviceId } from './device-id.ts';
-import { overlay, type RunFlags } from './run-flags.ts';
 import { decodeUtf8 } from '../bytes/utf8.ts';
+import { overlay, type RunFlags } from './config-overlay.ts';
+import { isSysError } from '../errors.ts';
 
 export const DEFAULT_BROKER = 'mqtt://localhost:1883';
 export const DEFAULT_OUTBOX_CAPACITY = 1000;

@@ -7,7 +7,7 @@ import type { Btf } from '../btf/btf.ts';
 import type { GlobalData } from '../object/index.ts';
 import type { BpfMap, MapEntry } from '../kernel/map.ts';
 import { roundUp8 } from '../kernel/map.ts';
-import { BtfValueDecoder, hexBytes, type JsonValue } from './btf-value.ts';
+import { BtfValueDecoder, hexBytes, type JsonValue } from './decode/btf-value.ts';
 
 export interface DumpedEntry {
   key: JsonValue;

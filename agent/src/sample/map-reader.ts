@@ -7,39 +7,16 @@
  * in `delta` mode. Decoding is field-format.ts's.
  */
 import type { Sys } from '../sys/types.ts';
-import { roundUp8, type BpfMap, type MapEntry } from '../kernel/map.ts';
-import { MAP_SHARED, PROT_READ } from '../kernel/mmap-flags.ts';
-import { isSysError } from '../sys/errors.ts';
-import type { ReadMode } from './manifest.ts';
+import type { BpfMap, MapEntry } from '../kernel/map.ts';
+import { MappedArray } from '../kernel/mapped-array.ts';
+import type { ReadMode } from './decode/manifest.ts';
 import { MapFlag, MapType } from '../abi/map-types.ts';
+import { isSysError } from '../errors.ts';
 
 const UNSUPPORTED = ['EINVAL', 'ENOTSUPP', 'EOPNOTSUPP'];
 
 function isArray(map: BpfMap): boolean {
   return map.spec.mapType === MapType.ARRAY || map.spec.mapType === MapType.PERCPU_ARRAY;
-}
-
-/** The values of an mmapable array, mapped read-only; keys are the indexes. */
-class MappedArray {
-  private readonly mapping: ArrayBuffer;
-  private readonly keys: Uint8Array[];
-
-  constructor(private readonly sys: Sys, private readonly map: BpfMap) {
-    const page = sys.pageSize();
-    const length = Math.ceil((roundUp8(map.spec.valueSize) * map.spec.maxEntries) / page) * page;
-    this.mapping = sys.mmap(map.fd, length, PROT_READ, MAP_SHARED, 0);
-    this.keys = Array.from({ length: map.spec.maxEntries }, (_, i) => Uint8Array.of(i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, i >>> 24));
-  }
-
-  read(): MapEntry[] {
-    const stride = roundUp8(this.map.spec.valueSize);
-    const bytes = new Uint8Array(this.mapping);
-    return this.keys.map((key, i) => ({ key, value: bytes.slice(i * stride, i * stride + this.map.spec.valueSize) }));
-  }
-
-  close(): void {
-    this.sys.munmap(this.mapping);
-  }
 }
 
 export class MapReader {

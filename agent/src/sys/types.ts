@@ -2,15 +2,8 @@
  * `Sys`: the one typed interface through which the agent touches the operating system. The C
  * module `mote:sys` (native-arm/sys_module.c) implements it on QuickJS; nothing else in the
  * agent issues syscalls. Only kernel/, the telemetry transport and the OTA store receive a Sys.
- * Every failing call throws a SysError carrying errno, its name and the call.
+ * Every failing call throws a SysError (agent/src/errors.ts) carrying errno, its name and the call.
  */
-
-/** What every failing `Sys` call throws. `code` is the errno name (`EPERM`), `call` the syscall. */
-export interface SysError extends Error {
-  readonly errno: number;
-  readonly code: string;
-  readonly call: string;
-}
 
 export interface Uname {
   sysname: string;

@@ -5,7 +5,7 @@
  */
 import { decodePlain, encodePlain, wireInteger } from './cbor.ts';
 import { TelemetryDecodeError } from './errors.ts';
-import type { Envelope, ModuleStatus, Status, StatusCounters } from './records.ts';
+import type { Envelope, ModuleStatus, Status, StatusCounters } from './messages.ts';
 import { recordFromWire, recordToWire } from './wire-record.ts';
 
 const enum Label {

@@ -8,6 +8,7 @@
 import { decodePlain, encodePlain } from './cbor.ts';
 import { Outbox, type OutboxMessage } from './outbox.ts';
 import type { Logger } from './runtime.ts';
+import { TelemetryDecodeError } from './errors.ts';
 
 export interface OutboxStorage {
   /** The bytes saved last, or undefined when nothing was saved yet. */
@@ -18,10 +19,10 @@ export interface OutboxStorage {
 
 function restoredMessages(bytes: Uint8Array): OutboxMessage[] {
   const value = decodePlain(bytes);
-  if (!Array.isArray(value)) throw new Error('not a CBOR array');
+  if (!Array.isArray(value)) throw new TelemetryDecodeError('not a CBOR array');
   return value.map((item: unknown) => {
     if (!Array.isArray(item) || typeof item[0] !== 'string' || !(item[1] instanceof Uint8Array) || (item[2] !== 0 && item[2] !== 1)) {
-      throw new Error('an entry is not [topic, payload, qos]');
+      throw new TelemetryDecodeError('an entry is not [topic, payload, qos]');
     }
     return { topic: item[0], payload: item[1], qos: item[2] };
   });

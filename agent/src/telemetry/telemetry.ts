@@ -8,12 +8,15 @@
 import { decodePlain } from './cbor.ts';
 import { encodeEnvelope, encodeStatus } from './codec.ts';
 import type { Outbox } from './outbox.ts';
-import { SCHEMA_VERSION, type ModuleStatus, type SamplingWindow, type Status, type StatusCounters, type TelemetryRecord } from './records.ts';
+import { SCHEMA_VERSION, type ModuleStatus, type Status, type StatusCounters } from './messages.ts';
 import type { Clock, Logger, Random, TimerHandle, Timers } from './runtime.ts';
 import { MqttSession, type Message } from './session.ts';
 import { checkTopicLevel, otaFilter, statusTopic, telemetryTopic } from './topics.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { Transport } from './transport.ts';
+import { type SamplingWindow, type TelemetryRecord } from '../sample/decode/records.ts';
+import { MoteError } from '../errors.ts';
+import { TelemetryDecodeError } from './errors.ts';
 
 export interface TelemetryOptions {
   deviceId: string;
@@ -157,10 +160,10 @@ export class Telemetry {
     try {
       command = decodePlain(payload);
     } catch (err) {
-      throw new Error(`not CBOR (${(err as Error).message}); OTA commands are CBOR maps`);
+      throw new TelemetryDecodeError(`not CBOR (${(err as Error).message}); OTA commands are CBOR maps`);
     }
-    if (!(command instanceof Map)) throw new Error('not a CBOR map; OTA commands are CBOR maps');
-    if (!this.options.onCommand) throw new Error('no OTA handler in this agent; the command is ignored');
+    if (!(command instanceof Map)) throw new TelemetryDecodeError('not a CBOR map; OTA commands are CBOR maps');
+    if (!this.options.onCommand) throw new MoteError('no OTA handler in this agent, so the command is ignored; start the agent with --ota-key to accept OTA commands');
     this.options.onCommand(path, command);
   }
 }

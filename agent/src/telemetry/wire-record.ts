@@ -4,7 +4,7 @@
  */
 import { wireInteger } from './cbor.ts';
 import { TelemetryDecodeError } from './errors.ts';
-import type { EventRow, Key, TelemetryRecord, Value } from './records.ts';
+import { type EventRow, type Key, type TelemetryRecord, type Value } from '../sample/decode/records.ts';
 
 const KIND_COUNTER = 1;
 const KIND_GAUGE = 2;

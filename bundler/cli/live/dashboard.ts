@@ -6,9 +6,10 @@
  * `mote watch` draws them. Pure: messages in, lines out.
  */
 import type { SyscallArch } from '../../build/syscall-tables.ts';
-import type { Envelope, EventRow, Status } from '../../../agent/src/telemetry/records.ts';
+import type { Envelope, Status } from '../../../agent/src/telemetry/messages.ts';
 import { syscallArchOf } from '../../syscalls/syscall-names.ts';
 import { cell, key, namedCounterLines, recordLines, table } from '../watch/render.ts';
+import { type EventRow } from '../../../agent/src/sample/decode/records.ts';
 
 const COUNTER_ROWS = 8;
 const EVENT_ROWS = 6;

@@ -4,11 +4,12 @@
  * Counters of modules that name their key fields show one row per key with a rate per value
  * field, syscall numbers as names for the architecture the device's last status reported.
  */
-import type { CounterRecord, Envelope, Key, Status, TelemetryRecord, Value } from '../../../agent/src/telemetry/records.ts';
+import type { Envelope, Status } from '../../../agent/src/telemetry/messages.ts';
 import type { SyscallArch } from '../../build/syscall-tables.ts';
 import { builtinKeyLayout } from '../../records/key-layout.ts';
 import { namedCounters } from '../../records/named-counters.ts';
 import { syscallArchOf } from '../../syscalls/syscall-names.ts';
+import { type CounterRecord, type Key, type TelemetryRecord, type Value } from '../../../agent/src/sample/decode/records.ts';
 
 export function key(k: Key): string {
   return Array.isArray(k) ? k.join('/') : String(k);

@@ -2,7 +2,7 @@
  * Gap detection for `mote watch`: per device, boot and module, the next sequence number expected.
  * Resent duplicates (MQTT DUP) are recognised; a new boot id restarts the count.
  */
-import type { Envelope } from '../../../agent/src/telemetry/records.ts';
+import type { Envelope } from '../../../agent/src/telemetry/messages.ts';
 
 export type SequenceVerdict =
   | { kind: 'first' }

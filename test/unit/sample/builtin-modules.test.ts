@@ -11,9 +11,9 @@ import { buildModules, moduleNames, type BuiltModule } from '../../../bundler/bu
 import { ensureArmhfBtf } from '../../../bundler/btf/index.ts';
 import { Btf } from '../../../agent/src/btf/btf.ts';
 import { loadObject, relocate, type BpfObject } from '../../../agent/src/object/index.ts';
-import { parseManifest } from '../../../agent/src/sample/manifest.ts';
-import { selectPrograms } from '../../../agent/src/sample/module-settings.ts';
-import { TypeDecoder } from '../../../agent/src/sample/field-format.ts';
+import { parseManifest } from '../../../agent/src/sample/decode/manifest.ts';
+import { selectPrograms } from '../../../agent/src/lifecycle/module-settings.ts';
+import { TypeDecoder } from '../../../agent/src/sample/decode/field-format.ts';
 
 let modules: BuiltModule[] = [];
 let armhfBtf: Btf;

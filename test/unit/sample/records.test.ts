@@ -4,11 +4,11 @@
  * validation, hook-variant choice and constants. Table-driven where the cases are alike.
  */
 import { describe, expect, it } from 'vitest';
-import { Accumulator, counterRecord, gaugeRecord, HistogramState, recordKey, topRecord, type DecodedEntry } from '../../../agent/src/sample/map-records.ts';
-import { EventCollector } from '../../../agent/src/sample/event-records.ts';
-import { formatDevT, formatIpv6, sumValues } from '../../../agent/src/sample/field-format.ts';
-import { parseManifest, type ModuleManifest } from '../../../agent/src/sample/manifest.ts';
-import { applyConstants, chooseVariant } from '../../../agent/src/sample/module-settings.ts';
+import { Accumulator, counterRecord, gaugeRecord, HistogramState, recordKey, topRecord, type DecodedEntry } from '../../../agent/src/sample/decode/map-records.ts';
+import { EventCollector } from '../../../agent/src/sample/decode/event-records.ts';
+import { formatDevT, formatIpv6, sumValues } from '../../../agent/src/sample/decode/field-format.ts';
+import { parseManifest, type ModuleManifest } from '../../../agent/src/sample/decode/manifest.ts';
+import { applyConstants, chooseVariant } from '../../../agent/src/lifecycle/module-settings.ts';
 import type { BpfObject } from '../../../agent/src/object/index.ts';
 
 const entry = (key: DecodedEntry['key'], value: DecodedEntry['value']): DecodedEntry => ({ key, value });

@@ -5,7 +5,7 @@
  * second for the calls and, when measured, the time spent in them per second.
  */
 import { describe, expect, it } from 'vitest';
-import type { Envelope, Status } from '../../../agent/src/telemetry/records.ts';
+import type { Envelope, Status } from '../../../agent/src/telemetry/messages.ts';
 import { Dashboard } from '../../../bundler/cli/live/dashboard.ts';
 import { telemetryText } from '../../../bundler/cli/watch/render.ts';
 

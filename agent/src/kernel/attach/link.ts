@@ -3,11 +3,11 @@
  * program attached; detach() releases them all, once, and never throws on a second call.
  */
 import type { Sys } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
 import { BpfCommand } from '../../abi/bpf-commands.ts';
 import { linkCreateAttr } from '../bpf-attr.ts';
 import { PerfIoctl } from './perf-event-attr.ts';
 import { AttachType } from '../../abi/program-types.ts';
+import { isSysError } from '../../errors.ts';
 
 export interface Link {
   /** What is attached where, e.g. `tracepoint syscalls/sys_enter_getppid`. */

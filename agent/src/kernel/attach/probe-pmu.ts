@@ -3,8 +3,8 @@
  * that makes a return probe, read from /sys/bus/event_source/devices/<pmu>/.
  */
 import type { Sys } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
 import { readText } from './tracefs.ts';
+import { isSysError } from '../../errors.ts';
 
 export interface ProbePmu {
   type: number;

@@ -3,10 +3,10 @@
  * program attached by SO_ATTACH_BPF. The program sees every packet on that interface.
  */
 import type { Sys } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
 import { AttachError } from '../errors.ts';
 import { FdLink, type Link } from './link.ts';
 import { readText } from './tracefs.ts';
+import { isSysError } from '../../errors.ts';
 
 /** These socket constants have the same values on x86_64 and ARM. */
 const AF_PACKET = 17;

@@ -2,10 +2,10 @@
  * tracefs: where it is mounted, tracepoint ids, and legacy kprobe/uprobe events written to
  * kprobe_events/uprobe_events when the kernel has no perf kprobe/uprobe PMU.
  */
-import type { Sys, SysError } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
+import type { Sys } from '../../sys/types.ts';
 import { AttachError } from '../errors.ts';
 import { decodeUtf8 } from '../../bytes/utf8.ts';
+import { type SysError, isSysError } from '../../errors.ts';
 
 /** O_WRONLY | O_APPEND: the same values on x86_64 and ARM. */
 const O_WRONLY_APPEND = 0o1 | 0o2000;

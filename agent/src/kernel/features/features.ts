@@ -5,7 +5,6 @@
  * cached, so it is asked again next time.
  */
 import type { Sys } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
 import { BpfCommand } from '../../abi/bpf-commands.ts';
 import { btfLoadAttr, linkCreateAttr, mapBatchAttr } from '../bpf-attr.ts';
 import { NotSupportedError } from '../errors.ts';
@@ -15,6 +14,7 @@ import { probePmu } from '../attach/probe-pmu.ts';
 import { BTF_PROBES, callHelper, RETURN_ZERO, storeToMapValue } from './probe-programs.ts';
 import { MapFlag, MapType } from '../../abi/map-types.ts';
 import { AttachType, ProgramType } from '../../abi/program-types.ts';
+import { isSysError, MoteError } from '../../errors.ts';
 
 export type FeatureState = 'supported' | 'not-supported' | 'probe-failed';
 
@@ -177,7 +177,7 @@ export class FeatureProbes {
 
   private feature(name: string): Feature {
     const feature = this.features.find((f) => f.name === name);
-    if (!feature) throw new Error(`unknown feature '${name}'; known: ${this.features.map((f) => f.name).join(', ')}`);
+    if (!feature) throw new MoteError(`unknown feature '${name}'; known: ${this.features.map((f) => f.name).join(', ')}`);
     return feature;
   }
 }

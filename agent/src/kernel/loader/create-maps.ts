@@ -5,7 +5,6 @@
  * perf event arrays get one slot per possible CPU, ring buffers a page-multiple power of two.
  */
 import type { Sys } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
 import type { BpfObject, MapDefinition } from '../../object/index.ts';
 import { KCONFIG_MAP, resolveKconfig, type KernelDescription } from '../../object/index.ts';
 import type { MapCreateAttr } from '../bpf-attr.ts';
@@ -13,6 +12,7 @@ import { LoadError } from '../errors.ts';
 import type { FeatureProbes } from '../features/features.ts';
 import { BpfMap } from '../map.ts';
 import { MapFlag, MapType } from '../../abi/map-types.ts';
+import { isSysError } from '../../errors.ts';
 
 /** Map types whose keys and values cannot carry BTF types. */
 const NO_BTF_TYPES = new Set<number>([MapType.PERF_EVENT_ARRAY, MapType.STACK_TRACE, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS, MapType.PROG_ARRAY, MapType.RINGBUF]);

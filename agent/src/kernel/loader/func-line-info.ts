@@ -5,6 +5,7 @@
  */
 import type { BpfObject, BpfProgram, LinkedProgram } from '../../object/index.ts';
 import { INSN_SIZE } from '../../abi/insn.ts';
+import { LoadError } from '../errors.ts';
 
 const FUNC_INFO_SIZE = 8;
 const LINE_INFO_SIZE = 16;
@@ -31,7 +32,7 @@ function pieces(object: BpfObject, linked: LinkedProgram): Piece[] {
     piece(linked.program, 0),
     ...linked.subprograms.map((sub) => {
       const program = object.programs.find((p) => p.isSubprogram && p.name === sub.name);
-      if (!program) throw new Error(`linked subprogram '${sub.name}' is not in the object`);
+      if (!program) throw new LoadError(`prog '${linked.program.name}': linked subprogram '${sub.name}' is not in the object; the object is damaged, build it again`);
       return piece(program, sub.start);
     }),
   ];

@@ -3,9 +3,9 @@
  * build configuration from /boot/config-<release> when the device has it.
  */
 import type { Sys } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
 import type { KernelDescription } from '../../object/index.ts';
 import { decodeUtf8 } from '../../bytes/utf8.ts';
+import { isSysError } from '../../errors.ts';
 
 export function parseRelease(release: string): KernelDescription['version'] {
   const [major = 0, minor = 0, patch = 0] = (release.match(/^(\d+)\.(\d+)(?:\.(\d+))?/) ?? []).slice(1).map((part) => Number(part ?? 0));

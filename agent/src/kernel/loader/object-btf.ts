@@ -4,7 +4,6 @@
  * support, or one that still refuses it, gets the object without BTF, as libbpf does.
  */
 import type { Sys } from '../../sys/types.ts';
-import { isSysError } from '../../sys/errors.ts';
 import { prepareBtfForKernel } from '../../btf/for-kernel.ts';
 import type { BpfObject } from '../../object/index.ts';
 import { BpfCommand } from '../../abi/bpf-commands.ts';
@@ -12,6 +11,7 @@ import { btfLoadAttr } from '../bpf-attr.ts';
 import type { FeatureProbes } from '../features/features.ts';
 import { logText } from '../verifier-log.ts';
 import { SHN_LORESERVE } from '../../elf/constants.ts';
+import { isSysError } from '../../errors.ts';
 
 export interface ObjectBtfResult {
   fd: number | null;

@@ -3,8 +3,8 @@
  * through the binding's mbedTLS session. Calls never block; they say which readiness they wait
  * for instead. The stream owns the fd and closes it.
  */
-import { isSysError } from '../../sys/errors.ts';
 import type { Sys, TlsOptions, TlsSession, TlsWant } from '../../sys/types.ts';
+import { isSysError } from '../../errors.ts';
 
 export interface ByteStream {
   /** Advances the TLS handshake; plain TCP is 'done' at once. */

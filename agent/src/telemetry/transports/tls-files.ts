@@ -3,8 +3,7 @@
  * config's `tls`), checked against the broker URL: mqtts:// needs a CA, mqtt:// takes none, and a
  * client certificate comes with its key. Errors say which file or option to fix.
  */
-import { MoteError } from '../../errors.ts';
-import { isSysError } from '../../sys/errors.ts';
+import { MoteError, isSysError } from '../../errors.ts';
 import type { Sys } from '../../sys/types.ts';
 import type { BrokerAddress } from './broker-url.ts';
 import type { TlsCredentials } from './socket-transport.ts';

@@ -1,6 +1,6 @@
 /**
- * The record kinds the sampler hands to telemetry, in their readable in-memory form. codec.ts
- * turns them into the compact wire form described by schema.cddl and back.
+ * The record kinds the sampler produces, in their readable in-memory form. telemetry/codec.ts
+ * turns them into the compact wire form described by telemetry/schema.cddl and back.
  */
 
 /** A map key: a name, a number, or a composite of both (e.g. `[pid, comm]`). */
@@ -57,52 +57,3 @@ export interface SamplingWindow {
   startMs: number;
   lengthMs: number;
 }
-
-/** A record with everything the envelope carries around it. */
-export interface Envelope {
-  schemaVersion: number;
-  deviceId: string;
-  bootId: Uint8Array;
-  sequence: number;
-  timeMs: number;
-  module: string;
-  moduleVersion: string;
-  window: SamplingWindow;
-  record: TelemetryRecord;
-}
-
-export interface ModuleStatus {
-  name: string;
-  version: string;
-  /** The hook variant a running module uses (`tracepoint`, `kprobe`, ...). */
-  variant?: string;
-  /** Why the module is not running; absent when it runs. */
-  error?: string;
-}
-
-export interface StatusCounters {
-  sent: number;
-  dropped: number;
-  reconnects: number;
-  depth: number;
-  /** Inbound messages on subscribed topics that were rejected (not a CBOR map, no handler, ...). */
-  rejected?: number;
-  /** Inbound bytes that did not parse as MQTT, or packets a client must not receive. */
-  malformed?: number;
-}
-
-/** The retained status message; the Last Will carries it without modules and counters. */
-export interface Status {
-  schemaVersion: number;
-  deviceId: string;
-  bootId: Uint8Array;
-  timeMs: number;
-  state: 'online' | 'offline';
-  agentVersion: string;
-  release: string;
-  machine: string;
-  modules?: ModuleStatus[];
-  counters?: StatusCounters;
-}
-
-export const SCHEMA_VERSION = 1;

@@ -1,9 +1,10 @@
 /**
  * The command line of `mote-agent run`: where the config file is, and the flags that override
- * it. Flags become an AgentConfig of their own, merged over the file's by `overlay`.
+ * it. Flags become an AgentConfig of their own, merged over the file's by run/config-overlay.ts.
  */
-import { ArgumentError, parseAgentArgs } from '../commands/args.ts';
-import type { AgentConfig } from './config.ts';
+import { ArgumentError, parseAgentArgs } from './args.ts';
+import type { AgentConfig } from '../run/config.ts';
+import type { RunFlags } from '../run/config-overlay.ts';
 
 export const RUN_USAGE = `usage: mote-agent run [--config file.json] [options]
   --config <file>         JSON config (see the README); flags below override it
@@ -22,17 +23,6 @@ export const RUN_USAGE = `usage: mote-agent run [--config file.json] [options]
   --ota-key <file.pub>    trust module packages signed by this key (repeatable); enables OTA
   --store <dir>           where OTA keeps installed modules (default /var/lib/mote/modules)
 SIGHUP reloads the config file: modules start, stop or change without disturbing the others.`;
-
-export interface RunFlags {
-  configPath?: string;
-  /** What the flags say, to lay over the file's config. */
-  overrides: AgentConfig;
-  /** `--modules`: exactly these modules run, whatever the file says. */
-  only?: string[];
-  /** `--interval-ms`: every module's interval, per-module settings included. */
-  intervalMs?: number;
-  help: boolean;
-}
 
 const VALUE = { value: true };
 const SPEC = {
@@ -78,15 +68,4 @@ export function parseRunFlags(args: string[]): RunFlags {
   const intervalMs = integerFlag('interval-ms', text('interval-ms'), 10);
   if (intervalMs !== undefined) flags.intervalMs = intervalMs;
   return flags;
-}
-
-/** The file's config with the flags' values laid over it (TLS and outbox field by field). */
-export function overlay(file: AgentConfig, flags: RunFlags): AgentConfig {
-  const { overrides } = flags;
-  const merged: AgentConfig = { ...file, ...overrides };
-  if (file.tls || overrides.tls) merged.tls = { ...file.tls, ...overrides.tls };
-  if (file.outbox || overrides.outbox) merged.outbox = { ...file.outbox, ...overrides.outbox };
-  if (file.ota || overrides.ota) merged.ota = { ...file.ota, ...overrides.ota };
-  if (flags.intervalMs !== undefined) merged.intervalMs = flags.intervalMs;
-  return merged;
 }

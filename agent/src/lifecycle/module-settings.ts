@@ -4,7 +4,7 @@
  * programs autoload, and the bytes of each `const volatile` constant set in the config. Pure.
  */
 import { setRodata, type BpfObject } from '../object/index.ts';
-import type { ModuleManifest, ModuleVariant } from './manifest.ts';
+import type { ModuleManifest, ModuleVariant } from '../sample/decode/manifest.ts';
 import { ModuleLoadError } from './module-load-error.ts';
 import { encodeUtf8 } from '../bytes/utf8.ts';
 

@@ -4,9 +4,9 @@
  * keeps the last reading and reports differences; with `reset` reads the map was cleared as it
  * was read, so each reading already is the interval's amount. Pure.
  */
-import type { CounterRecord, GaugeRecord, HistogramRecord, Key, TopRecord } from '../telemetry/records.ts';
 import type { JsonValue } from './btf-value.ts';
 import type { ReadMode } from './manifest.ts';
+import { type CounterRecord, type GaugeRecord, type HistogramRecord, type Key, type TopRecord } from './records.ts';
 
 export interface DecodedEntry {
   key: JsonValue;

@@ -11,7 +11,7 @@
  *   "constants": ["target_tgid"] }
  * ```
  */
-import { MoteError } from '../errors.ts';
+import { MoteError } from '../../errors.ts';
 
 export class ManifestError extends MoteError {}
 

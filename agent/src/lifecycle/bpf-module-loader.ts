@@ -14,22 +14,21 @@ import { FEATURES, FeatureProbes } from '../kernel/features/features.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import type { BpfMap } from '../kernel/map.ts';
 import { RingBufferReader } from '../kernel/ring-buffer.ts';
-import { kernelLongSize } from '../kernel/shared-memory.ts';
 import { roundUp8 } from '../kernel/map.ts';
-import { MoteError } from '../errors.ts';
-import { isSysError } from '../sys/errors.ts';
-import type { TelemetryRecord } from '../telemetry/records.ts';
+import { MoteError, isSysError } from '../errors.ts';
 import type { ModuleArch, ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from './module-types.ts';
-import { parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } from './manifest.ts';
+import { parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } from '../sample/decode/manifest.ts';
 import { applyConstants, chooseVariant, selectPrograms } from './module-settings.ts';
 import { distinctCauses, ModuleLoadError } from './module-load-error.ts';
-import { TypeDecoder } from './field-format.ts';
-import { Accumulator, counterRecord, gaugeRecord, HistogramState, numericCells, topRecord, type DecodedEntry } from './map-records.ts';
-import { EventCollector } from './event-records.ts';
-import { MapReader } from './map-reader.ts';
+import { TypeDecoder } from '../sample/decode/field-format.ts';
+import { Accumulator, counterRecord, gaugeRecord, HistogramState, numericCells, topRecord, type DecodedEntry } from '../sample/decode/map-records.ts';
+import { EventCollector } from '../sample/decode/event-records.ts';
+import { MapReader } from '../sample/map-reader.ts';
 import { MapType } from '../abi/map-types.ts';
+import { type TelemetryRecord } from '../sample/decode/records.ts';
+import { kernelWordSize } from '../kernel/word-size.ts';
 
-export interface KernelModuleLoaderOptions {
+export interface BpfModuleLoaderOptions {
   /** Calls `handler` whenever `fd` is readable (null stops); QuickJS: os.setReadHandler. */
   watchReadable: (fd: number, handler: (() => void) | null) => void;
   log: (line: string) => void;
@@ -48,11 +47,11 @@ interface RecordSource {
   close(): void;
 }
 
-export class KernelModuleLoader implements ModuleLoader {
+export class BpfModuleLoader implements ModuleLoader {
   private readonly features: FeatureProbes;
   private readonly kernelBtfs = new Map<string, { btf: Btf; vmlinux: Btf | null; source: string }>();
 
-  constructor(private readonly sys: Sys, private readonly options: KernelModuleLoaderOptions) {
+  constructor(private readonly sys: Sys, private readonly options: BpfModuleLoaderOptions) {
     this.features = new FeatureProbes(sys);
   }
 
@@ -85,7 +84,7 @@ export class KernelModuleLoader implements ModuleLoader {
     const loaded = loadAndAttach(this.sys, object, {
       objectName: source.name,
       targetBtf: kernel.btf,
-      targetPointerSize: kernelLongSize(machine),
+      targetPointerSize: kernelWordSize(machine),
       vmlinuxBtf: kernel.vmlinux,
       features: this.features,
       log: () => {},
@@ -172,7 +171,7 @@ export class KernelModuleLoader implements ModuleLoader {
     if (typeId === null) throw new ModuleLoadError(manifest.name, `the object's BTF has no type '${spec.type}'; keep it with a global of that type in the C`);
     const fields = spec.fields ?? decoder.fieldNames(typeId).filter((name) => name !== spec.timestamp);
     const collector = new EventCollector({ fields, timestamp: spec.timestamp, maxEventsPerSecond: spec.maxEventsPerSecond }, this.sys.monotonicNs());
-    const reader = new RingBufferReader(this.sys, map.fd, map.spec.maxEntries, kernelLongSize(this.sys.uname().machine));
+    const reader = new RingBufferReader(this.sys, map.fd, map.spec.maxEntries, kernelWordSize(this.sys.uname().machine));
     const drain = () => {
       const now = this.sys.monotonicNs();
       reader.drain((bytes) => collector.add(decoder.decode(typeId, bytes), now));

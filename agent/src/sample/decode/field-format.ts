@@ -4,12 +4,12 @@
  * tag (`ipv4`, `ipv6`, `dev_t`), or that the manifest hints, are formatted as addresses and
  * device numbers. Per-CPU values are summed member by member. Pure.
  */
-import type { Btf } from '../btf/btf.ts';
+import type { Btf } from '../../btf/btf.ts';
 import { BtfValueDecoder, type JsonValue } from './btf-value.ts';
 import type { FieldHint } from './manifest.ts';
-import { decodeCString } from '../bytes/c-string.ts';
-import { IntEncoding, Kind } from '../abi/btf-kinds.ts';
-import { jsonInteger } from '../bytes/json-integer.ts';
+import { decodeCString } from '../../bytes/c-string.ts';
+import { IntEncoding, Kind } from '../../abi/btf-kinds.ts';
+import { jsonInteger } from '../../bytes/json-integer.ts';
 
 export function formatIpv4(bytes: Uint8Array): string {
   return Array.from(bytes.subarray(0, 4)).join('.');

@@ -5,9 +5,9 @@
  * that fails to sample several times in a row is stopped and listed with its error.
  */
 import { MoteError } from '../errors.ts';
-import { skipReason } from '../sample/module-load-error.ts';
-import type { ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../sample/module-types.ts';
-import type { ModuleStatus } from '../telemetry/records.ts';
+import { skipReason } from './module-load-error.ts';
+import type { ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from './module-types.ts';
+import type { ModuleStatus } from '../telemetry/messages.ts';
 import type { Clock, Logger, TimerHandle, Timers } from '../telemetry/runtime.ts';
 
 /** Consecutive sampling failures after which a module is stopped. */

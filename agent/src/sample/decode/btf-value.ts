@@ -3,11 +3,11 @@
  * char arrays strings, other arrays lists, enums their names, integers numbers (64-bit ones
  * beyond 2^53 decimal strings, so nothing is rounded). Pure; unknown shapes fall back to hex.
  */
-import type { Btf } from '../btf/btf.ts';
-import { type BtfType } from '../btf/kinds.ts';
-import { decodeCString } from '../bytes/c-string.ts';
-import { IntEncoding, Kind } from '../abi/btf-kinds.ts';
-import { jsonInteger } from '../bytes/json-integer.ts';
+import type { Btf } from '../../btf/btf.ts';
+import { type BtfType } from '../../btf/kinds.ts';
+import { decodeCString } from '../../bytes/c-string.ts';
+import { IntEncoding, Kind } from '../../abi/btf-kinds.ts';
+import { jsonInteger } from '../../bytes/json-integer.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

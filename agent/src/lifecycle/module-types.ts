@@ -5,7 +5,7 @@
  * that yields one telemetry record per interval until it is closed. Replacing a module is
  * load-new, then close-old: the old one keeps running if the new one fails to load.
  */
-import type { SamplingWindow, TelemetryRecord } from '../telemetry/records.ts';
+import { type SamplingWindow, type TelemetryRecord } from '../sample/decode/records.ts';
 
 /** Architectures a module object is built for, as `uname -m` families name them. */
 export type ModuleArch = 'x86_64' | 'armhf';

@@ -4,8 +4,8 @@
  * dropped (so are records the BPF side reports it could not reserve). Pure: the caller passes
  * the monotonic time.
  */
-import type { EventRow, EventsRecord, Value } from '../telemetry/records.ts';
 import type { JsonValue } from './btf-value.ts';
+import { type EventRow, type EventsRecord, type Value } from './records.ts';
 
 export interface EventLayout {
   /** Reported fields, in order. */
