@@ -11,6 +11,45 @@ export class MoteError extends Error {
   }
 }
 
+/** Where in a BPF object a failure happened, in libbpf's terms; what is unknown is left out. */
+export interface ErrorSite {
+  program?: string;
+  map?: string;
+  /** The CO-RE record's index in its section (libbpf's `relo #N`). */
+  relocation?: number;
+  /** The instruction's index within its program (libbpf's `insn #M`). */
+  instruction?: number;
+}
+
+/** The libbpf-shaped prefix of a site: `prog 'x': relo #3: insn #12: `, `map 'm': `, or nothing. */
+export function sitePrefix(site: ErrorSite): string {
+  const parts: string[] = [];
+  if (site.program !== undefined) parts.push(`prog '${site.program}'`);
+  if (site.map !== undefined) parts.push(`map '${site.map}'`);
+  if (site.relocation !== undefined) parts.push(`relo #${site.relocation}`);
+  if (site.instruction !== undefined) parts.push(`insn #${site.instruction}`);
+  return parts.map((part) => `${part}: `).join('');
+}
+
+/**
+ * A MoteError raised at a site in an object. The site is kept as typed fields, so callers can
+ * branch on the program or map without parsing text, and starts the message.
+ */
+export class SiteError extends MoteError implements ErrorSite {
+  readonly program?: string;
+  readonly map?: string;
+  readonly relocation?: number;
+  readonly instruction?: number;
+
+  constructor(
+    readonly detail: string,
+    site: ErrorSite = {},
+  ) {
+    super(sitePrefix(site) + detail);
+    Object.assign(this, site);
+  }
+}
+
 /**
  * What every failing system call throws, from the `mote:sys` binding (native-arm/sys_module.c
  * defines the class): `errno`, its name in `code` (`EPERM`), and the `call`. Recognised by shape

@@ -11,7 +11,7 @@ import { replaceIfChanged } from './replace-if-changed.ts';
 
 export type AgentTarget = 'host' | 'armhf';
 
-/** The module architecture each target runs (ModuleArch in agent/src/sample/module-types.ts). */
+/** The module architecture each target runs (ModuleArch in agent/src/lifecycle/module-types.ts). */
 const TARGET_ARCH: Record<AgentTarget, string> = { host: 'x86_64', armhf: 'armhf' };
 
 /** Asset file names carry their architecture: `<module>.<arch>.<hash>[.<release>.btf|.o]`. */

@@ -1,7 +1,7 @@
 /**
  * `mote-agent bench-encode <records.json> [--rounds N] [--json]`: what one telemetry record costs
  * this device's CPU. Each record (a JSON array of `[module, record]` in the readable form of
- * telemetry/records.ts) is wrapped in an envelope and encoded to CBOR `rounds` times, then framed
+ * sample/decode/records.ts) is wrapped in an envelope and encoded to CBOR `rounds` times, then framed
  * as an MQTT PUBLISH by mqtt-packet, timed on CLOCK_MONOTONIC. The same code `run` uses.
  */
 import { Buffer } from 'buffer';

@@ -17,27 +17,34 @@ import { parseBrokerUrl, type BrokerAddress } from '../telemetry/transports/brok
 import { ignoreSigpipe, mathRandom, quickjsReadiness, quickjsTimers, sysClock } from '../telemetry/transports/quickjs-runtime.ts';
 import { SocketTransport, type TlsCredentials } from '../telemetry/transports/socket-transport.ts';
 import { tlsCredentials } from '../telemetry/transports/tls-files.ts';
+import { ArgumentError, parseAgentArgs } from './args.ts';
+import { MoteError } from '../errors.ts';
 import { observeFirstFailure } from './first-failure.ts';
 import type { AgentCommand } from './command.ts';
 
 const USAGE = 'usage: mote-agent check-broker --broker mqtt[s]://host[:port] [--ca file] [--cert file] [--key file] [--server-name name] [--device id] [--json]';
-const VALUE_OPTIONS = ['--broker', '--ca', '--cert', '--key', '--server-name', '--device'] as const;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-class UsageError extends Error {}
+const VALUE = { value: true };
+const SPEC = { broker: VALUE, ca: VALUE, cert: VALUE, key: VALUE, 'server-name': VALUE, device: VALUE, json: {} };
 
-type Options = Partial<Record<(typeof VALUE_OPTIONS)[number], string>> & { json: boolean };
+interface Options {
+  broker: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  serverName?: string;
+  device?: string;
+  json: boolean;
+}
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { json: false };
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i]!;
-    if (name === '--json') options.json = true;
-    else if ((VALUE_OPTIONS as readonly string[]).includes(name) && args[i + 1] !== undefined) options[name as (typeof VALUE_OPTIONS)[number]] = args[++i];
-    else throw new UsageError(`unknown or incomplete option '${name}'`);
-  }
-  if (!options['--broker']) throw new UsageError('--broker is required');
-  return options;
+  const { options, positionals } = parseAgentArgs('check-broker', args, SPEC);
+  if (positionals.length > 0) throw new ArgumentError(`check-broker: unexpected argument '${positionals[0]}'`);
+  const text = (name: string) => options[name] as string | undefined;
+  const broker = text('broker');
+  if (broker === undefined) throw new ArgumentError('check-broker: --broker is required');
+  return { broker, ca: text('ca'), cert: text('cert'), key: text('key'), serverName: text('server-name'), device: text('device'), json: options.json === true };
 }
 
 export interface CheckResult {
@@ -85,12 +92,13 @@ export const checkBrokerCommand: AgentCommand = {
     let device: string;
     try {
       options = parseOptions(args);
-      broker = parseBrokerUrl(options['--broker']!);
-      tls = tlsCredentials(sys, broker, { ca: options['--ca'], cert: options['--cert'], key: options['--key'], serverName: options['--server-name'] });
-      device = options['--device'] ?? sys.uname().nodename;
+      broker = parseBrokerUrl(options.broker);
+      tls = tlsCredentials(sys, broker, { ca: options.ca, cert: options.cert, key: options.key, serverName: options.serverName });
+      device = options.device ?? sys.uname().nodename;
       checkTopicLevel('device id', device);
     } catch (error) {
-      print(`mote-agent check-broker: ${(error as Error).message}\n${USAGE}`);
+      if (!(error instanceof MoteError)) throw error;
+      print(`mote-agent ${error instanceof ArgumentError ? error.message : `check-broker: ${error.message}`}\n${USAGE}`);
       return 2;
     }
     ignoreSigpipe();

@@ -1,9 +1,10 @@
 /**
  * Errors of the kernel side of the loader. NotSupportedError always names the feature, the
- * kernel version that introduced it and the running kernel; VerifierError carries the
- * program's name and the verifier's reason with the log excerpt around it.
+ * kernel version that introduced it and the running kernel; LoadError and AttachError carry the
+ * program or map as typed fields (SiteError); VerifierError carries the program's name and the
+ * verifier's reason with the log excerpt around it.
  */
-import { MoteError } from '../errors.ts';
+import { MoteError, SiteError } from '../errors.ts';
 
 export class NotSupportedError extends MoteError {
   constructor(
@@ -16,9 +17,11 @@ export class NotSupportedError extends MoteError {
   }
 }
 
-export class LoadError extends MoteError {}
+/** A program or map the kernel would not take, or that could not be prepared for it. */
+export class LoadError extends SiteError {}
 
-export class AttachError extends MoteError {}
+/** A loaded program that could not be attached to its hook. */
+export class AttachError extends SiteError {}
 
 export class BtfSourceError extends MoteError {}
 

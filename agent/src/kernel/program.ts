@@ -30,7 +30,7 @@ export function loadProgram(sys: Sys, spec: ProgramLoadSpec): LoadedProgram {
     if (!isSysError(error)) throw error;
     if (error.code !== 'EACCES' && error.code !== 'EINVAL' && error.code !== 'E2BIG' && error.code !== 'ENOSPC') {
       const hint = error.code === 'EPERM' ? '; run as root (or with CAP_BPF and CAP_PERFMON); as root it means the kernel forbids this program type here (lockdown, or ftrace unavailable for fentry/fexit)' : '';
-      throw new LoadError(`prog '${spec.name}': ${error.message}${hint}`);
+      throw new LoadError(`${error.message}${hint}`, { program: spec.name });
     }
     const first = error;
     for (let size = FIRST_LOG_SIZE; size <= LARGEST_LOG_SIZE; size *= 4) {
@@ -46,6 +46,6 @@ export function loadProgram(sys: Sys, spec: ProgramLoadSpec): LoadedProgram {
         throw new VerifierError(spec.name, text ? reason : retry.message, excerpt, text, retry.code);
       }
     }
-    throw new LoadError(`prog '${spec.name}': ${first.message}`);
+    throw new LoadError(`${first.message}`, { program: spec.name });
   }
 }

@@ -27,7 +27,7 @@ export interface AttachOptions {
 
 function splitTarget(program: BpfProgram, separator: string): [string, string] {
   const at = program.attach.target.lastIndexOf(separator);
-  if (at <= 0) throw new AttachError(`prog '${program.name}': section '${program.sectionName}' needs a target like '${program.attach.kind}/a${separator}b'`);
+  if (at <= 0) throw new AttachError(`section '${program.sectionName}' needs a target like '${program.attach.kind}/a${separator}b'`, { program: program.name });
   return [program.attach.target.slice(0, at), program.attach.target.slice(at + 1)];
 }
 
@@ -66,6 +66,6 @@ export function attachProgram(sys: Sys, progFd: number, program: BpfProgram, opt
     case 'tp_btf':
       return attachTracing(sys, progFd, `${kind} ${target}`);
     default:
-      throw new AttachError(`prog '${program.name}': Mote does not attach '${program.sectionName}' programs (kind '${kind || 'unknown'}'); supported: tracepoint, raw_tracepoint, kprobe, uprobe, perf_event, socket, fentry, fexit, tp_btf`);
+      throw new AttachError(`Mote does not attach '${program.sectionName}' programs (kind '${kind || 'unknown'}'); supported: tracepoint, raw_tracepoint, kprobe, uprobe, perf_event, socket, fentry, fexit, tp_btf`, { program: program.name });
   }
 }

@@ -62,7 +62,7 @@ function createDefinedMap(ctx: MapContext, def: MapDefinition): BpfMap {
     if (def.inner) inner = createWithBtfFallback(ctx, definitionAttr(ctx, def.inner, 0));
     return createWithBtfFallback(ctx, definitionAttr(ctx, def, inner?.fd ?? 0));
   } catch (error) {
-    throw new LoadError(`map '${def.name}': ${(error as Error).message}`);
+    throw new LoadError(`${(error as Error).message}`, { map: def.name });
   } finally {
     inner?.close();
   }
@@ -82,7 +82,7 @@ function createDataMap(ctx: MapContext, name: string, bytes: Uint8Array, readOnl
     if (readOnly) map.freeze();
   } catch (error) {
     map.close();
-    throw new LoadError(`map '${name}': ${(error as Error).message}`);
+    throw new LoadError(`${(error as Error).message}`, { map: name });
   }
   return map;
 }

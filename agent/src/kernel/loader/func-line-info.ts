@@ -32,7 +32,7 @@ function pieces(object: BpfObject, linked: LinkedProgram): Piece[] {
     piece(linked.program, 0),
     ...linked.subprograms.map((sub) => {
       const program = object.programs.find((p) => p.isSubprogram && p.name === sub.name);
-      if (!program) throw new LoadError(`prog '${linked.program.name}': linked subprogram '${sub.name}' is not in the object; the object is damaged, build it again`);
+      if (!program) throw new LoadError(`linked subprogram '${sub.name}' is not in the object; the object is damaged, build it again`, { program: linked.program.name });
       return piece(program, sub.start);
     }),
   ];

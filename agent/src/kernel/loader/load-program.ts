@@ -31,9 +31,9 @@ function attachBtfId(ctx: ProgramContext, program: BpfProgram): number {
   const rawTracepoint = expectedAttachType === AttachType.TRACE_RAW_TP;
   const name = rawTracepoint ? `btf_trace_${target}` : target;
   const kind = rawTracepoint ? Kind.TYPEDEF : Kind.FUNC;
-  if (!ctx.vmlinuxBtf) throw new LoadError(`prog '${program.name}': ${program.attach.kind} needs the kernel's own BTF (/sys/kernel/btf/vmlinux), which this kernel lacks; use a kprobe or tracepoint variant`);
+  if (!ctx.vmlinuxBtf) throw new LoadError(`${program.attach.kind} needs the kernel's own BTF (/sys/kernel/btf/vmlinux), which this kernel lacks; use a kprobe or tracepoint variant`, { program: program.name });
   const id = ctx.vmlinuxBtf.idsByName(name).find((candidate) => ctx.vmlinuxBtf!.type(candidate).kind === kind);
-  if (id === undefined) throw new LoadError(`prog '${program.name}': the kernel has no ${rawTracepoint ? 'raw tracepoint' : 'function'} '${target}' to attach ${program.attach.kind} to`);
+  if (id === undefined) throw new LoadError(`the kernel has no ${rawTracepoint ? 'raw tracepoint' : 'function'} '${target}' to attach ${program.attach.kind} to`, { program: program.name });
   return id;
 }
 
@@ -42,9 +42,9 @@ export function loadObjectProgram(ctx: ProgramContext, program: BpfProgram): Loa
   const linked = linkProgram(program, ctx.object.programs, text?.index);
   const insns = new Insns(linked.insns);
   for (const reference of linked.references) {
-    if (reference.kind === 'ksym') throw new LoadError(`prog '${program.name}': insn #${reference.insn}: kernel symbol '${reference.name}' (__ksym) is not supported by this loader yet; read it through a helper instead`);
+    if (reference.kind === 'ksym') throw new LoadError(`kernel symbol '${reference.name}' (__ksym) is not supported by this loader yet; read it through a helper instead`, { program: program.name, instruction: reference.insn });
     const map = ctx.maps.get(reference.map);
-    if (!map) throw new LoadError(`prog '${program.name}': insn #${reference.insn}: refers to map '${reference.map}', which was not created`);
+    if (!map) throw new LoadError(`refers to map '${reference.map}', which was not created`, { program: program.name, instruction: reference.insn });
     insns.setSrc(reference.insn, reference.kind === 'map' ? PseudoSrc.MAP_FD : PseudoSrc.MAP_VALUE);
     insns.setImm(reference.insn, map.fd);
     if (reference.kind === 'data') insns.setImm(reference.insn + 1, reference.offset);

@@ -7,7 +7,7 @@
  * and advice chosen by the category, so the user reads what to do about this failure in
  * particular and a caller can branch on `problem` or the site without parsing text.
  */
-import { MoteError } from '../../errors.ts';
+import { MoteError, sitePrefix } from '../../errors.ts';
 
 /** Where in an object a relocation failed, in libbpf's numbering. */
 export interface CoreRelocationSite {
@@ -65,7 +65,7 @@ export class CoreRelocationError extends MoteError implements CoreRelocationSite
     readonly problem: CoreProblem,
     readonly detail: string,
   ) {
-    super(`prog '${site.program}': relo #${site.relocation}: insn #${site.instruction}: ${detail}; ${ADVICE[problem]}`);
+    super(`${sitePrefix(site)}${detail}; ${ADVICE[problem]}`);
     this.program = site.program;
     this.relocation = site.relocation;
     this.instruction = site.instruction;

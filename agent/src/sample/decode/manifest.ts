@@ -81,7 +81,7 @@ const HINTS: FieldHint[] = ['ipv4', 'ipv6', 'dev_t', 'syscall'];
 type Json = Record<string, unknown>;
 
 function fail(where: string, what: string): never {
-  throw new ManifestError(`manifest ${where}: ${what}; see agent/src/sample/manifest.ts for the format`);
+  throw new ManifestError(`manifest ${where}: ${what}; see agent/src/sample/decode/manifest.ts for the format`);
 }
 
 function object(value: unknown, where: string): Json {
