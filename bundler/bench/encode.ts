@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureEncodeCost, type EncodeCost } from '../../agent/src/commands/bench-encode.ts';
-import { allRecords } from '../../test/telemetry/samples.ts';
+import { allRecords } from '../fixtures/telemetry-samples.ts';
 import { agentBinary } from '../paths.ts';
 
 const ROUNDS = { node: 20_000, quickjs: 5_000, qemu: 1_000 };

@@ -14,7 +14,7 @@ import { Mosquitto } from '../broker/mosquitto.ts';
 import { guestBrokerUrl } from '../board/guest-broker.ts';
 import { buildAgent } from '../build/agent.ts';
 import { agentBinary } from '../paths.ts';
-import { bootOnce } from '../../test/support/board.ts';
+import { bootOnce } from '../board/boot-once.ts';
 
 const MIB = 1024 * 1024;
 

@@ -9,12 +9,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { fixtureSources } from '../../test/support/bpf-fixtures.ts';
-import { kernelFixture, runLoadWithWorkload } from '../../test/support/kernel-fixtures.ts';
-import { compileBpf } from '../../test/support/bpf-build.ts';
+import { join } from 'node:path';
+import { fixtureSources } from '../fixtures/bpf-fixtures.ts';
+import { kernelFixture, runLoadWithWorkload } from '../fixtures/kernel-fixtures.ts';
+import { compileBpf } from '../build/bpf-compile.ts';
 import { ensureHostBtf } from '../btf/index.ts';
 import { agentBinary } from '../paths.ts';
-import { join } from 'node:path';
 import { median, timeMs } from './bench-timing.ts';
 
 const ROUNDS = 5;

@@ -6,8 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { encodeEnvelope } from '../../agent/src/telemetry/codec.ts';
 import type { Envelope } from '../../agent/src/telemetry/records.ts';
-import { allRecords, envelopeOf } from '../../test/telemetry/samples.ts';
-import { bundleForQuickJs, type Resolution } from './mqtt-bundle.ts';
+import { allRecords, envelopeOf } from '../fixtures/telemetry-samples.ts';
+import { bundleForQuickJs, type Resolution } from '../build/quickjs-bundle.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,19 +1,20 @@
 /**
- * Builds the built-in BPF modules (agent/modules/<name>/): each `<name>.bpf.c` is compiled with
- * clang for x86_64 (against the host's vmlinux.h) and for armhf (against the board kernel's),
- * stripped of DWARF with llvm-strip (.BTF and .BTF.ext stay), and cached under build/modules/
- * by a hash of everything that goes into it. The armhf objects also get a minimized BTF of the
+ * Builds the built-in BPF modules (agent/modules/<name>/): each `<name>.bpf.c` is compiled for
+ * x86_64 (against the host's vmlinux.h) and for armhf (against the board kernel's) by the shared
+ * BPF compile and its cache (bpf-compile.ts), then stripped of DWARF with llvm-strip (.BTF and
+ * .BTF.ext stay) into build/modules/, named by the compiled object's hash. The armhf objects also get a minimized BTF of the
  * board kernel (`bpftool gen min_core_btf`), for devices whose kernel has no BTF of its own.
  * Finally it writes build/generated/builtin-modules.ts, which the agent imports to get its
  * built-in ModuleSource list (objects inlined by esbuild's binary loader).
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureArmhfBtf, ensureHostBtf, type KernelBtf } from '../btf/index.ts';
 import { buildDir, repoRoot } from '../paths.ts';
+import { BpfCompileError, compileBpf, type BpfObject } from './bpf-compile.ts';
+import { hashFile } from './content-cache.ts';
 import { MoteError } from '../../agent/src/errors.ts';
 
 const run = promisify(execFile);
@@ -26,7 +27,7 @@ const OUT_DIR = join(buildDir, 'modules');
 export const GENERATED_MODULES = join(buildDir, 'generated', 'builtin-modules.ts');
 
 type Arch = 'x86_64' | 'armhf';
-const CLANG_ARCH: Record<Arch, string> = { x86_64: 'x86', armhf: 'arm' };
+const CLANG_ARCH: Record<Arch, 'x86' | 'arm'> = { x86_64: 'x86', armhf: 'arm' };
 
 export interface BuiltObject {
   arch: Arch;
@@ -50,16 +51,6 @@ export function moduleNames(): string[] {
     .sort();
 }
 
-function hashOf(...parts: (string | Buffer)[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
-  return hash.digest('hex').slice(0, 16);
-}
-
-function headersOf(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.h')).sort().map((f) => join(dir, f)) : [];
-}
-
 async function tool(step: string, file: string, args: string[], hint: string): Promise<string> {
   try {
     return (await run(file, args, { cwd: repoRoot, maxBuffer: 16 << 20 })).stdout;
@@ -69,27 +60,25 @@ async function tool(step: string, file: string, args: string[], hint: string): P
   }
 }
 
-let clangVersion: Promise<string> | undefined;
-
-async function compileModule(moduleDir: string, outDir: string, name: string, arch: Arch, kernel: KernelBtf, headerHash: string): Promise<BuiltObject> {
+/** Compiles one module source through the shared BPF compile cache, then strips its DWARF into `outDir`. */
+async function compileModule(moduleDir: string, outDir: string, name: string, arch: Arch, kernel: KernelBtf): Promise<BuiltObject> {
   const source = join(moduleDir, `${name}.bpf.c`);
-  const flags = ['-O2', '-g', '-target', 'bpf', `-D__TARGET_ARCH_${CLANG_ARCH[arch]}`, `-I${join(kernel.headerPath, '..')}`, `-I${SHARED_INCLUDE}`, '-Wall', '-Werror'];
-  clangVersion ??= tool('clang', 'clang', ['--version'], "install clang ('apt-get install clang')");
-  const headers = [...headersOf(moduleDir), ...headersOf(SHARED_INCLUDE)];
-  const key = hashOf(await clangVersion, headerHash, ...flags.map(String), readFileSync(source), ...headers.map((h) => readFileSync(h)));
+  let object: BpfObject;
+  try {
+    object = await compileBpf({ source, arch: CLANG_ARCH[arch], includeDirs: [join(kernel.headerPath, '..'), SHARED_INCLUDE], extraFlags: ['-Wall', '-Werror'] });
+  } catch (error) {
+    if (!(error instanceof BpfCompileError)) throw error;
+    throw new ModuleBuildError(`compile module '${name}' for ${arch}: clang ${error.clang.major} failed:\n${error.stderr.trim()}\nfix the C error above in ${relative(repoRoot, source)}`);
+  }
   const dir = join(outDir, name);
   mkdirSync(dir, { recursive: true });
-  const stripped = join(dir, `${name}.${arch}.${key}.o`);
-  const unstripped = join(dir, `${name}.${arch}.${key}.debug.o`);
-  if (!existsSync(stripped) || !existsSync(unstripped)) {
+  const stripped = join(dir, `${name}.${arch}.${hashFile(object.path).slice(0, 16)}.o`);
+  if (!existsSync(stripped)) {
     for (const stale of readdirSync(dir).filter((f) => f.startsWith(`${name}.${arch}.`))) rmSync(join(dir, stale), { force: true });
-    const tmp = `${unstripped}.tmp-${process.pid}`;
-    await tool(`compile module '${name}' for ${arch}`, 'clang', [...flags, '-c', source, '-o', tmp], `fix the C error above in ${relative(repoRoot, source)}`);
-    await tool(`strip module '${name}' for ${arch}`, 'llvm-strip', ['--strip-debug', tmp, '-o', `${stripped}.tmp-${process.pid}`], "install llvm ('apt-get install llvm')");
+    await tool(`strip module '${name}' for ${arch}`, 'llvm-strip', ['--strip-debug', object.path, '-o', `${stripped}.tmp-${process.pid}`], "install llvm ('apt-get install llvm')");
     renameSync(`${stripped}.tmp-${process.pid}`, stripped);
-    renameSync(tmp, unstripped);
   }
-  return { arch, path: stripped, strippedBytes: statSync(stripped).size, unstrippedBytes: statSync(unstripped).size };
+  return { arch, path: stripped, strippedBytes: statSync(stripped).size, unstrippedBytes: statSync(object.path).size };
 }
 
 async function minimizedBtf(name: string, armhf: KernelBtf, object: BuiltObject): Promise<{ release: string; path: string }> {
@@ -121,7 +110,7 @@ function generatedSource(modules: BuiltModule[]): string {
   });
   return [
     '// Generated by bundler/build/modules.ts from agent/modules/: do not edit.',
-    "import type { ModuleSource } from '../../agent/src/sample/module-types.ts';",
+    "import type { ModuleSource } from '../../agent/src/lifecycle/module-types.ts';",
     ...imports,
     '',
     'export const builtinModules: ModuleSource[] = [',
@@ -131,14 +120,10 @@ function generatedSource(modules: BuiltModule[]): string {
   ].join('\n');
 }
 
-interface Targets {
-  kernels: Record<Arch, KernelBtf>;
-  headerHashes: Record<Arch, string>;
-}
+type Targets = Record<Arch, KernelBtf>;
 
 async function targets(): Promise<Targets> {
-  const kernels: Record<Arch, KernelBtf> = { x86_64: await ensureHostBtf(), armhf: await ensureArmhfBtf() };
-  return { kernels, headerHashes: { x86_64: hashOf(readFileSync(kernels.x86_64.headerPath)), armhf: hashOf(readFileSync(kernels.armhf.headerPath)) } };
+  return { x86_64: await ensureHostBtf(), armhf: await ensureArmhfBtf() };
 }
 
 /**
@@ -147,9 +132,9 @@ async function targets(): Promise<Targets> {
  * (`mote pack`), which use their own `outDir` so they never evict the built-ins' cache.
  */
 export async function buildModuleAt(moduleDir: string, outDir: string, log: (line: string) => void = console.log, given?: Targets): Promise<BuiltModule> {
-  const { kernels, headerHashes } = given ?? (await targets());
+  const kernels = given ?? (await targets());
   const name = basename(moduleDir);
-  const objects = await Promise.all((['x86_64', 'armhf'] as const).map((arch) => compileModule(moduleDir, outDir, name, arch, kernels[arch], headerHashes[arch])));
+  const objects = await Promise.all((['x86_64', 'armhf'] as const).map((arch) => compileModule(moduleDir, outDir, name, arch, kernels[arch])));
   const armObject = objects.find((o) => o.arch === 'armhf') as BuiltObject;
   const btfs = [await minimizedBtf(name, kernels.armhf, armObject)];
   const sizes = objects.map((o) => `${o.arch} ${o.strippedBytes} B (unstripped ${o.unstrippedBytes} B)`).join(', ');

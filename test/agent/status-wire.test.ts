@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { decodeStatus, encodeStatus } from '../../agent/src/telemetry/codec.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
 import { checkWithCbor2 } from '../support/cbor2.ts';
-import { BOOT_ID } from '../telemetry/samples.ts';
+import { BOOT_ID } from '../../bundler/fixtures/telemetry-samples.ts';
 
 const status: Status = {
   schemaVersion: 1, deviceId: 'gw-0042', bootId: BOOT_ID, timeMs: 1767225600000, state: 'online',

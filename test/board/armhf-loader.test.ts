@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureArmhfBtf, minimizeBtf } from '../../bundler/btf/index.ts';
 import { inspectObject } from '../../agent/src/object/index.ts';
-import { buildFixture, fixtureSources } from '../support/bpf-fixtures.ts';
-import { bootOnce } from '../support/board.ts';
+import { buildFixture, fixtureSources } from '../../bundler/fixtures/bpf-fixtures.ts';
+import { bootOnce } from '../../bundler/board/boot-once.ts';
 
 interface LoadResult { programs: { name: string; attached: string | null; error: string | null }[] }
 

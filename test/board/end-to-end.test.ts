@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guestBrokerUrl } from '../../bundler/board/guest-broker.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
-import { bootOnce, type BootResult } from '../support/board.ts';
+import { bootOnce, type BootResult } from '../../bundler/board/boot-once.ts';
 import { checkPublishedInSequence, endToEndConfig, loadedModules, moduleStatuses, MODULES, TelemetryCapture, WORKLOAD_CHECKS } from '../support/end-to-end.ts';
 
 const DEVICE = `e2e-${process.pid}`;

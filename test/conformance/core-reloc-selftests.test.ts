@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inBatches } from '../support/bpf-build.ts';
-import { headerDirFor, targetKernels } from '../support/bpf-fixtures.ts';
+import { inBatches } from '../../bundler/build/in-batches.ts';
+import { headerDirFor, targetKernels } from '../../bundler/fixtures/bpf-fixtures.ts';
 import { runOracle, type OracleResult } from '../support/bpf-oracle.ts';
 import type { CoreRelocCase } from '../support/core-reloc-cases.ts';
 import { buildSelftestObject, extractSelftests, findLinuxSourceTarball, rawBtfOf, selftestCases, sourceOf, type SelftestTree } from '../support/core-reloc-selftests.ts';

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inBatches } from '../support/bpf-build.ts';
-import { buildFixtures, FIXTURE_ARCHES, fixtureSources, targetKernels, type BuiltFixture, type TargetKernels } from '../support/bpf-fixtures.ts';
+import { inBatches } from '../../bundler/build/in-batches.ts';
+import { buildFixtures, FIXTURE_ARCHES, fixtureSources, targetKernels, type BuiltFixture, type TargetKernels } from '../../bundler/fixtures/bpf-fixtures.ts';
 import { runOracle, type OracleResult } from '../support/bpf-oracle.ts';
 import { loadEngine, type Engine } from '../support/engine-under-test.ts';
 import { differencesFromLibbpf } from '../support/libbpf-comparison.ts';

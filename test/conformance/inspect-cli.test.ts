@@ -7,15 +7,15 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inBatches } from '../support/bpf-build.ts';
-import { buildFixtures, targetKernels, type BuiltFixture } from '../support/bpf-fixtures.ts';
-import { REPO_ROOT } from '../support/bpf-cache.ts';
+import { inBatches } from '../../bundler/build/in-batches.ts';
+import { buildFixtures, targetKernels, type BuiltFixture } from '../../bundler/fixtures/bpf-fixtures.ts';
+import { repoRoot } from '../../bundler/paths.ts';
 import { runOracle, type OracleResult } from '../support/bpf-oracle.ts';
 import type { EngineResult } from '../support/engine-under-test.ts';
 import { differencesFromLibbpf } from '../support/libbpf-comparison.ts';
 
 const run = promisify(execFile);
-const MOTE = join(REPO_ROOT, 'bundler', 'cli', 'mote.mjs');
+const MOTE = join(repoRoot, 'bundler', 'cli', 'mote.mjs');
 
 interface CliRun {
   oracle: OracleResult;

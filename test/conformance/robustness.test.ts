@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, expect, it } from 'vitest';
-import { buildFixture, fixtureSources } from '../support/bpf-fixtures.ts';
+import { buildFixture, fixtureSources } from '../../bundler/fixtures/bpf-fixtures.ts';
 import { rawBtfOf } from '../support/core-reloc-selftests.ts';
 import type { FuzzJob, FuzzMessage, FuzzSeed } from '../support/fuzz-worker.ts';
 import { elfRegions } from '../support/mutations.ts';

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
-import { bpftoolLoadsFentry, kernelBpfObjects, kernelFixture, runLoadWithWorkload, triggerBinary, type LoadRun } from '../support/kernel-fixtures.ts';
+import { kernelFixture, runLoadWithWorkload, triggerBinary, type LoadRun } from '../../bundler/fixtures/kernel-fixtures.ts';
+import { bpftoolLoadsFentry, kernelBpfObjects } from '../support/kernel-bpf.ts';
 
 const skipReason = rootSkipReason();
 if (skipReason) console.warn(`skipping load/attach tests: ${skipReason}`);

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
-import { kernelFixture, runLoadWithWorkload } from '../support/kernel-fixtures.ts';
+import { kernelFixture, runLoadWithWorkload } from '../../bundler/fixtures/kernel-fixtures.ts';
 
 const skipReason = rootSkipReason();
 if (skipReason) console.warn(`skipping verifier and map tests: ${skipReason}`);

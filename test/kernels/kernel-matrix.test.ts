@@ -14,7 +14,7 @@ import { guestBrokerUrl } from '../../bundler/board/guest-broker.ts';
 import { ensureArmhfBtf, resolveArmhfKernelPackage } from '../../bundler/btf/armhf.ts';
 import { DEBIAN_RELEASE, DEFAULT_SUITE, KERNEL_SUITES } from '../../bundler/btf/debian-suite.ts';
 import { buildDir } from '../../bundler/paths.ts';
-import { bootOnce, type BootResult } from '../support/board.ts';
+import { bootOnce, type BootResult } from '../../bundler/board/boot-once.ts';
 import { checkPublishedInSequence, endToEndConfig, loadedModules, moduleStatuses, MODULES, TelemetryCapture, WORKLOAD_CHECKS } from '../support/end-to-end.ts';
 import { matrixMarkdown, type KernelRow } from '../support/kernel-matrix.ts';
 import { Mosquitto } from '../support/mosquitto.ts';

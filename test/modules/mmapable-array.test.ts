@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureHostBtf } from '../../bundler/btf/index.ts';
 import { agentBinary, rootSkipReason } from '../support/agent.ts';
-import { compileBpf } from '../support/bpf-build.ts';
-import { REPO_ROOT } from '../support/bpf-cache.ts';
-import { exited, triggerBinary, waitFor } from '../support/kernel-fixtures.ts';
+import { compileBpf } from '../../bundler/build/bpf-compile.ts';
+import { FIXTURES_DIR } from '../../bundler/fixtures/bpf-fixtures.ts';
+import { exited, triggerBinary, waitFor } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { startTrigger, type SampleLine } from '../support/module-sampling.ts';
 
 const skipReason = rootSkipReason();
-const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'modules');
+const FIXTURES = join(FIXTURES_DIR, 'modules');
 const CALLS = 321;
 const MAP_READS = /bpf\(BPF_MAP_(LOOKUP_ELEM|LOOKUP_BATCH|LOOKUP_AND_DELETE_BATCH|GET_NEXT_KEY)\b/;
 

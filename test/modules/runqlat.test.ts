@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
-import { triggerBinary } from '../support/kernel-fixtures.ts';
+import { triggerBinary } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { recordsOf, sampleWhile, startTrigger } from '../support/module-sampling.ts';
 
 const skipReason = rootSkipReason();

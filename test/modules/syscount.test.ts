@@ -5,11 +5,11 @@
  * records of this x86_64 machine with syscall names.
  */
 import { describe, expect, it } from 'vitest';
-import type { CounterRecord } from '../../agent/src/telemetry/records.ts';
 import { telemetryText } from '../../bundler/cli/watch/render.ts';
 import { rootSkipReason } from '../support/agent.ts';
-import { triggerBinary } from '../support/kernel-fixtures.ts';
+import { triggerBinary } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { counterTotal, recordsOf, sampleWhile, startTrigger, type SampleLine } from '../support/module-sampling.ts';
+import type { CounterRecord } from '../../agent/src/telemetry/records.ts';
 
 const skipReason = rootSkipReason();
 const CALLS = 777;

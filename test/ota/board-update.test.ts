@@ -15,7 +15,7 @@ import { formatPublicKey } from '../../agent/src/ota/keys.ts';
 import { encodeInstall } from '../../agent/src/ota/messages.ts';
 import { guestBrokerUrl } from '../../bundler/board/guest-broker.ts';
 import { exchange, type DeviceAnswer } from '../../bundler/ota/exchange.ts';
-import { bootOnce, type BootResult } from '../support/board.ts';
+import { bootOnce, type BootResult } from '../../bundler/board/boot-once.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { Subscriber, waitUntil } from '../telemetry/harness.ts';
 import { buildSyscountPackages, signedVersion } from './module-packages.ts';

@@ -8,13 +8,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hashFile, hashStrings, REPO_ROOT, testCacheDir } from './bpf-cache.ts';
+import { buildCacheDir, hashFile, hashStrings } from '../../bundler/build/content-cache.ts';
+import { repoRoot } from '../../bundler/paths.ts';
 import { relocationFailures, relocationsFromLibbpfLog } from './bpf-oracle-log.ts';
 import type { RelocationRecord } from './bpf-relocation-record.ts';
 
 const run = promisify(execFile);
 
-export const ORACLE_SOURCE = join(REPO_ROOT, 'test', 'conformance', 'oracle', 'libbpf-oracle.c');
+export const ORACLE_SOURCE = join(repoRoot, 'test', 'conformance', 'oracle', 'libbpf-oracle.c');
 export const LIBBPF_ARCHIVE = '/usr/lib/x86_64-linux-gnu/libbpf.a';
 
 export interface OracleProgram {
@@ -39,7 +40,7 @@ export function buildOracle(): Promise<string> {
   oracleBinary ??= (async () => {
     const { stdout: gccVersion } = await run('gcc', ['--version']);
     const key = hashStrings(hashFile(ORACLE_SOURCE), hashFile(LIBBPF_ARCHIVE), gccVersion);
-    const binary = join(testCacheDir('oracle'), `libbpf-oracle.${key}`);
+    const binary = join(buildCacheDir('oracle'), `libbpf-oracle.${key}`);
     if (existsSync(binary)) return binary;
     const tmp = `${binary}.${process.pid}.tmp`;
     const wraps = ['bpf_prog_load', 'bpf_prog_bind_map'].map((f) => `-Wl,--wrap=${f}`);

@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { moteCacheDir } from '../../bundler/btf/index.ts';
-import { BpfCompileError, compileBpf } from './bpf-build.ts';
-import { testCacheDir } from './bpf-cache.ts';
+import { BpfCompileError, compileBpf } from '../../bundler/build/bpf-compile.ts';
+import { buildCacheDir } from '../../bundler/build/content-cache.ts';
 import { readCoreRelocCases, type CoreRelocCase } from './core-reloc-cases.ts';
 
 const run = promisify(execFile);
@@ -57,7 +57,7 @@ export type SelftestBuild = { built: true; path: string; clangMajor: number } | 
  * header only lists unimplemented functions, so an empty one stands in for it.
  */
 function glibcStubsShimDir(): string {
-  const dir = testCacheDir('glibc-stubs-shim');
+  const dir = buildCacheDir('glibc-stubs-shim');
   const header = join(dir, 'gnu', 'stubs-32.h');
   if (!existsSync(header)) {
     mkdirSync(join(dir, 'gnu'), { recursive: true });

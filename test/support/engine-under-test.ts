@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from './bpf-cache.ts';
+import { repoRoot } from '../../bundler/paths.ts';
 import type { RelocationRecord } from './bpf-relocation-record.ts';
 
 export interface EngineProgram {
@@ -25,7 +25,7 @@ export interface EngineResult {
 
 export type Engine = (objectBytes: Uint8Array, targetBtfBytes: Uint8Array) => EngineResult;
 
-export const ENGINE_MODULE = join(REPO_ROOT, 'agent', 'src', 'object', 'inspect.ts');
+export const ENGINE_MODULE = join(repoRoot, 'agent', 'src', 'object', 'inspect.ts');
 
 export async function loadEngine(): Promise<{ engine: Engine } | { missing: string }> {
   if (!existsSync(ENGINE_MODULE)) return { missing: `Mote's CO-RE engine is not there yet: ${ENGINE_MODULE} does not exist` };

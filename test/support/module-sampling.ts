@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { agentBinary } from './agent.ts';
-import { exited, waitFor } from './kernel-fixtures.ts';
+import { exited, waitFor } from '../../bundler/fixtures/kernel-fixtures.ts';
 
 export interface SampleLine {
   module: string;
@@ -74,7 +74,7 @@ export interface Trigger {
   run(): Promise<void>;
 }
 
-/** Starts test/fixtures/kernel/trigger.c (`calls udp-port execs spin-ms`); it waits for run(). */
+/** Starts bundler/fixtures/kernel/trigger.c (`calls udp-port execs spin-ms`); it waits for run(). */
 export async function startTrigger(binary: string, workload: { calls: number; udpPort: number; execs: number; spinMs: number }): Promise<Trigger> {
   const child = spawn(binary, [workload.calls, workload.udpPort, workload.execs, workload.spinMs].map(String), { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';

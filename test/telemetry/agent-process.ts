@@ -3,7 +3,7 @@
  * `node --import tsx agent-process.ts <port> <device>`. It publishes one record a second.
  */
 import { startAgent } from './harness.ts';
-import { syscountRecord } from './samples.ts';
+import { syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
 
 const [port, device] = process.argv.slice(2);
 const agent = startAgent(Number(port), device!);

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { expect, it } from 'vitest';
-import { bundleForQuickJs } from '../../bundler/bench/mqtt-bundle.ts';
+import { bundleForQuickJs } from '../../bundler/build/quickjs-bundle.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
 import { checkWithCbor2 } from '../support/cbor2.ts';
 import { Subscriber, waitUntil } from './harness.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useMosquitto } from '../support/mosquitto.ts';
 import { checkWithCbor2 } from '../support/cbor2.ts';
 import { startAgent, Subscriber, waitUntil } from './harness.ts';
-import { allRecords, syscountRecord } from './samples.ts';
+import { allRecords, syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
 
 const broker = useMosquitto();
 

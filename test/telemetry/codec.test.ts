@@ -5,7 +5,7 @@ import { decodeEnvelope, decodeStatus, encodeEnvelope, encodeStatus } from '../.
 import { TelemetryDecodeError } from '../../agent/src/telemetry/errors.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
 import { checkWithCbor2 } from '../support/cbor2.ts';
-import { allRecords, BOOT_ID, envelopeOf } from './samples.ts';
+import { allRecords, BOOT_ID, envelopeOf } from '../../bundler/fixtures/telemetry-samples.ts';
 
 const onlineStatus: Status = {
   schemaVersion: 1,

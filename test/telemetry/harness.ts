@@ -10,7 +10,7 @@ import { Telemetry, type TelemetryOptions } from '../../agent/src/telemetry/tele
 import { parseTopic } from '../../agent/src/telemetry/topics.ts';
 import { NetTransport } from './net-transport.ts';
 import { MemoryLogger, nodeClock, nodeTimers } from './node-runtime.ts';
-import { BOOT_ID } from './samples.ts';
+import { BOOT_ID } from '../../bundler/fixtures/telemetry-samples.ts';
 
 export interface TestAgent {
   telemetry: Telemetry;

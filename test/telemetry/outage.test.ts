@@ -8,7 +8,7 @@ import { Outbox } from '../../agent/src/telemetry/outbox.ts';
 import type { Status } from '../../agent/src/telemetry/records.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
 import { startAgent, Subscriber, waitUntil, type TestAgent } from './harness.ts';
-import { execRecord, latencyRecord, syscountRecord } from './samples.ts';
+import { execRecord, latencyRecord, syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
 
 const broker = useMosquitto();
 

@@ -2,7 +2,7 @@
 import type { IPublishPacket } from 'mqtt-packet';
 import { afterEach, expect, it } from 'vitest';
 import { startAgent, waitUntil, type TestAgent } from './harness.ts';
-import { syscountRecord } from './samples.ts';
+import { syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
 import { acknowledge, CONNACK_OK, ScriptedBroker } from './scripted-broker.ts';
 
 const window = { startMs: 0, lengthMs: 1000 };

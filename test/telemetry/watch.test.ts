@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { encodeEnvelope, encodeStatus } from '../../agent/src/telemetry/codec.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
 import { waitUntil } from './harness.ts';
-import { BOOT_ID, envelopeOf, syscountRecord } from './samples.ts';
+import { BOOT_ID, envelopeOf, syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
 
 const MOTE = fileURLToPath(new URL('../../bundler/cli/mote.mjs', import.meta.url));
 const broker = useMosquitto();

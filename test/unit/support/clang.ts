@@ -1,15 +1,15 @@
 /**
  * BPF C snippets and C-declared target BTFs for unit tests. Snippets go through the tests' one
- * BPF build and cache (test/support/bpf-build.ts): each is written to the cache under a name
+ * BPF compile and cache (bundler/build/bpf-compile.ts): each is written to the cache under a name
  * hashed from its text, then compiled like any fixture. `vmlinux.h` comes from the host's
  * /sys/kernel/btf/vmlinux through bpftool, and target BTFs through pahole, in the same cache.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileBpfSync } from '../../support/bpf-build.ts';
-import { hashStrings, testCacheDir } from '../../support/bpf-cache.ts';
-import { clangFor } from '../../support/bpf-clang.ts';
+import { compileBpfSync } from '../../../bundler/build/bpf-compile.ts';
+import { buildCacheDir, hashStrings } from '../../../bundler/build/content-cache.ts';
+import { clangFor } from '../../../bundler/build/clang.ts';
 
 const HOST_VMLINUX = '/sys/kernel/btf/vmlinux';
 
@@ -22,7 +22,7 @@ function writeAtomically(path: string, data: Uint8Array | string): void {
 /** The directory holding a `vmlinux.h` generated from the host kernel's BTF. */
 export function hostVmlinuxHeaderDir(): string {
   const key = hashStrings(readFileSync(HOST_VMLINUX).toString('latin1'));
-  const dir = testCacheDir('unit', `vmlinux-${key}`);
+  const dir = buildCacheDir('unit', `vmlinux-${key}`);
   const header = join(dir, 'vmlinux.h');
   if (!existsSync(header)) {
     mkdirSync(dir, { recursive: true });
@@ -41,7 +41,7 @@ export interface CompileOptions {
 
 /** Compiles `source` (cached) and returns the object's path. */
 export function compiledObjectPath(source: string, options: CompileOptions = {}): string {
-  const input = join(testCacheDir('unit', 'snippets'), `${hashStrings(source)}.bpf.c`);
+  const input = join(buildCacheDir('unit', 'snippets'), `${hashStrings(source)}.bpf.c`);
   if (!existsSync(input)) writeAtomically(input, source);
   const includeDirs = ['/usr/include/x86_64-linux-gnu', ...(options.vmlinux ? [hostVmlinuxHeaderDir()] : [])];
   const extraFlags = ['-Wno-unused-value', '-Wno-pointer-sign', '-Wno-compare-distinct-pointer-types', ...(options.flags ?? [])];
@@ -69,7 +69,7 @@ export function targetBtfFromC(source: string, arch: 'arm' | 'x86_64'): string {
   const triple = arch === 'arm' ? 'armv7a-linux-gnueabihf' : 'x86_64-linux-gnu';
   const paholeFlags = ['--btf_gen_floats', '--btf_encode_detached'];
   const key = hashStrings('target-btf', clang.versionLine, triple, ...paholeFlags, source);
-  const dir = testCacheDir('unit', 'target-btf');
+  const dir = buildCacheDir('unit', 'target-btf');
   const btf = join(dir, `${key}.${arch}.btf`);
   if (!existsSync(btf)) {
     const input = join(dir, `${key}.target.c`);

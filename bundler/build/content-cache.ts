@@ -1,17 +1,17 @@
 /**
- * Content-hash caching for artefacts the tests build (BPF objects, BTFs, the libbpf oracle):
- * files under `build/test-cache/` in the checkout (git-ignored), named by a hash of everything
- * that went into them. File hashes are memoised per process by path, size and mtime.
+ * Content-hash caching for what the build, the tests and the benchmarks compile (BPF objects,
+ * BTFs, the libbpf oracle, helper binaries): files under `build/cache/` in the checkout
+ * (git-ignored), named by a hash of everything that went into them. File hashes are memoised per
+ * process by path, size and mtime.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildDir } from '../paths.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export function testCacheDir(...parts: string[]): string {
-  const dir = join(REPO_ROOT, 'build', 'test-cache', ...parts);
+/** `build/cache/<parts...>`, created if missing. */
+export function buildCacheDir(...parts: string[]): string {
+  const dir = join(buildDir, 'cache', ...parts);
   mkdirSync(dir, { recursive: true });
   return dir;
 }

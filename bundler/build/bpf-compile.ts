@@ -1,17 +1,17 @@
 /**
- * Compiles BPF C with clang at test time and caches the object: the one BPF build and cache of
- * the tests (conformance, modules and unit snippets alike). The cache works like ccache's direct
+ * Compiles BPF C with clang and caches the object: the one BPF compile and cache of the module
+ * build, the tests (conformance, kernel and unit snippets alike) and the benchmarks. The cache works like ccache's direct
  * mode: a first key hashes the source, the flags and the clang version; its manifest lists every
  * header clang read (from `-MD`), and the object is reused only while all of those files still
  * hash the same. So editing a fixture, a header, vmlinux.h or upgrading clang rebuilds. Which
- * clang builds a source is decided by bpf-clang.ts, from what the source says it needs.
+ * clang builds a source is decided by clang.ts, from what the source says it needs.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { clangForSource, type Clang } from './bpf-clang.ts';
-import { hashFile, hashStrings, testCacheDir } from './bpf-cache.ts';
+import { clangForSource, type Clang } from './clang.ts';
+import { buildCacheDir, hashFile, hashStrings } from './content-cache.ts';
 
 const run = promisify(execFile);
 
@@ -77,7 +77,7 @@ function planCompile(req: BpfCompileRequest): CompilePlan {
   const clang = clangForSource(req.source);
   const flags = compileFlags(req);
   const key = hashStrings(clang.versionLine, req.source, hashFile(req.source), ...flags);
-  const dir = testCacheDir('bpf');
+  const dir = buildCacheDir('bpf');
   const stem = basename(req.source).replace(/\.c$/, '');
   const tmpObject = join(dir, `${stem}.${key}.${process.pid}.tmp.o`);
   const depFile = `${tmpObject}.d`;
@@ -157,18 +157,4 @@ function parseDepFile(text: string): string[] {
     .slice(colon + 2)
     .split(/\s+/)
     .filter((p) => p.length > 0);
-}
-
-/** Runs `tasks` with at most `limit` in flight (the machine has few cores). */
-export async function inBatches<T>(tasks: (() => Promise<T>)[], limit = 2): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }

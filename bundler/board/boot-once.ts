@@ -1,14 +1,15 @@
 /**
- * Boots the emulated qemu-armv7 board from tests: builds its image (with extra files or a
- * command in place of `mote-agent run`, another suite's kernel, another directory), boots qemu-system-arm, and returns the console once
- * the guest powers off, or fails with the console's tail after a time limit.
+ * Boots the emulated qemu-armv7 board once, for tests and benchmarks: builds its image (with
+ * extra files or a command in place of `mote-agent run`, another suite's kernel, another
+ * directory), boots qemu-system-arm, and returns the console once the guest powers off, or fails
+ * with the console's tail after a time limit.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findBoard } from '../../bundler/boards/boards.ts';
-import { buildBoardImage, type AgentConfig, type BoardImage, type ImageExtras } from '../../bundler/board/image.ts';
-import { bootBoard } from '../../bundler/board/qemu.ts';
-import { buildDir } from '../../bundler/paths.ts';
+import { findBoard } from '../boards/boards.ts';
+import { buildDir } from '../paths.ts';
+import { buildBoardImage, type AgentConfig, type BoardImage, type ImageExtras } from './image.ts';
+import { bootBoard } from './qemu.ts';
 
 export const BOARD = 'qemu-armv7';
 

@@ -1,14 +1,15 @@
 /**
- * What an MQTT client costs in the QuickJS bundle. Each candidate is bundled by esbuild the way
- * the agent is (ES2022, platform neutral, minified): QuickJS has no Node built-ins, so whatever
- * the candidate takes from Node must come in as an npm polyfill, and is counted.
+ * Bundles a piece of TypeScript for QuickJS the way the agent is bundled (esbuild, ES2022,
+ * platform neutral, minified) and measures it: QuickJS has no Node built-ins, so whatever the code
+ * takes from Node must come in as an npm polyfill, and is counted per package. The telemetry
+ * benchmark weighs MQTT clients with it; tests run the bundle on bare QuickJS.
  *
- * `QUICKJS_MQTT_SHIMS` are the two substitutions that make mqtt-packet small: its parser needs
- * only bl's BufferList (bl's main module pulls in readable-stream), and its `debug` logging is
- * dead on the device.
+ * `QUICKJS_MQTT_SHIMS` (quickjs-shims.ts) are the two substitutions that make mqtt-packet
+ * small: its parser needs only bl's BufferList (bl's main module pulls in readable-stream), and
+ * its `debug` logging is dead on the device.
  */
 import { build } from 'esbuild';
-import { QUICKJS_MQTT_SHIMS } from '../build/quickjs-shims.ts';
+import { QUICKJS_MQTT_SHIMS } from './quickjs-shims.ts';
 import { gzipSync } from 'node:zlib';
 
 export interface BundleSize {
@@ -18,8 +19,6 @@ export interface BundleSize {
   /** Minified bytes per npm package, 'own' for our code. */
   byPackage: Record<string, number>;
 }
-
-export { QUICKJS_MQTT_SHIMS };
 
 /**
  * How to resolve packages: as the agent bundle does; the same plus QUICKJS_MQTT_SHIMS; or with

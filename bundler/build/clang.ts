@@ -1,5 +1,5 @@
 /**
- * The one place the tests pick a clang. Debian 12 ships clang 14 as `clang` and clang 19 as
+ * The one place a clang is picked, for the module build, the tests and the benchmarks alike. Debian 12 ships clang 14 as `clang` and clang 19 as
  * `clang-19`; some sources need the newer one (type_matches, 64-bit enumerators and the
  * type-based selftests are compiled out or refused below clang 15). A source states what it needs
  * either as a `requires: clang >= N` comment (our fixtures) or as an `#if ... __clang_major__ >= N`
