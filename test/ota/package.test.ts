@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { encodePlain } from '../../agent/src/telemetry/cbor.ts';
 import { decodeCanonical, encodeCanonical } from '../../agent/src/ota/canonical.ts';
 import { encodePackage, parsePackage } from '../../agent/src/ota/package.ts';
-import { OtaRejection, type RejectionReason } from '../../agent/src/ota/rejection.ts';
 import { compareVersions } from '../../agent/src/ota/version.ts';
 import { verifyPackage } from '../../agent/src/ota/verify.ts';
 import { canonicalWithCbor2 } from '../support/cbor2.ts';
-import { deviceFacts, makeKey, samplePackage, signed } from './packages.ts';
+import { fuzzInWorkers } from '../support/fuzz/workers.ts';
+import { deviceFacts, makeKey, rejectionOf, samplePackage, signed } from './packages.ts';
 
 const key = makeKey('release');
-
-function rejectionOf(run: () => unknown): RejectionReason | 'accepted' | string {
-  try {
-    run();
-    return 'accepted';
-  } catch (error) {
-    return error instanceof OtaRejection ? error.reason : `unexpected ${(error as Error).name}: ${(error as Error).message}`;
-  }
-}
 
 describe('canonical encoding', () => {
   it('sorts keys by their encoded bytes whatever the insertion order', () => {
@@ -134,24 +125,12 @@ describe('package verification', () => {
     expect([...verdicts]).toEqual(['malformed']);
   });
 
-  it('turns 2000 random mutations into specific rejections, never an accepted package or a crash', () => {
-    const bytes = signed(key, { objects: { x86_64: new Uint8Array(64) }, btfs: { '6.1': new Uint8Array(16) } });
-    let seed = 0x2545f491;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const counts = new Map<string, number>();
-    for (let i = 0; i < 2000; i++) {
-      const mutated = Uint8Array.from(bytes);
-      const edits = 1 + Math.floor(random() * 4);
-      for (let e = 0; e < edits; e++) mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
-      const cut = random() < 0.2 ? Math.floor(random() * mutated.length) : mutated.length;
-      const candidate = mutated.subarray(0, cut);
-      const verdict = Buffer.compare(Buffer.from(candidate), Buffer.from(bytes)) === 0 ? 'unchanged' : rejectionOf(() => verifyPackage(candidate, facts));
-      counts.set(verdict, (counts.get(verdict) ?? 0) + 1);
-    }
-    const allowed = new Set(['unchanged', 'malformed', 'bad-signature', 'unknown-key', 'stale-version', 'agent-too-old', 'unsupported-arch']);
-    expect([...counts.keys()].filter((v) => !allowed.has(v))).toEqual([]);
-    expect(counts.get('malformed')).toBeGreaterThan(0);
-    expect(counts.get('bad-signature')).toBeGreaterThan(0);
+  it('turns 2000 random mutations into specific rejections, never an accepted package or a crash', async () => {
+    const report = await fuzzInWorkers({ name: 'package verification', seed: 0x2545f491, inputs: 2000, target: new URL('./package.fuzz.ts', import.meta.url), data: null, workers: 1 });
+    console.log(report.summary());
+    expect(report.problems).toEqual([]);
+    expect(report.count('malformed')).toBeGreaterThan(0);
+    expect(report.count('bad-signature')).toBeGreaterThan(0);
   });
 });
 

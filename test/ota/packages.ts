@@ -5,6 +5,7 @@
 import { publicKeyOf, randomSecretKey } from '../../agent/src/ota/ed25519.ts';
 import { formatPublicKey, parsePublicKey, type TrustedKey } from '../../agent/src/ota/keys.ts';
 import type { ModulePackage } from '../../agent/src/ota/package.ts';
+import { OtaRejection, type RejectionReason } from '../../agent/src/ota/rejection.ts';
 import { signPackage } from '../../agent/src/ota/signature.ts';
 import type { DeviceFacts } from '../../agent/src/ota/verify.ts';
 
@@ -52,4 +53,14 @@ export function deviceFacts(keys: TestKey[], overrides: Partial<DeviceFacts> = {
     kernelProblem: () => null,
     ...overrides,
   };
+}
+
+/** The reason `run` was rejected, 'accepted', or 'unexpected <error>' for anything but an OtaRejection. */
+export function rejectionOf(run: () => unknown): RejectionReason | 'accepted' | string {
+  try {
+    run();
+    return 'accepted';
+  } catch (error) {
+    return error instanceof OtaRejection ? error.reason : `unexpected ${(error as Error).name}: ${(error as Error).message}`;
+  }
 }

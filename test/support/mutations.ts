@@ -1,29 +1,19 @@
 /**
- * Deterministic mutations of ELF objects and BTF blobs for the robustness test: bit flips,
- * truncations, and stomps of interesting values (0, -1, 2^31-1, off-by-one sizes, random) over
- * the fields that steer a parser: the ELF header, section headers, the BTF header, BTF type
- * records, and the BTF.ext header and CO-RE records. The locations come from a minimal reading of
- * the (valid) seed, done here so the parser under test is not also the one picking its inputs.
+ * Deterministic mutations of ELF objects and BTF blobs for the fuzz tests, driven by the fuzz
+ * harness's seeded PRNG: bit flips, truncations, and stomps of interesting values (0, -1,
+ * 2^31-1, off-by-one sizes, random) over the fields that steer a parser: the ELF header, section
+ * headers, the BTF header, BTF type records, and the BTF.ext header and CO-RE records. The
+ * locations come from a minimal reading of the (valid) seed, done here so the parser under test
+ * is not also the one picking its inputs.
  */
-
-/** mulberry32: a small seeded PRNG, so every input can be regenerated from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { Random } from './fuzz/seeded-random.ts';
 
 export interface Mutation {
   bytes: Uint8Array;
   description: string;
 }
 
-interface Region {
+export interface Region {
   name: string;
   offset: number;
   length: number;
@@ -69,16 +59,16 @@ export function btfRegions(bytes: Uint8Array, base: number, label: string): Regi
   ];
 }
 
-function pick<T>(random: () => number, items: readonly T[]): T {
+function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
 }
 
-function stompValue(random: () => number, region: Region): number {
+function stompValue(random: Random, region: Region): number {
   return random() < 0.7 ? pick(random, INTERESTING_U32) : pick(random, [region.length, region.length + 1, region.length - 1, Math.floor(random() * 0x100000000)]) >>> 0;
 }
 
 /** One mutation of `seed`; `regions` are the structures worth aiming at. */
-export function mutate(seed: Uint8Array, regions: Region[], random: () => number): Mutation {
+export function mutate(seed: Uint8Array, regions: Region[], random: Random): Mutation {
   const bytes = Uint8Array.from(seed);
   const view = new DataView(bytes.buffer);
   const choice = random();
