@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { cStringAt, decodeCString, encodeCString } from '../../../agent/src/bytes/c-string.ts';
 import { decodeUtf8, encodeUtf8 } from '../../../agent/src/bytes/utf8.ts';
+import { fuzzInWorkers } from '../../support/fuzz/workers.ts';
 
 const TEXTS = ['', 'mote-agent', 'café', 'Ω≈ç√', '日本語', '😀 emoji', 'a\u0000b', '\u007f\u0080\u07ff\u0800\uffff\u{10000}\u{10ffff}'];
 
@@ -19,13 +20,10 @@ describe('UTF-8', () => {
     expect(encodeUtf8('a\ud800b')).toEqual(new TextEncoder().encode('a\ud800b'));
   });
 
-  it('decodes broken sequences to U+FFFD like TextDecoder, on many random inputs', () => {
-    let seed = 0x2545f491;
-    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
-    for (let n = 0; n < 2000; n++) {
-      const bytes = Uint8Array.from({ length: 1 + (n % 12) }, next);
-      expect(decodeUtf8(bytes), `input ${Buffer.from(bytes).toString('hex')}`).toBe(new TextDecoder().decode(bytes));
-    }
+  it('decodes broken sequences to U+FFFD like TextDecoder, on many random inputs', async () => {
+    const report = await fuzzInWorkers({ name: 'UTF-8 decoding', seed: 0x2545f491, inputs: 2000, target: new URL('./utf8.fuzz.ts', import.meta.url), data: null, workers: 1 });
+    expect(report.problems).toEqual([]);
+    expect(report.finished).toBe(2000);
   });
 });
 
