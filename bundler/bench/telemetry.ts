@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { encodeEnvelope } from '../../agent/src/telemetry/codec.ts';
-import type { Envelope } from '../../agent/src/telemetry/records.ts';
+import type { Envelope } from '../../agent/src/telemetry/messages.ts';
 import { allRecords, envelopeOf } from '../fixtures/telemetry-samples.ts';
 import { bundleForQuickJs, type Resolution } from '../build/quickjs-bundle.ts';
 

@@ -1,7 +1,7 @@
 /** The status message's module variants and inbound error counters, read back by python3-cbor2. */
 import { expect, it } from 'vitest';
 import { decodeStatus, encodeStatus } from '../../agent/src/telemetry/codec.ts';
-import type { Status } from '../../agent/src/telemetry/records.ts';
+import type { Status } from '../../agent/src/telemetry/messages.ts';
 import { checkWithCbor2 } from '../support/cbor2.ts';
 import { BOOT_ID } from '../../bundler/fixtures/telemetry-samples.ts';
 

@@ -9,7 +9,7 @@ import { telemetryText } from '../../bundler/cli/watch/render.ts';
 import { rootSkipReason } from '../support/agent.ts';
 import { triggerBinary } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { counterTotal, recordsOf, sampleWhile, startTrigger, type SampleLine } from '../support/module-sampling.ts';
-import type { CounterRecord } from '../../agent/src/telemetry/records.ts';
+import { type CounterRecord } from '../../agent/src/sample/decode/records.ts';
 
 const skipReason = rootSkipReason();
 const CALLS = 777;

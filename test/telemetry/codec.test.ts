@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodePlain } from '../../agent/src/telemetry/cbor.ts';
 import { decodeEnvelope, decodeStatus, encodeEnvelope, encodeStatus } from '../../agent/src/telemetry/codec.ts';
 import { TelemetryDecodeError } from '../../agent/src/telemetry/errors.ts';
-import type { Status } from '../../agent/src/telemetry/records.ts';
+import type { Status } from '../../agent/src/telemetry/messages.ts';
 import { checkWithCbor2 } from '../support/cbor2.ts';
 import { allRecords, BOOT_ID, envelopeOf } from '../../bundler/fixtures/telemetry-samples.ts';
 

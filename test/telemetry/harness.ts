@@ -5,7 +5,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeEnvelope, decodeStatus } from '../../agent/src/telemetry/codec.ts';
 import { Outbox } from '../../agent/src/telemetry/outbox.ts';
-import type { Envelope, Status } from '../../agent/src/telemetry/records.ts';
+import type { Envelope, Status } from '../../agent/src/telemetry/messages.ts';
 import { Telemetry, type TelemetryOptions } from '../../agent/src/telemetry/telemetry.ts';
 import { parseTopic } from '../../agent/src/telemetry/topics.ts';
 import { NetTransport } from './net-transport.ts';

@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { Outbox } from '../../agent/src/telemetry/outbox.ts';
-import type { Status } from '../../agent/src/telemetry/records.ts';
+import type { Status } from '../../agent/src/telemetry/messages.ts';
 import { useMosquitto } from '../support/mosquitto.ts';
 import { startAgent, Subscriber, waitUntil, type TestAgent } from './harness.ts';
 import { execRecord, latencyRecord, syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
