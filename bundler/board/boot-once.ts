@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findBoard } from '../boards/boards.ts';
+import { findBoard } from './board-catalog.ts';
 import { buildDir } from '../paths.ts';
 import { buildBoardImage, type AgentConfig, type BoardImage, type ImageExtras } from './image.ts';
 import { bootBoard } from './qemu.ts';

@@ -11,8 +11,8 @@ import { resolveArmhfKernelPackage, type ArmhfKernelPackage } from '../btf/armhf
 import { DEFAULT_SUITE } from '../btf/debian-suite.ts';
 import { moteCacheDir, writeFileAtomically } from '../btf/cache.ts';
 import { progress, runTool } from '../btf/run-tool.ts';
-import type { BoardDescriptor } from '../boards/descriptor.ts';
-import { BoardError } from '../boards/descriptor.ts';
+import type { BoardDescriptor } from './descriptor.ts';
+import { BoardError } from './descriptor.ts';
 
 export interface GuestKernel {
   release: string;

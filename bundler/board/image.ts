@@ -9,7 +9,7 @@
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTool } from '../btf/run-tool.ts';
-import type { BoardDescriptor } from '../boards/descriptor.ts';
+import type { BoardDescriptor } from './descriptor.ts';
 import { buildDir } from '../paths.ts';
 import { buildBoardAgent } from '../build/agent.ts';
 import { DEFAULT_SUITE } from '../btf/debian-suite.ts';

@@ -4,8 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import type { BoardDescriptor } from '../boards/descriptor.ts';
-import { BoardError } from '../boards/descriptor.ts';
+import type { BoardDescriptor } from './descriptor.ts';
+import { BoardError } from './descriptor.ts';
 import type { BoardImage } from './image.ts';
 
 export interface BootOptions {

@@ -8,8 +8,8 @@ import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isVersion } from '../../agent/src/ota/version.ts';
 import { BrokerUrlError, parseBrokerUrl } from '../../agent/src/telemetry/transports/broker-url.ts';
-import { findBoard, loadBoards } from '../boards/boards.ts';
-import type { BoardDescriptor } from '../boards/descriptor.ts';
+import { findBoard, loadBoards } from '../board/board-catalog.ts';
+import type { BoardDescriptor } from '../board/descriptor.ts';
 import { UsageError } from './command.ts';
 
 export { deviceOption, secondsOption } from '../ota/options.ts';

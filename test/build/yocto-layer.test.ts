@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { loadBoards } from '../../bundler/boards/boards.ts';
-import { REQUIRED_KERNEL_CONFIG } from '../../bundler/boards/descriptor.ts';
+import { loadBoards } from '../../bundler/board/board-catalog.ts';
+import { REQUIRED_KERNEL_CONFIG } from '../../bundler/board/descriptor.ts';
 import { repoRoot } from '../../bundler/paths.ts';
 import { runHostAgent } from '../support/agent.ts';
 

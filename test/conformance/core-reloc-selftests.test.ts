@@ -13,7 +13,7 @@ import { headerDirFor, targetKernels } from '../../bundler/fixtures/bpf-fixtures
 import { runOracle, type OracleResult } from '../support/bpf-oracle.ts';
 import type { CoreRelocCase } from '../support/core-reloc-cases.ts';
 import { buildSelftestObject, extractSelftests, findLinuxSourceTarball, rawBtfOf, selftestCases, sourceOf, type SelftestTree } from '../support/core-reloc-selftests.ts';
-import { loadEngine, type Engine } from '../support/engine-under-test.ts';
+import { engine } from '../support/engine-under-test.ts';
 import { differencesFromLibbpf } from '../support/libbpf-comparison.ts';
 
 type Prepared = { excluded: string } | { excluded?: undefined; objectPath: string; btfPath: string; oracle: OracleResult };
@@ -25,7 +25,6 @@ const cases = await selftestCases(tree);
 
 const prepared = new Map<string, Prepared>();
 const outcomes = new Map<string, 'passed' | 'differs'>();
-let engine: { engine: Engine } | { missing: string } | undefined;
 
 /** A `#if ... __clang_major__ >= N` guard that compiles the test body out on clang `ours`. */
 function clangGuard(source: string, ours: number): string | undefined {
@@ -59,7 +58,6 @@ beforeAll(async () => {
   const headerDir = headerDirFor(kernels, 'x86');
   const results = await inBatches(cases.map((c) => () => prepare(tree, c, headerDir, kernels.host.btfPath)));
   cases.forEach((c, i) => prepared.set(c.name, results[i]!));
-  engine = await loadEngine();
 });
 
 afterAll(() => {
@@ -72,9 +70,8 @@ afterAll(() => {
     reasons.set(reason, [...(reasons.get(reason) ?? []), c.name]);
   }
   const why = [...reasons].map(([reason, names]) => `${names.length} because ${reason} (${names.join(', ')})`).join('; ');
-  const engineNote = engine === undefined ? ' [not compared: the setup failed]' : 'missing' in engine ? ` [not compared: ${engine.missing}]` : '';
   const differ = ran - passed === 0 ? '' : `, ${ran - passed} ran and do not (yet) agree`;
-  console.log(`CO-RE selftest pairs: ${passed} of ${cases.length} in core_reloc.c ran and agree with libbpf${differ}; ${excluded.length} excluded: ${why}${engineNote}`);
+  console.log(`CO-RE selftest pairs: ${passed} of ${cases.length} in core_reloc.c ran and agree with libbpf${differ}; ${excluded.length} excluded: ${why}`);
 });
 
 describe('libbpf, the oracle', () => {
@@ -99,10 +96,7 @@ describe('Mote relocates each selftest pair exactly as libbpf does', () => {
         console.log(`excluded ${c.name}: ${p.excluded}`);
         return ctx.skip(`excluded: ${p.excluded}`);
       }
-      if (engine === undefined) throw new Error('the setup failed before the engine was loaded');
-      if ('missing' in engine) throw new Error(engine.missing);
-      const run = engine.engine;
-      const differences = differencesFromLibbpf(p.oracle, () => run(readFileSync(p.objectPath), readFileSync(p.btfPath)));
+      const differences = differencesFromLibbpf(p.oracle, () => engine(readFileSync(p.objectPath), readFileSync(p.btfPath)));
       outcomes.set(c.name, differences.length === 0 ? 'passed' : 'differs');
       expect(differences).toEqual([]);
     });

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inBatches } from '../../bundler/build/in-batches.ts';
 import { buildFixtures, FIXTURE_ARCHES, fixtureSources, targetKernels, type BuiltFixture, type TargetKernels } from '../../bundler/fixtures/bpf-fixtures.ts';
 import { runOracle, type OracleResult } from '../support/bpf-oracle.ts';
-import { loadEngine, type Engine } from '../support/engine-under-test.ts';
+import { engine } from '../support/engine-under-test.ts';
 import { differencesFromLibbpf } from '../support/libbpf-comparison.ts';
 
 const TARGETS = ['host', 'armhf'] as const;
@@ -19,7 +19,6 @@ type Target = (typeof TARGETS)[number];
 let kernels: TargetKernels;
 let fixtures: BuiltFixture[];
 const oracles = new Map<string, OracleResult>();
-let engine: { engine: Engine } | { missing: string };
 
 const key = (name: string, arch: string, target: Target) => `${name}/${arch}/${target}`;
 const oracleFor = (name: string, arch: string, target: Target) => {
@@ -34,7 +33,6 @@ beforeAll(async () => {
   fixtures = await buildFixtures();
   const jobs = fixtures.flatMap((f) => (f.built ? TARGETS.map((t) => async () => oracles.set(key(f.name, f.arch, t), await runOracle(f.objectPath, btfPath(t)))) : []));
   await inBatches(jobs);
-  engine = await loadEngine();
 });
 
 describe('the fixtures', () => {
@@ -83,10 +81,8 @@ describe('Mote relocates each fixture exactly as libbpf does', () => {
         it(`${source.group}/${source.name}, built for ${arch}, against the ${target} kernel`, (ctx) => {
           const built = fixtures.find((f) => f.path === source.path && f.arch === arch)!;
           if (!built.built) return ctx.skip(`not built: ${built.reason}`);
-          if ('missing' in engine) throw new Error(engine.missing);
-          const run = engine.engine;
           const objectPath = built.objectPath;
-          const differences = differencesFromLibbpf(oracleFor(source.name, arch, target), () => run(readFileSync(objectPath), readFileSync(btfPath(target))));
+          const differences = differencesFromLibbpf(oracleFor(source.name, arch, target), () => engine(readFileSync(objectPath), readFileSync(btfPath(target))));
           expect(differences).toEqual([]);
         });
       }

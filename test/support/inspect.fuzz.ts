@@ -4,7 +4,7 @@
  * anything else thrown (a RangeError, a TypeError) is a failure.
  */
 import { MoteError } from '../../agent/src/errors.ts';
-import { loadEngine } from './engine-under-test.ts';
+import { engine } from './engine-under-test.ts';
 import type { MakeCase } from './fuzz/fuzz-case.ts';
 import { btfRegions, elfRegions, mutate } from './mutations.ts';
 
@@ -22,8 +22,6 @@ export interface InspectFuzzData {
 
 export async function prepare(data: unknown): Promise<MakeCase> {
   const { objects, btfs, mutate: which } = data as InspectFuzzData;
-  const loaded = await loadEngine();
-  if ('missing' in loaded) throw new Error(loaded.missing);
   const objectRegions = objects.map((o) => {
     const elf = elfRegions(o.bytes);
     const btf = elf.find((r) => r.name === '.BTF');
@@ -42,7 +40,7 @@ export async function prepare(data: unknown): Promise<MakeCase> {
       description: `${mutateBtf ? `target BTF ${btf.name}` : `object ${object.name}`}: ${mutation.description}`,
       run: () => {
         try {
-          loaded.engine(mutateBtf ? object.bytes : mutation.bytes, mutateBtf ? mutation.bytes : btf.bytes);
+          engine(mutateBtf ? object.bytes : mutation.bytes, mutateBtf ? mutation.bytes : btf.bytes);
           return 'result';
         } catch (error) {
           if (error instanceof MoteError) return 'typed error';

@@ -3,8 +3,8 @@
  * missing values and wrong types, naming the path.
  */
 import { expect, it } from 'vitest';
-import { loadBoards } from '../../bundler/boards/boards.ts';
-import { validateBoard } from '../../bundler/boards/descriptor.ts';
+import { loadBoards } from '../../bundler/board/board-catalog.ts';
+import { validateBoard } from '../../bundler/board/descriptor.ts';
 
 const boards = loadBoards();
 const qemu = boards.find((b) => b.name === 'qemu-armv7')!;

@@ -3,7 +3,7 @@
  * boards also its config and a bootable image.
  */
 import type { Command } from '../command.ts';
-import { loadBoards } from '../../boards/boards.ts';
+import { loadBoards } from '../../board/board-catalog.ts';
 import { buildBoardAgent } from '../../build/agent.ts';
 import { buildBoardImage } from '../../board/image.ts';
 import { guestBrokerUrl } from '../../board/guest-broker.ts';
