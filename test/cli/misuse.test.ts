@@ -92,6 +92,14 @@ const table: Record<string, Row[]> = {
     { misuse: 'bad URL', args: ['--board', 'qemu-armv7', '--broker', 'http://x'], says: BAD_URL },
     { misuse: 'bad value', args: ['--board', 'qemu-armv7', '--seconds', 'x'], says: /--seconds 'x' is not a positive number of seconds/ },
   ],
+  serve: [
+    unknownFlag(),
+    { misuse: 'bad URL', args: ['--broker', 'http://x'], says: BAD_URL, spawn: true },
+    { misuse: 'missing file', args: ['--token-file', join(MISSING, 'token')], says: /--token-file '.*token' does not exist/ },
+    { misuse: 'missing argument', args: ['--broker', 'mqtts://x'], says: /an mqtts:\/\/ broker needs --ca FILE/ },
+    { misuse: 'bad value', args: ['--listen', 'localhost'], says: /--listen 'localhost' is not HOST:PORT/ },
+    { misuse: 'bad value', args: ['--history-minutes', '0'], says: /--history-minutes '0' is not an integer of at least 1/ },
+  ],
   size: [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
   start: [
     unknownFlag(),

@@ -10,8 +10,9 @@ import { packCommand } from './pack.ts';
 import { publishCommand } from './publish.ts';
 import { removeCommand } from './remove.ts';
 import { runCommand } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { sizeCommand } from './size.ts';
 import { startCommand } from './start.ts';
 import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, inspectCommand, keygenCommand, packCommand, publishCommand, removeCommand, runCommand, sizeCommand, startCommand, watchCommand];
+export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, inspectCommand, keygenCommand, packCommand, publishCommand, removeCommand, runCommand, serveCommand, sizeCommand, startCommand, watchCommand];

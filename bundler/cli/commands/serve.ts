@@ -1,0 +1,107 @@
+/**
+ * `mote serve`: the fleet side. Subscribes to every device on the given brokers and serves the
+ * fleet dashboard, its JSON API, live pushes, OTA upload (with a bearer token) and Prometheus
+ * metrics over HTTP (bundler/web/). Ctrl-C stops it.
+ */
+import { readFileSync } from 'node:fs';
+import { MoteError } from '../../../agent/src/errors.ts';
+import type { Command } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { brokerOption, existingPath, integerOption, parseCommandLine } from '../options.ts';
+import { startFleetService, type FleetServiceOptions } from '../../web/fleet-service.ts';
+
+const HELP = `usage: mote serve [--broker URL]... [--ca FILE --cert FILE --key FILE] [--listen HOST:PORT]
+                  [--token-file FILE] [--history-minutes N] [--series-cap N] [--max-series N]
+
+Serves the fleet: a dashboard at http://HOST:PORT/, its JSON API (bundler/web/API.md), live
+updates, Prometheus metrics at /metrics and OTA upload, from every device on the brokers.
+  --broker URL          mqtt://host[:port] or mqtts://host[:port]; repeat for several brokers
+                        (default mqtt://127.0.0.1:1883)
+  --ca, --cert, --key   PEM files for mqtts:// (the broker's CA; a client certificate and key)
+  --listen HOST:PORT    where to listen (default 127.0.0.1:8080; 0 as the port picks a free one)
+  --token-file FILE     a file holding the bearer token that OTA upload needs; without it the
+                        dashboard is read-only
+  --history-minutes N   how much history to keep in memory (default 60)
+  --series-cap N        series per device and module, in metrics and history; the rest go into
+                        one 'other' series (default 200)
+  --max-series N        series in the whole history; the least recently updated modules' series
+                        are dropped first (default 100000)`;
+
+export const DEFAULT_LISTEN = '127.0.0.1:8080';
+
+export function listenOption(raw: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new UsageError(`--listen '${raw}' is not HOST:PORT`, 'write for example --listen 127.0.0.1:8080, or 0.0.0.0:8080 to be reached from other machines');
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function tokenOption(path: string): string {
+  const token = readFileSync(existingPath('--token-file', path), 'utf8').trim();
+  if (token.length < 8) throw new UsageError(`--token-file '${path}' holds a token shorter than 8 characters`, 'put a long random secret in it, e.g. openssl rand -hex 32 > FILE');
+  return token;
+}
+
+/** Runs until SIGINT or SIGTERM. */
+async function serveUntilStopped(options: FleetServiceOptions): Promise<number> {
+  let service;
+  try {
+    service = await startFleetService(options);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new MoteError(`cannot listen on ${options.listen.host}:${options.listen.port} (${code}); choose another with --listen HOST:PORT`);
+    }
+    throw error;
+  }
+  console.log(`mote serve: dashboard at ${service.url} (brokers: ${options.brokers.join(', ')}; ${options.token === null ? 'read-only, no --token-file' : 'OTA upload with the token'})`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  console.log('mote serve: stopping');
+  await service.stop();
+  return 0;
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve the fleet dashboard, its API, OTA upload and Prometheus metrics',
+  async run(argv) {
+    const { values } = parseCommandLine(argv, {
+      help: { type: 'boolean', short: 'h' },
+      broker: { type: 'string', multiple: true },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      listen: { type: 'string', default: DEFAULT_LISTEN },
+      'token-file': { type: 'string' },
+      'history-minutes': { type: 'string', default: '60' },
+      'series-cap': { type: 'string', default: '200' },
+      'max-series': { type: 'string', default: '100000' },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const brokers = (values.broker ?? ['mqtt://127.0.0.1:1883']).map(brokerOption);
+    if (brokers.some((url) => url.startsWith('mqtts:')) && values.ca === undefined) throw new UsageError('an mqtts:// broker needs --ca FILE (the CA that signed its certificate)');
+    if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together: give both or neither');
+    const tls = {
+      ...(values.ca !== undefined && { ca: existingPath('--ca', values.ca) }),
+      ...(values.cert !== undefined && { cert: existingPath('--cert', values.cert) }),
+      ...(values.key !== undefined && { key: existingPath('--key', values.key) }),
+    };
+    return serveUntilStopped({
+      brokers,
+      tls,
+      listen: listenOption(values.listen),
+      token: values['token-file'] === undefined ? null : tokenOption(values['token-file']),
+      historyMinutes: integerOption('history-minutes', values['history-minutes'], 1),
+      seriesCap: integerOption('series-cap', values['series-cap'], 2),
+      maxSeries: integerOption('max-series', values['max-series'], 1),
+      maxDevices: 10_000,
+      log: (line) => console.error(`mote serve: ${line}`),
+    });
+  },
+};

@@ -1,0 +1,81 @@
+/**
+ * `mote serve` as one object, for the CLI command, `mote start` and the tests: brokers →
+ * ingest → fleet events → inventory, history, metrics and live pushes, and the HTTP server over
+ * them. start() resolves once it listens (the brokers may still be connecting); stop() closes
+ * everything it opened.
+ */
+import type { AddressInfo } from 'node:net';
+import { BrokerSubscriptions, type BrokerTls } from '../ingest/broker-subscriptions.ts';
+import type { FleetEvent, FleetEventSink } from '../ingest/fleet-events.ts';
+import { Ingest, type IngestLimits } from '../ingest/ingest.ts';
+import { History } from '../store/history.ts';
+import { Inventory } from '../store/inventory.ts';
+import { LiveEvents } from './live-events.ts';
+import { createFleetServer, type MetricsSource } from './server.ts';
+
+export interface FleetServiceOptions {
+  brokers: string[];
+  tls: BrokerTls;
+  /** host:port; port 0 picks a free one. */
+  listen: { host: string; port: number };
+  token: string | null;
+  historyMinutes: number;
+  /** Series per device and module, in the metrics and the history. */
+  seriesCap: number;
+  /** Series in the whole history. */
+  maxSeries: number;
+  /** Devices kept in the inventory and in ingest's dedupe state. */
+  maxDevices: number;
+  ingestLimits?: Partial<IngestLimits>;
+  /** The metrics sink and source (FleetMetrics), if any. */
+  metrics?: MetricsSource & FleetEventSink;
+  log: (line: string) => void;
+}
+
+export interface FleetService {
+  url: string;
+  inventory: Inventory;
+  history: History;
+  ingest: Ingest;
+  stop(): Promise<void>;
+}
+
+export async function startFleetService(options: FleetServiceOptions): Promise<FleetService> {
+  const sinks: FleetEventSink[] = [];
+  const fanOut: FleetEventSink = { accept: (event: FleetEvent) => sinks.forEach((sink) => sink.accept(event)) };
+  const inventory = new Inventory(options.maxDevices);
+  const history = new History({ historyMinutes: options.historyMinutes, seriesPerModule: options.seriesCap, maxSeries: options.maxSeries, archOf: (device) => inventory.arch(device) });
+  const live = new LiveEvents(inventory);
+  sinks.push(inventory, history, live);
+  if (options.metrics) sinks.push(options.metrics);
+  const ingest = new Ingest(fanOut, { log: options.log, limits: { maxDevices: options.maxDevices, ...options.ingestLimits } });
+  const expiry = setInterval(() => ingest.expireMissing(), 1000);
+  const brokers = new BrokerSubscriptions(options.brokers, options.tls, (topic, payload, retained) => ingest.accept(topic, payload, retained), options.log);
+  const server = createFleetServer({ inventory, history, live, brokers, token: options.token, ...(options.metrics && { metrics: options.metrics }) }, options.log);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.listen.port, options.listen.host, () => resolve());
+    });
+  } catch (error) {
+    clearInterval(expiry);
+    live.close();
+    await brokers.close();
+    throw error;
+  }
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}/`,
+    inventory,
+    history,
+    ingest,
+    async stop() {
+      clearInterval(expiry);
+      live.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await brokers.close();
+    },
+  };
+}
