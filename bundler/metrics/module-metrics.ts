@@ -1,0 +1,124 @@
+/**
+ * Every module's records as metrics, named from the module and the record's value fields
+ * (metric-names.ts), labelled with the device and the record's key fields (record-keys.ts), each
+ * device's and module's key label sets capped (series-cap.ts):
+ * - counter deltas add up into `mote_<module>_<field>_total`, in base units;
+ * - gauges and top-N entries are gauges holding the device's latest record (series the record
+ *   no longer names are removed), top-N's rest under key labels `other`;
+ * - log2 histograms add up into `_bucket{le}`, `_sum` and `_count` in base units;
+ * - events count into `mote_<module>_events_total` and `mote_<module>_events_dropped_total`.
+ */
+import { Counter, type Gauge, type LabelValues, type Registry } from 'prom-client';
+import type { Key, TelemetryRecord } from '../../agent/src/sample/decode/records.ts';
+import type { Envelope } from '../../agent/src/telemetry/messages.ts';
+import type { SyscallArch } from '../build/syscall-tables.ts';
+import { histogramUnit, inBaseUnit, splitFieldUnit, UNKNOWN, type BaseUnit } from './base-units.ts';
+import { MetricFamilies } from './metric-families.ts';
+import { moduleMetricName } from './metric-names.ts';
+import { keyLabels } from './record-keys.ts';
+import { OTHER, SeriesCap } from './series-cap.ts';
+
+interface GaugeSeries {
+  gauge: Gauge<string>;
+  labels: LabelValues<string>;
+}
+
+function helpText(module: string, what: string): string {
+  return `${module}: ${what}, from its telemetry records.`;
+}
+
+export class ModuleMetrics {
+  private readonly families: MetricFamilies;
+  private readonly cap: SeriesCap;
+  /** The gauge series of each device's and module's last gauge or top-N record. */
+  private readonly lastGaugeSeries = new Map<string, Map<string, GaugeSeries>>();
+
+  constructor(registry: Registry, seriesCap: number) {
+    this.families = new MetricFamilies(registry);
+    const capped = new Counter({
+      name: 'mote_series_capped_total',
+      help: 'Key label sets folded into the `other` series because the device and module reached the series cap.',
+      labelNames: ['device', 'module'],
+      registers: [registry],
+    });
+    this.cap = new SeriesCap(seriesCap, (device, module) => capped.inc({ device, module }));
+  }
+
+  /** Adds one record of `device`; `arch` names its syscalls. */
+  accept(device: string, arch: SyscallArch | null, envelope: Envelope): void {
+    const { module, record } = envelope;
+    switch (record.kind) {
+      case 'counter':
+        for (const [key, delta] of record.deltas) this.addCounter(device, arch, module, key, delta);
+        return;
+      case 'gauge':
+        return this.setGauges(device, module, this.gaugeSeries(device, arch, module, record.values));
+      case 'top':
+        return this.setGauges(device, module, this.gaugeSeries(device, arch, module, record.entries, record.other));
+      case 'histogram':
+        return this.addHistogram(device, arch, module, record);
+      case 'events': {
+        this.families.counter(moduleMetricName(module, 'events', UNKNOWN, 'counter'), helpText(module, 'events reported'), ['device']).inc({ device }, record.rows.length);
+        this.families.counter(moduleMetricName(module, 'events_dropped', UNKNOWN, 'counter'), helpText(module, 'events the device could not report'), ['device']).inc({ device }, record.dropped);
+      }
+    }
+  }
+
+  private labelsOf(device: string, module: string, names: string[], values: string[]): LabelValues<string> {
+    const admitted = this.cap.admit(device, module, values);
+    return Object.fromEntries([['device', device], ...names.map((name, i) => [name, admitted[i]!])]);
+  }
+
+  private addCounter(device: string, arch: SyscallArch | null, module: string, key: Key, delta: number): void {
+    if (!(delta >= 0)) return;
+    const key_ = keyLabels(module, key, arch);
+    const field = splitFieldUnit(key_.field ?? '');
+    const name = moduleMetricName(module, field.name || null, field.unit, 'counter');
+    const counter = this.families.counter(name, helpText(module, `${key_.field ?? 'count'} per key`), ['device', ...key_.names]);
+    counter.inc(this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(delta, field.unit));
+  }
+
+  /** The gauge series of one record, amounts of keys folded into `other` added together; top-N's `rest` under `other` too. */
+  private gaugeSeries(device: string, arch: SyscallArch | null, module: string, values: Array<[Key, number]>, rest?: number): Map<string, GaugeSeries & { value: number }> {
+    const series = new Map<string, GaugeSeries & { value: number }>();
+    const add = (name: string, gauge: Gauge<string>, labels: LabelValues<string>, value: number) => {
+      const id = `${name}${JSON.stringify(labels)}`;
+      const known = series.get(id);
+      if (known) known.value += value;
+      else series.set(id, { gauge, labels, value });
+    };
+    let restOf: { name: string; gauge: Gauge<string>; names: string[]; unit: BaseUnit } | undefined;
+    for (const [key, amount] of values) {
+      const key_ = keyLabels(module, key, arch);
+      const field = splitFieldUnit(key_.field ?? '');
+      const name = moduleMetricName(module, field.name || null, field.unit, 'gauge');
+      const gauge = this.families.gauge(name, helpText(module, `${key_.field ?? 'value'} per key`), ['device', ...key_.names]);
+      add(name, gauge, this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(amount, field.unit));
+      restOf ??= { name, gauge, names: key_.names, unit: field.unit };
+    }
+    if (restOf && rest !== undefined) add(restOf.name, restOf.gauge, { device, ...Object.fromEntries(restOf.names.map((n) => [n, OTHER])) }, inBaseUnit(rest, restOf.unit));
+    return series;
+  }
+
+  private setGauges(device: string, module: string, series: Map<string, GaugeSeries & { value: number }>): void {
+    const id = JSON.stringify([device, module]);
+    for (const [seriesId, gone] of this.lastGaugeSeries.get(id) ?? []) if (!series.has(seriesId)) gone.gauge.remove(gone.labels);
+    for (const { gauge, labels, value } of series.values()) gauge.set(labels, value);
+    this.lastGaugeSeries.set(id, series);
+  }
+
+  private addHistogram(device: string, arch: SyscallArch | null, module: string, record: Extract<TelemetryRecord, { kind: 'histogram' }>): void {
+    if ('buckets' in record) {
+      const unit = histogramUnit(record.unit, null);
+      this.families.histogram(moduleMetricName(module, null, unit, 'histogram'), helpText(module, `distribution in ${record.unit}`), ['device'], unit).addBuckets({ device }, record.buckets);
+      return;
+    }
+    for (const [key, buckets] of record.series) {
+      const key_ = keyLabels(module, key, arch);
+      const unit = histogramUnit(record.unit, key_.field);
+      const name = moduleMetricName(module, key_.field === null ? null : splitFieldUnit(key_.field).name, unit, 'histogram');
+      const histogram = this.families.histogram(name, helpText(module, `${key_.field ?? 'distribution'} per key`), ['device', ...key_.names], unit);
+      histogram.addBuckets(this.labelsOf(device, module, key_.names, key_.values), buckets);
+    }
+  }
+}
