@@ -1,17 +1,18 @@
 /**
  * `mote serve` as one object, for the CLI command, `mote start` and the tests: brokers →
  * ingest → fleet events → inventory, history, metrics and live pushes, and the HTTP server over
- * them. start() resolves once it listens (the brokers may still be connecting); stop() closes
+ * them (FleetMetrics serves /metrics). start() resolves once it listens (the brokers may still be connecting); stop() closes
  * everything it opened.
  */
 import type { AddressInfo } from 'node:net';
 import { BrokerSubscriptions, type BrokerTls } from '../ingest/broker-subscriptions.ts';
 import type { FleetEvent, FleetEventSink } from '../ingest/fleet-events.ts';
 import { Ingest, type IngestLimits } from '../ingest/ingest.ts';
+import { FleetMetrics } from '../metrics/fleet-metrics.ts';
 import { History } from '../store/history.ts';
 import { Inventory } from '../store/inventory.ts';
 import { LiveEvents } from './live-events.ts';
-import { createFleetServer, type MetricsSource } from './server.ts';
+import { createFleetServer } from './server.ts';
 
 export interface FleetServiceOptions {
   brokers: string[];
@@ -27,8 +28,6 @@ export interface FleetServiceOptions {
   /** Devices kept in the inventory and in ingest's dedupe state. */
   maxDevices: number;
   ingestLimits?: Partial<IngestLimits>;
-  /** The metrics sink and source (FleetMetrics), if any. */
-  metrics?: MetricsSource & FleetEventSink;
   log: (line: string) => void;
 }
 
@@ -46,12 +45,12 @@ export async function startFleetService(options: FleetServiceOptions): Promise<F
   const inventory = new Inventory(options.maxDevices);
   const history = new History({ historyMinutes: options.historyMinutes, seriesPerModule: options.seriesCap, maxSeries: options.maxSeries, archOf: (device) => inventory.arch(device) });
   const live = new LiveEvents(inventory);
-  sinks.push(inventory, history, live);
-  if (options.metrics) sinks.push(options.metrics);
+  const metrics = new FleetMetrics({ seriesCap: options.seriesCap });
+  sinks.push(inventory, history, metrics, live);
   const ingest = new Ingest(fanOut, { log: options.log, limits: { maxDevices: options.maxDevices, ...options.ingestLimits } });
   const expiry = setInterval(() => ingest.expireMissing(), 1000);
   const brokers = new BrokerSubscriptions(options.brokers, options.tls, (topic, payload, retained) => ingest.accept(topic, payload, retained), options.log);
-  const server = createFleetServer({ inventory, history, live, brokers, token: options.token, ...(options.metrics && { metrics: options.metrics }) }, options.log);
+  const server = createFleetServer({ inventory, history, live, brokers, token: options.token, metrics }, options.log);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -22,7 +22,7 @@ export interface ServerParts {
   history: History;
   live: LiveEvents;
   brokers: BrokerSubscriptions;
-  metrics?: MetricsSource;
+  metrics: MetricsSource;
   /** The bearer token for changes; null makes the server read-only. */
   token: string | null;
 }
@@ -62,7 +62,6 @@ async function route(parts: ServerParts, request: IncomingMessage, response: Ser
   if (path === '/api/fleet') return sendJson(response, 200, { totals: parts.inventory.totals(), devices: parts.inventory.summaries() });
   if (path === '/api/events') return parts.live.open(response);
   if (path === '/metrics') {
-    if (!parts.metrics) throw new HttpError(503, 'metrics are not available in this build');
     const text = await parts.metrics.metrics();
     response.writeHead(200, { 'content-type': parts.metrics.contentType });
     return void response.end(text);

@@ -5,7 +5,7 @@
  * lost; bad input of every kind is counted, the process survives and its device state stays
  * bounded; a SIGKILLed agent turns offline within keepalive plus grace (its Last Will); OTA upload
  * is refused without a token (403) and with a wrong one (401), and with the right one the
- * device's answer appears; SSE pushes a record within a second.
+ * device's answer appears; /metrics serves FleetMetrics; SSE pushes a record within a second.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,6 +161,9 @@ describe.skipIf(skip !== null)('the real host agent', () => {
     expect(running).toContain('syscount');
     expect(summary).toMatchObject({ online: true, arch: 'x86_64', boots: 1 });
     expect(summary.bootId).toMatch(/^[0-9a-f]{32}$/);
+    const metrics = await fetch(new URL('/metrics', service.url));
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await metrics.text()).toMatch(new RegExp(`mote_device_up\\{device="${device}"\\} 1`));
     await agent.waitFor('a record of every running module', () => running.every((m: string) => service.history.view(device, m) !== undefined), 30_000);
     const syscount = await api(`/api/devices/${device}/modules/syscount/history`);
     expect(syscount.body.kind).toBe('counter');
@@ -168,7 +171,7 @@ describe.skipIf(skip !== null)('the real host agent', () => {
 
     // OTA: refused without a token configured, with a wrong token; accepted with the right one.
     const bytes = signed(key);
-    const post = (on: FleetService, token?: string) => api(`/api/ota?devices=${device}`, { method: 'POST', body: bytes, headers: token ? { authorization: `Bearer ${token}` } : {} }, on);
+    const post = (on: FleetService, token?: string) => api(`/api/ota?devices=${device}`, { method: 'POST', body: Buffer.from(bytes), headers: token ? { authorization: `Bearer ${token}` } : {} }, on);
     const refused = await post(readOnly, TOKEN);
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatch(/--token-file/);
