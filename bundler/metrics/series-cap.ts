@@ -2,12 +2,13 @@
  * The label cardinality cap, per device and module: the first `cap` key label sets a module
  * reports on a device get series of their own; any later one is folded into one series whose
  * key labels all read `other`, and counted once in `mote_series_capped_total{device,module}`.
- * Folded label sets are remembered to count each once, up to ten times the cap; past that every
- * fold is counted, so memory stays bounded and the count can only overstate.
+ * Folded label sets are remembered to count each once, up to ten times the cap (at least 1,000);
+ * past that every fold is counted, so memory stays bounded and the count can only overstate.
  */
 export const OTHER = 'other';
 
 const FOLDED_MEMORY_FACTOR = 10;
+const FOLDED_MEMORY_MINIMUM = 1000;
 
 class DeviceModuleSeries {
   readonly admitted = new Set<string>();
@@ -18,10 +19,14 @@ export class SeriesCap {
   private readonly series = new Map<string, DeviceModuleSeries>();
 
   /** `onFold(device, module)` is called once for each label set folded into `other`. */
+  private readonly foldedMemory: number;
+
   constructor(
     private readonly cap: number,
     private readonly onFold: (device: string, module: string) => void,
-  ) {}
+  ) {
+    this.foldedMemory = Math.max(cap * FOLDED_MEMORY_FACTOR, FOLDED_MEMORY_MINIMUM);
+  }
 
   /** The key label values to export: `values` itself, or all `other` past the cap. */
   admit(device: string, module: string, values: string[]): string[] {
@@ -36,7 +41,7 @@ export class SeriesCap {
       return values;
     }
     if (!seen.folded.has(key)) {
-      if (seen.folded.size < this.cap * FOLDED_MEMORY_FACTOR) seen.folded.add(key);
+      if (seen.folded.size < this.foldedMemory) seen.folded.add(key);
       this.onFold(device, module);
     }
     return values.map(() => OTHER);
