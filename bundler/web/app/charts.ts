@@ -5,18 +5,20 @@
  * over time, events as a scrolling table. `update` takes a fresh history and redraws in place.
  */
 import uPlot from 'uplot';
-import type { EventRow, ModuleHistory, Point } from './api.ts';
+import type { EventRow, ModuleHistoryView, Point } from './api.ts';
 import { element, replaceChildren } from './dom.ts';
 import { formatNumber, formatTime } from './format.ts';
 
 /** How many series a counter, gauge or top-N chart shows: the ones with the largest values. */
 const TOP_SERIES = 6;
 const CHART_HEIGHT = 220;
+/** The shortest time a chart spans, so that a first point or two do not stretch the axis to years. */
+const MIN_SPAN_SECONDS = 300;
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777'];
 
 export interface ModuleChart {
   readonly root: HTMLElement;
-  update(history: ModuleHistory): void;
+  update(history: ModuleHistoryView): void;
   destroy(): void;
 }
 
@@ -30,7 +32,7 @@ export function moduleChart(module: string): ModuleChart {
   resize.observe(body);
   const clear = () => slots.splice(0).forEach((slot) => slot.destroy());
 
-  const update = (history: ModuleHistory) => {
+  const update = (history: ModuleHistoryView) => {
     const views = viewsOf(history);
     const nextShape = JSON.stringify(views.map((view) => (view.kind === 'table' ? view.fields : view.labels)));
     if (nextShape !== shape) {
@@ -96,7 +98,7 @@ interface PlotView {
 
 type View = PlotView | { kind: 'table'; fields: string[]; rows: EventRow[] };
 
-function viewsOf(history: ModuleHistory): View[] {
+function viewsOf(history: ModuleHistoryView): View[] {
   const views: View[] = [];
   if (history.kind === 'events') views.push({ kind: 'table', fields: history.fields ?? [], rows: history.rows ?? [] });
   if (history.kind === 'histogram' && history.buckets && history.buckets.length > 0) {
@@ -122,7 +124,7 @@ function viewsOf(history: ModuleHistory): View[] {
   return views;
 }
 
-function timeTitle(history: ModuleHistory): string {
+function timeTitle(history: ModuleHistoryView): string {
   const unit = history.unit ? ` (${history.unit})` : '';
   if (history.kind === 'counter') return `Rate per series${unit}`;
   if (history.kind === 'histogram') return 'Count over time';
@@ -143,10 +145,11 @@ function plotOptions(view: PlotView, width: number): uPlot.Options {
     return {
       width,
       height: CHART_HEIGHT,
+      legend: { live: false },
       scales: { x: { time: false } },
       axes: [{ values: (_plot, ticks) => ticks.map((tick) => bucketLabels[tick] ?? '') }, { values: (_plot, ticks) => ticks.map(formatNumber) }],
       series: [
-        { label: 'bucket', value: (_plot, index) => (index === null ? '' : bucketLabels[index] ?? '') },
+        { label: 'bucket' },
         { label: 'count', stroke: colored[0]!.color, fill: `${colored[0]!.color}88`, paths: uPlot.paths.bars!({ size: [0.8, 64] }), points: { show: false } },
       ],
     };
@@ -154,8 +157,10 @@ function plotOptions(view: PlotView, width: number): uPlot.Options {
   return {
     width,
     height: CHART_HEIGHT,
+    legend: { live: false },
+    scales: { x: { range: (_plot, min, max) => (max - min < MIN_SPAN_SECONDS ? [max - MIN_SPAN_SECONDS, max] : [min, max]) } },
     axes: [{}, { values: (_plot, ticks) => ticks.map(formatNumber), size: 60 }],
-    series: [{ label: 'time', value: (_plot, seconds) => (seconds === null ? '' : formatTime(seconds * 1000)) }, ...colored.map(({ label, color }) => ({ label, stroke: color, width: 2, spanGaps: true }))],
+    series: [{ label: 'time' }, ...colored.map(({ label, color }) => ({ label, stroke: color, width: 2, spanGaps: true }))],
   };
 }
 
