@@ -2,7 +2,8 @@
  * `mote start` (what `npm start` runs): the main job for a newcomer. Starts a local mosquitto
  * unless --broker names one, builds and boots the emulated 32-bit ARM board with every
  * built-in module and a small repeating workload, and shows the decoded telemetry live,
- * redrawn in place. Ctrl-C stops the VM, the broker and the view.
+ * redrawn in place, while `mote serve` runs in this process against the same broker (its
+ * dashboard's URL is printed). Ctrl-C stops the VM, the server, the broker and the view.
  */
 import mqtt from 'mqtt';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { bootBoard } from '../../board/qemu.ts';
 import { decodeEnvelope, decodeStatus } from '../../../agent/src/telemetry/codec.ts';
 import { parseTopic, TOPIC_ROOT } from '../../../agent/src/telemetry/topics.ts';
 import { Dashboard } from '../live/dashboard.ts';
+import { startFleetService, type FleetService } from '../../web/fleet-service.ts';
+import { DEFAULT_LISTEN, listenOption } from './serve.ts';
 import { boardOption, brokerOption, parseCommandLine, secondsOption } from '../options.ts';
 
 const HELP = `usage: mote start [--broker URL] [--board NAME] [--seconds N]
@@ -22,6 +25,18 @@ Boots the emulated 32-bit ARM board (default qemu-armv7) running mote-agent with
 built-in module, publishing to a broker: a local mosquitto started for the purpose unless
 --broker points at a real one. Shows the decoded telemetry live. Ctrl-C stops everything.
   --seconds N   stop by itself after N seconds (for scripts)`;
+
+/** `mote serve` in this process, on its default address, or on a free port when that is taken. */
+async function startDashboard(brokerUrl: string): Promise<FleetService> {
+  const options = { brokers: [brokerUrl], tls: {}, token: null, historyMinutes: 60, seriesCap: 200, maxSeries: 100_000, maxDevices: 10_000, log: (line: string) => console.error(`[serve] ${line}`) };
+  const preferred = listenOption(DEFAULT_LISTEN);
+  try {
+    return await startFleetService({ ...options, listen: preferred });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    return startFleetService({ ...options, listen: { host: preferred.host, port: 0 } });
+  }
+}
 
 export const startCommand: Command = {
   name: 'start',
@@ -39,10 +54,13 @@ export const startCommand: Command = {
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
     const local = requestedBroker ? null : await Mosquitto.start();
-    // The local broker goes whatever happens after it started: a failed build or boot included.
+    let fleet: FleetService | undefined;
+    // The local broker and the server go whatever happens after they started: a failed build or boot included.
     try {
       const brokerUrl = requestedBroker ?? local!.url;
       console.log(`[start] broker: ${brokerUrl}${local ? ' (local mosquitto, started for this run)' : ''}`);
+      fleet = await startDashboard(brokerUrl);
+      console.log(`[start] fleet dashboard: ${fleet.url} (mote serve, read-only)`);
       const device = `${board.name}-demo`;
       const image = await buildBoardImage(board, { broker: guestBrokerUrl(brokerUrl), device, intervalMs: 1000 }, (line) => console.log(line));
       const consoleLog = join(image.dir, 'console.log');
@@ -100,6 +118,7 @@ export const startCommand: Command = {
       await new Promise<void>((resolve) => client.end(true, () => resolve()));
       return code;
     } finally {
+      await fleet?.stop();
       await local?.stop();
     }
   },
