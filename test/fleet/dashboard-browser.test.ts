@@ -1,7 +1,7 @@
 /**
  * The dashboard in headless Chromium against real parts: mosquitto, `mote serve` (as an operator
  * runs it, `node bundler/cli/mote.mjs serve`) and the host mote-agent (root, real BPF). The fleet
- * table lists the device; its page draws uPlot charts whose pixels change as records arrive; an
+ * table lists the device, sorts, filters and fits a phone's width; its page draws uPlot charts whose pixels change as records arrive; an
  * OTA upload with the token gets the device's answer, and one without the token or with a wrong
  * one is refused; a server without --token-file shows the dashboard read-only; a SIGKILLed agent
  * shows offline within seconds (its Last Will). Screenshots go to build/screenshots/.
@@ -113,7 +113,16 @@ describe.skipIf(skip !== null)('the dashboard in headless Chromium', () => {
     await page.fill('#device-filter', DEVICE);
     expect(await deviceRow().count()).toBe(1);
     await page.fill('#device-filter', '');
+    const lostHeader = page.locator('#fleet-table thead th', { hasText: 'Lost records' });
+    await lostHeader.locator('button').click();
+    expect(await lostHeader.getAttribute('aria-sort')).toBe('ascending');
+    await lostHeader.locator('button').click();
+    expect(await lostHeader.getAttribute('aria-sort')).toBe('descending');
     await page.screenshot({ path: join(SCREENSHOTS, 'fleet.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(SCREENSHOTS, 'fleet-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
   }, 60_000);
 
   it("draws the device's charts with uPlot, and their pixels change as records arrive", async () => {
