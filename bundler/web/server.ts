@@ -9,7 +9,7 @@ import type { Inventory } from '../store/inventory.ts';
 import { HttpError } from './http-error.ts';
 import type { LiveEvents } from './live-events.ts';
 import { checkToken, MAX_PACKAGE_BYTES, publishPackage, targetDevices } from './ota-upload.ts';
-import { staticFile } from './static-files.ts';
+import { dashboardAssets } from './dashboard-assets.ts';
 
 /** What `/metrics` serves: the metrics engineer's FleetMetrics. */
 export interface MetricsSource {
@@ -78,10 +78,10 @@ async function route(parts: ServerParts, request: IncomingMessage, response: Ser
     return sendJson(response, 200, history);
   }
   if (path.startsWith('/api/')) throw new HttpError(404, `${path} is not an API route; see bundler/web/API.md`);
-  const file = await staticFile(path);
+  const file = (await dashboardAssets()).get(path);
   if (!file) throw new HttpError(404, `no file ${path}; the dashboard is at /`);
-  response.writeHead(200, { 'content-type': file.contentType });
-  response.end(method === 'HEAD' ? undefined : file.body);
+  response.writeHead(200, { 'content-type': file.type });
+  response.end(method === 'HEAD' ? undefined : file.bytes);
 }
 
 export function createFleetServer(parts: ServerParts, log: (line: string) => void): Server {
