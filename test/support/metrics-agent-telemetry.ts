@@ -12,7 +12,8 @@ import type { FleetEvent } from '../../bundler/ingest/fleet-events.ts';
 
 export const SAMPLING_INTERVAL_MS = 500;
 
-function fleetEvents(subscriber: Subscriber): FleetEvent[] {
+/** What the subscriber received so far, as fleet events in arrival order. */
+export function fleetEventsOf(subscriber: Subscriber): FleetEvent[] {
   const seen = new Set<string>();
   return subscriber.messages.flatMap((message): FleetEvent[] => {
     if (message.status) return [{ kind: 'status', device: message.status.deviceId, status: message.status, retained: message.retain, receivedMs: 0 }];
@@ -36,8 +37,8 @@ export async function agentFleetEvents(device: string, modules: string[], worklo
   try {
     await agent.waitFor('the agent to publish telemetry', () => subscriber.messages.some((m) => m.envelope), 60_000);
     await workload();
-    await agent.waitFor('the workload to show in the telemetry', () => done(fleetEvents(subscriber)), 60_000);
-    return fleetEvents(subscriber);
+    await agent.waitFor('the workload to show in the telemetry', () => done(fleetEventsOf(subscriber)), 60_000);
+    return fleetEventsOf(subscriber);
   } finally {
     await agent.kill();
     await subscriber.close();
