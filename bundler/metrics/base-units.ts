@@ -29,7 +29,7 @@ const UNITS: Record<string, BaseUnit> = {
 };
 
 /** Amounts without a known unit: exported as they are. */
-export const UNKNOWN: BaseUnit = { suffix: '', multiply: 1, divide: 1 };
+const UNKNOWN: BaseUnit = { suffix: '', multiply: 1, divide: 1 };
 
 /** An amount in the base unit. */
 export function inBaseUnit(amount: number, unit: BaseUnit): number {

@@ -10,7 +10,7 @@ import type { FleetEvent, FleetEventSink } from '../ingest/fleet-events.ts';
 import { syscallArchOf } from '../syscalls/syscall-names.ts';
 import type { SyscallArch } from '../build/syscall-tables.ts';
 import { AgentMetrics } from './agent-metrics.ts';
-import { MetricConflictError } from './metric-families.ts';
+import { UnexportableRecordError } from './metric-names.ts';
 import { ModuleMetrics } from './module-metrics.ts';
 
 export class FleetMetrics implements FleetEventSink {
@@ -32,7 +32,7 @@ export class FleetMetrics implements FleetEventSink {
     this.lost = new Counter({ name: 'mote_records_lost_total', help: 'Telemetry records that never arrived (gaps in a module\'s sequence numbers).', labelNames: ['device', 'module'], registers });
     this.badInput = new Counter({ name: 'mote_bad_input_total', help: 'Messages ingest could not use, by reason; device is empty when unknown.', labelNames: ['device', 'reason'], registers });
     this.otaResults = new Counter({ name: 'mote_ota_results_total', help: 'Answers devices gave to OTA commands, by outcome.', labelNames: ['device', 'outcome'], registers });
-    this.unexported = new Counter({ name: 'mote_records_unexported_total', help: 'Telemetry records whose metrics conflict with ones already exported (e.g. a module that changed its record kind).', labelNames: ['device', 'module'], registers });
+    this.unexported = new Counter({ name: 'mote_records_unexported_total', help: 'Telemetry records whose metrics would clash with exported ones (a module that changed its record kind) or are past the limits on modules and value fields.', labelNames: ['device', 'module'], registers });
   }
 
   accept(event: FleetEvent): void {
@@ -44,7 +44,7 @@ export class FleetMetrics implements FleetEventSink {
         try {
           return this.modules.accept(event.device, this.archByDevice.get(event.device) ?? null, event.envelope);
         } catch (error) {
-          if (!(error instanceof MetricConflictError)) throw error;
+          if (!(error instanceof UnexportableRecordError)) throw error;
           return this.unexported.inc({ device: event.device, module: event.envelope.module });
         }
       case 'lost':

@@ -1,15 +1,13 @@
 /**
  * The metric families of one registry, created on first use: a name always keeps its first
  * type and label names, and a record that would give it others is refused with
- * MetricConflictError (a module version that changed its record kind, say) rather than
+ * UnexportableRecordError (a module version that changed its record kind, say) rather than
  * breaking the exposition.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { MoteError } from '../../agent/src/errors.ts';
 import type { BaseUnit } from './base-units.ts';
 import { Log2Histogram } from './log2-histogram.ts';
-
-export class MetricConflictError extends MoteError {}
+import { UnexportableRecordError } from './metric-names.ts';
 
 type Family = Counter<string> | Gauge<string> | Log2Histogram;
 
@@ -22,7 +20,7 @@ export class MetricFamilies {
     const known = this.families.get(name);
     if (known) {
       if (!(known.family instanceof type) || known.labelNames !== labelNames.join(',')) {
-        throw new MetricConflictError(`metric '${name}' is already exported with labels {${known.labelNames}}; a record wants {${labelNames.join(',')}} as a ${type.name}`);
+        throw new UnexportableRecordError(`metric '${name}' is already exported with labels {${known.labelNames}}; a record wants {${labelNames.join(',')}} as a ${type.name}`);
       }
       return known.family;
     }

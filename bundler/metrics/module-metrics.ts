@@ -12,9 +12,9 @@ import { Counter, type Gauge, type LabelValues, type Registry } from 'prom-clien
 import type { Key, TelemetryRecord } from '../../agent/src/sample/decode/records.ts';
 import type { Envelope } from '../../agent/src/telemetry/messages.ts';
 import type { SyscallArch } from '../build/syscall-tables.ts';
-import { histogramUnit, inBaseUnit, splitFieldUnit, UNKNOWN, type BaseUnit } from './base-units.ts';
+import { inBaseUnit, type BaseUnit } from './base-units.ts';
 import { MetricFamilies } from './metric-families.ts';
-import { moduleMetricName } from './metric-names.ts';
+import { MetricNaming } from './metric-names.ts';
 import { keyLabels } from './record-keys.ts';
 import { OTHER, SeriesCap } from './series-cap.ts';
 
@@ -29,6 +29,7 @@ function helpText(module: string, what: string): string {
 
 export class ModuleMetrics {
   private readonly families: MetricFamilies;
+  private readonly naming = new MetricNaming();
   private readonly cap: SeriesCap;
   /** The gauge series of each device's and module's last gauge or top-N record. */
   private readonly lastGaugeSeries = new Map<string, Map<string, GaugeSeries>>();
@@ -58,8 +59,8 @@ export class ModuleMetrics {
       case 'histogram':
         return this.addHistogram(device, arch, module, record);
       case 'events': {
-        this.families.counter(moduleMetricName(module, 'events', UNKNOWN, 'counter'), helpText(module, 'events reported'), ['device']).inc({ device }, record.rows.length);
-        this.families.counter(moduleMetricName(module, 'events_dropped', UNKNOWN, 'counter'), helpText(module, 'events the device could not report'), ['device']).inc({ device }, record.dropped);
+        this.families.counter(this.naming.metric('counter', module, 'events').name, helpText(module, 'events reported'), ['device']).inc({ device }, record.rows.length);
+        this.families.counter(this.naming.metric('counter', module, 'events_dropped').name, helpText(module, 'events the device could not report'), ['device']).inc({ device }, record.dropped);
       }
     }
   }
@@ -72,10 +73,9 @@ export class ModuleMetrics {
   private addCounter(device: string, arch: SyscallArch | null, module: string, key: Key, delta: number): void {
     if (!(delta >= 0)) return;
     const key_ = keyLabels(module, key, arch);
-    const field = splitFieldUnit(key_.field ?? '');
-    const name = moduleMetricName(module, field.name || null, field.unit, 'counter');
+    const { name, unit } = this.naming.metric('counter', module, key_.field);
     const counter = this.families.counter(name, helpText(module, `${key_.field ?? 'count'} per key`), ['device', ...key_.names]);
-    counter.inc(this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(delta, field.unit));
+    counter.inc(this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(delta, unit));
   }
 
   /** The gauge series of one record, amounts of keys folded into `other` added together; top-N's `rest` under `other` too. */
@@ -90,11 +90,10 @@ export class ModuleMetrics {
     let restOf: { name: string; gauge: Gauge<string>; names: string[]; unit: BaseUnit } | undefined;
     for (const [key, amount] of values) {
       const key_ = keyLabels(module, key, arch);
-      const field = splitFieldUnit(key_.field ?? '');
-      const name = moduleMetricName(module, field.name || null, field.unit, 'gauge');
+      const { name, unit } = this.naming.metric('gauge', module, key_.field);
       const gauge = this.families.gauge(name, helpText(module, `${key_.field ?? 'value'} per key`), ['device', ...key_.names]);
-      add(name, gauge, this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(amount, field.unit));
-      restOf ??= { name, gauge, names: key_.names, unit: field.unit };
+      add(name, gauge, this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(amount, unit));
+      restOf ??= { name, gauge, names: key_.names, unit };
     }
     if (restOf && rest !== undefined) add(restOf.name, restOf.gauge, { device, ...Object.fromEntries(restOf.names.map((n) => [n, OTHER])) }, inBaseUnit(rest, restOf.unit));
     return series;
@@ -109,14 +108,13 @@ export class ModuleMetrics {
 
   private addHistogram(device: string, arch: SyscallArch | null, module: string, record: Extract<TelemetryRecord, { kind: 'histogram' }>): void {
     if ('buckets' in record) {
-      const unit = histogramUnit(record.unit, null);
-      this.families.histogram(moduleMetricName(module, null, unit, 'histogram'), helpText(module, `distribution in ${record.unit}`), ['device'], unit).addBuckets({ device }, record.buckets);
+      const { name, unit } = this.naming.metric('histogram', module, null, record.unit);
+      this.families.histogram(name, helpText(module, `distribution in ${record.unit}`), ['device'], unit).addBuckets({ device }, record.buckets);
       return;
     }
     for (const [key, buckets] of record.series) {
       const key_ = keyLabels(module, key, arch);
-      const unit = histogramUnit(record.unit, key_.field);
-      const name = moduleMetricName(module, key_.field === null ? null : splitFieldUnit(key_.field).name, unit, 'histogram');
+      const { name, unit } = this.naming.metric('histogram', module, key_.field, record.unit);
       const histogram = this.families.histogram(name, helpText(module, `${key_.field ?? 'distribution'} per key`), ['device', ...key_.names], unit);
       histogram.addBuckets(this.labelsOf(device, module, key_.names, key_.values), buckets);
     }

@@ -31,10 +31,10 @@ export class SeriesCap {
   /** The key label values to export: `values` itself, or all `other` past the cap. */
   admit(device: string, module: string, values: string[]): string[] {
     if (values.length === 0) return values;
-    const id = JSON.stringify([device, module]);
+    const id = `${device}\0${module}`;
     let seen = this.series.get(id);
     if (!seen) this.series.set(id, (seen = new DeviceModuleSeries()));
-    const key = JSON.stringify(values);
+    const key = values.join('\0');
     if (seen.admitted.has(key)) return values;
     if (seen.admitted.size < this.cap) {
       seen.admitted.add(key);

@@ -4,7 +4,8 @@
  * it publishes through a real mosquitto goes in as a fleet event. The getppid calls show in
  * `mote_syscount_calls_total{syscall="getppid"}` as at least N, runqlat's histogram is
  * cumulative with `+Inf` equal to `_count`, a small series cap folds the rest into `other` and
- * counts each folded label set, and `promtool check metrics` has nothing to say.
+ * counts each folded label set, and `promtool check metrics` has nothing to say. The same
+ * records under more module names than the metrics name are counted as unexported instead.
  */
 import { spawnSync } from 'node:child_process';
 import { machine } from 'node:os';
@@ -13,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FleetEvent } from '../../bundler/ingest/fleet-events.ts';
 import { triggerBinary } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { FleetMetrics } from '../../bundler/metrics/fleet-metrics.ts';
+import { MAX_MODULES } from '../../bundler/metrics/metric-names.ts';
 import { syscallArchOf, syscallName } from '../../bundler/syscalls/syscall-names.ts';
 import type { Envelope } from '../../agent/src/telemetry/messages.ts';
 import { rootSkipReason } from '../support/agent.ts';
@@ -117,5 +119,15 @@ describe.skipIf(skipReason !== null)('Prometheus metrics from real records', () 
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect({ status: check.status, output: check.stdout + check.stderr }).toEqual({ status: 0, output: '' });
     expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('names at most MAX_MODULES modules and counts the records of any more as unexported', async () => {
+    const record = envelopesOf(events, 'syscount')[0]!;
+    const extra = 5;
+    const renamed: FleetEvent[] = Array.from({ length: MAX_MODULES + extra }, (_, i) => ({ kind: 'telemetry', device: DEVICE, envelope: { ...record, module: `renamed${i}` }, receivedMs: 0 }));
+    const samples = await exposition(renamed, 10);
+    const named = new Set(samples.filter((s) => s.name.startsWith('mote_renamed')).map((s) => s.name));
+    expect(named.size).toBe(MAX_MODULES);
+    expect(sum(samples.filter((s) => s.name === 'mote_records_unexported_total'))).toBe(extra);
   });
 });
