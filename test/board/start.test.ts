@@ -3,7 +3,8 @@
  * board with a local mosquitto and shows the live view. Run once through a pseudo-terminal (the
  * view redraws in place) and once through a pipe; each time telemetry from every built-in module
  * shows, syscount's rows name the syscall and the process, the command exits 0 by itself, and no
- * qemu-system-arm or mosquitto it started outlives it.
+ * qemu-system-arm or mosquitto it started outlives it. Its fleet dashboard lists the board with
+ * every module running.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -53,8 +54,12 @@ describe.skipIf(skip !== null)('mote start', () => {
     expect(run.raw).toContain(REDRAW);
   }, LIMIT_MS + 30_000);
 
-  it(`through a pipe: plain lines, every module shows, exits by itself after ${SECONDS} s`, async () => {
+  it(`through a pipe: plain lines, every module shows, the fleet dashboard lists the board, exits by itself after ${SECONDS} s`, async () => {
     const run = await checkedRun('pipe');
     expect(run.raw).not.toContain(REDRAW);
+    const board = run.fleet?.devices.find((device) => device.device === 'qemu-armv7-demo');
+    expect(board, `the dashboard never listed the board; last answer: ${JSON.stringify(run.fleet)}`).toBeDefined();
+    expect(board!.arch).toBe('armv7l');
+    expect(board!.modules.filter((module) => module.error === undefined).map((module) => module.name).sort()).toEqual(MODULES);
   }, LIMIT_MS + 30_000);
 });

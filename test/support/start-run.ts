@@ -1,6 +1,7 @@
 /**
  * Runs `mote start --seconds N` as a newcomer would, through a pseudo-terminal (util-linux
- * script(1)) or a pipe, and reads what it shows: each module's section of the live view, and the
+ * script(1)) or a pipe, and reads what it shows: each module's section of the live view, what its
+ * fleet dashboard (`mote serve`, in the same process) lists while it runs, and the
  * qemu-system-arm and mosquitto processes of its own that outlive it (found by command line: the
  * image folder of `mote start`, the port of the broker it started).
  */
@@ -26,7 +27,30 @@ export interface StartRun {
   text: string;
   /** The port of the mosquitto it started, from its `[start] broker:` line. */
   brokerPort: number | null;
+  /** The last answer of its fleet dashboard's `/api/fleet` that listed a device, read while it ran. */
+  fleet: FleetAnswer | null;
   ms: number;
+}
+
+/** The part of `GET /api/fleet` the test reads (bundler/web/API.md). */
+export interface FleetAnswer {
+  devices: { device: string; online: boolean; arch: string; modules: { name: string; error?: string }[] }[];
+}
+
+/** Polls the dashboard URL `mote start` prints, keeping the last fleet answer that lists a device. */
+function watchFleet(output: () => string): { stop(): void; last(): FleetAnswer | null } {
+  let last: FleetAnswer | null = null;
+  const timer = setInterval(() => {
+    const url = output().match(/\[start\] fleet dashboard: (http:\/\/\S+?)\/? /)?.[1];
+    if (!url) return;
+    fetch(`${url}/api/fleet`)
+      .then((response) => response.json() as Promise<FleetAnswer>)
+      .then((answer) => {
+        if (answer.devices.length > 0) last = answer;
+      })
+      .catch(() => undefined); // not listening yet, or already stopped: the next poll tells
+  }, 2000);
+  return { stop: () => clearInterval(timer), last: () => last };
 }
 
 /** `mote start --seconds <seconds>` from the checkout; killed (and failed by the caller) after `limitMs`. */
@@ -38,13 +62,15 @@ export function runStart(seconds: number, via: 'pty' | 'pipe', limitMs: number):
   let raw = '';
   child.stdout.on('data', (chunk: Buffer) => (raw += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+  const fleet = watchFleet(() => raw);
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.once('close', (code) => {
       clearTimeout(timer);
+      fleet.stop();
       const text = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
       const port = text.match(/\[start\] broker: mqtt:\/\/127\.0\.0\.1:(\d+) \(local mosquitto/)?.[1];
-      resolve({ code, raw, text, brokerPort: port ? Number(port) : null, ms: Date.now() - started });
+      resolve({ code, raw, text, brokerPort: port ? Number(port) : null, fleet: fleet.last(), ms: Date.now() - started });
     });
   });
 }
