@@ -72,10 +72,10 @@ export class ModuleMetrics {
 
   private addCounter(device: string, arch: SyscallArch | null, module: string, key: Key, delta: number): void {
     if (!(delta >= 0)) return;
-    const key_ = keyLabels(module, key, arch);
-    const { name, unit } = this.naming.metric('counter', module, key_.field);
-    const counter = this.families.counter(name, helpText(module, `${key_.field ?? 'count'} per key`), ['device', ...key_.names]);
-    counter.inc(this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(delta, unit));
+    const keyed = keyLabels(module, key, arch);
+    const { name, unit } = this.naming.metric('counter', module, keyed.field);
+    const counter = this.families.counter(name, helpText(module, `${keyed.field ?? 'count'} per key`), ['device', ...keyed.names]);
+    counter.inc(this.labelsOf(device, module, keyed.names, keyed.values), inBaseUnit(delta, unit));
   }
 
   /** The gauge series of one record, amounts of keys folded into `other` added together; top-N's `rest` under `other` too. */
@@ -89,11 +89,11 @@ export class ModuleMetrics {
     };
     let restOf: { name: string; gauge: Gauge<string>; names: string[]; unit: BaseUnit } | undefined;
     for (const [key, amount] of values) {
-      const key_ = keyLabels(module, key, arch);
-      const { name, unit } = this.naming.metric('gauge', module, key_.field);
-      const gauge = this.families.gauge(name, helpText(module, `${key_.field ?? 'value'} per key`), ['device', ...key_.names]);
-      add(name, gauge, this.labelsOf(device, module, key_.names, key_.values), inBaseUnit(amount, unit));
-      restOf ??= { name, gauge, names: key_.names, unit };
+      const keyed = keyLabels(module, key, arch);
+      const { name, unit } = this.naming.metric('gauge', module, keyed.field);
+      const gauge = this.families.gauge(name, helpText(module, `${keyed.field ?? 'value'} per key`), ['device', ...keyed.names]);
+      add(name, gauge, this.labelsOf(device, module, keyed.names, keyed.values), inBaseUnit(amount, unit));
+      restOf ??= { name, gauge, names: keyed.names, unit };
     }
     if (restOf && rest !== undefined) add(restOf.name, restOf.gauge, { device, ...Object.fromEntries(restOf.names.map((n) => [n, OTHER])) }, inBaseUnit(rest, restOf.unit));
     return series;
@@ -113,10 +113,10 @@ export class ModuleMetrics {
       return;
     }
     for (const [key, buckets] of record.series) {
-      const key_ = keyLabels(module, key, arch);
-      const { name, unit } = this.naming.metric('histogram', module, key_.field, record.unit);
-      const histogram = this.families.histogram(name, helpText(module, `${key_.field ?? 'distribution'} per key`), ['device', ...key_.names], unit);
-      histogram.addBuckets(this.labelsOf(device, module, key_.names, key_.values), buckets);
+      const keyed = keyLabels(module, key, arch);
+      const { name, unit } = this.naming.metric('histogram', module, keyed.field, record.unit);
+      const histogram = this.families.histogram(name, helpText(module, `${keyed.field ?? 'distribution'} per key`), ['device', ...keyed.names], unit);
+      histogram.addBuckets(this.labelsOf(device, module, keyed.names, keyed.values), buckets);
     }
   }
 }
