@@ -40,6 +40,12 @@ export class AgentMetrics {
     this.outboxDepth = new Gauge({ name: 'mote_agent_outbox_depth', help: 'Messages waiting in the agent\'s outbox.', labelNames: ['device'], registers });
   }
 
+  /** Drops the counter and info state kept for a device (its series go with removeDeviceSeries). */
+  forget(device: string): void {
+    this.lastCounters.delete(device);
+    this.lastInfo.delete(device);
+  }
+
   accept(device: string, status: Status): void {
     this.up.set({ device }, status.state === 'online' ? 1 : 0);
     this.setInfo(device, status);

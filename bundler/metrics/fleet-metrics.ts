@@ -10,8 +10,11 @@ import type { FleetEvent, FleetEventSink } from '../ingest/fleet-events.ts';
 import { syscallArchOf } from '../syscalls/syscall-names.ts';
 import type { SyscallArch } from '../build/syscall-tables.ts';
 import { AgentMetrics } from './agent-metrics.ts';
+import { DeviceEviction, removeDeviceSeries } from './device-eviction.ts';
 import { UnexportableRecordError } from './metric-names.ts';
 import { ModuleMetrics } from './module-metrics.ts';
+
+const DEFAULT_MAX_DEVICES = 10_000;
 
 export class FleetMetrics implements FleetEventSink {
   private readonly registry = new Registry();
@@ -22,11 +25,16 @@ export class FleetMetrics implements FleetEventSink {
   private readonly badInput: Counter<string>;
   private readonly otaResults: Counter<string>;
   private readonly unexported: Counter<string>;
+  private readonly devices: DeviceEviction;
   readonly contentType: string = this.registry.contentType;
 
-  /** `seriesCap`: key label sets per device and module before the rest fold into `other`. */
-  constructor(options: { seriesCap: number }) {
+  /**
+   * `seriesCap`: key label sets per device and module before the rest fold into `other`;
+   * `maxDevices`: devices kept before the least recently heard is forgotten (default 10,000).
+   */
+  constructor(options: { seriesCap: number; maxDevices?: number }) {
     if (!Number.isInteger(options.seriesCap) || options.seriesCap < 1) throw new RangeError(`seriesCap must be a positive integer, not ${options.seriesCap}`);
+    this.devices = new DeviceEviction(options.maxDevices ?? DEFAULT_MAX_DEVICES, (device) => this.forget(device));
     const registers = [this.registry];
     this.modules = new ModuleMetrics(this.registry, options.seriesCap);
     this.lost = new Counter({ name: 'mote_records_lost_total', help: 'Telemetry records that never arrived (gaps in a module\'s sequence numbers).', labelNames: ['device', 'module'], registers });
@@ -36,6 +44,7 @@ export class FleetMetrics implements FleetEventSink {
   }
 
   accept(event: FleetEvent): void {
+    if (event.device !== null) this.devices.touch(event.device);
     switch (event.kind) {
       case 'status':
         this.archByDevice.set(event.device, syscallArchOf(event.status.machine));
@@ -54,6 +63,13 @@ export class FleetMetrics implements FleetEventSink {
       case 'ota-result':
         return this.otaResults.inc({ device: event.device, outcome: event.result.outcome });
     }
+  }
+
+  private forget(device: string): void {
+    this.archByDevice.delete(device);
+    this.agents.forget(device);
+    this.modules.forget(device);
+    void removeDeviceSeries(this.registry, device);
   }
 
   /** The text exposition of every metric, in `contentType`. */

@@ -24,6 +24,11 @@ function upperBound(i: number): number {
   return 2 ** i - 1;
 }
 
+/** One id per label set, whatever the order of its keys. */
+function seriesId(labels: LabelValues<string>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 function midpoint(i: number): number {
   return i === 0 ? 0 : (2 ** (i - 1) + upperBound(i)) / 2;
 }
@@ -43,7 +48,7 @@ export class Log2Histogram extends Histogram<string> {
 
   /** Adds one record's log2 buckets to the series of `labels`. */
   addBuckets(labels: LabelValues<string>, buckets: number[]): void {
-    const id = JSON.stringify(labels);
+    const id = seriesId(labels);
     let series = this.series.get(id);
     if (!series) this.series.set(id, (series = { labels, buckets: [] }));
     buckets.forEach((count, i) => (series.buckets[i] = (series.buckets[i] ?? 0) + count));
@@ -66,6 +71,12 @@ export class Log2Histogram extends Histogram<string> {
       values.push({ value: count, labels: {}, sharedLabels: labels, metricName: `${name}_count` });
     }
     return values;
+  }
+
+  /** Removes the series of one label set (given as an object, as the bucket values carry it without `le`). */
+  override remove(...values: Array<LabelValues<string> | string | number>): void {
+    const [labels] = values;
+    if (typeof labels === 'object') this.series.delete(seriesId(labels));
   }
 
   /** What the registry formats, and what the base class's `get` splays into plain labels. */

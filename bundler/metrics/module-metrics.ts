@@ -45,6 +45,12 @@ export class ModuleMetrics {
     this.cap = new SeriesCap(seriesCap, (device, module) => capped.inc({ device, module }));
   }
 
+  /** Drops the series-cap and gauge state kept for a device (its series go with removeDeviceSeries). */
+  forget(device: string): void {
+    this.cap.forget(device);
+    for (const id of this.lastGaugeSeries.keys()) if (id.startsWith(`${device}\0`)) this.lastGaugeSeries.delete(id);
+  }
+
   /** Adds one record of `device`; `arch` names its syscalls. */
   accept(device: string, arch: SyscallArch | null, envelope: Envelope): void {
     const { module, record } = envelope;
@@ -100,7 +106,7 @@ export class ModuleMetrics {
   }
 
   private setGauges(device: string, module: string, series: Map<string, GaugeSeries & { value: number }>): void {
-    const id = JSON.stringify([device, module]);
+    const id = `${device}\0${module}`;
     for (const [seriesId, gone] of this.lastGaugeSeries.get(id) ?? []) if (!series.has(seriesId)) gone.gauge.remove(gone.labels);
     for (const { gauge, labels, value } of series.values()) gauge.set(labels, value);
     this.lastGaugeSeries.set(id, series);

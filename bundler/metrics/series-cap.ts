@@ -46,4 +46,9 @@ export class SeriesCap {
     }
     return values.map(() => OTHER);
   }
+
+  /** Drops what is remembered of a device's label sets. */
+  forget(device: string): void {
+    for (const id of this.series.keys()) if (id.startsWith(`${device}\0`)) this.series.delete(id);
+  }
 }

@@ -45,7 +45,7 @@ export async function startFleetService(options: FleetServiceOptions): Promise<F
   const inventory = new Inventory(options.maxDevices);
   const history = new History({ historyMinutes: options.historyMinutes, seriesPerModule: options.seriesCap, maxSeries: options.maxSeries, archOf: (device) => inventory.arch(device) });
   const live = new LiveEvents(inventory);
-  const metrics = new FleetMetrics({ seriesCap: options.seriesCap });
+  const metrics = new FleetMetrics({ seriesCap: options.seriesCap, maxDevices: options.maxDevices });
   sinks.push(inventory, history, metrics, live);
   const ingest = new Ingest(fanOut, { log: options.log, limits: { maxDevices: options.maxDevices, ...options.ingestLimits } });
   const expiry = setInterval(() => ingest.expireMissing(), 1000);
