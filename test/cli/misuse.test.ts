@@ -99,6 +99,7 @@ const table: Record<string, Row[]> = {
     { misuse: 'missing argument', args: ['--broker', 'mqtts://x'], says: /an mqtts:\/\/ broker needs --ca FILE/ },
     { misuse: 'bad value', args: ['--listen', 'localhost'], says: /--listen 'localhost' is not HOST:PORT/ },
     { misuse: 'bad value', args: ['--history-minutes', '0'], says: /--history-minutes '0' is not an integer of at least 1/ },
+    { misuse: 'bad value', args: ['--max-devices', 'many'], says: /--max-devices 'many' is not an integer of at least 1/ },
   ],
   size: [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
   start: [

@@ -12,6 +12,7 @@ import { startFleetService, type FleetServiceOptions } from '../../web/fleet-ser
 
 const HELP = `usage: mote serve [--broker URL]... [--ca FILE --cert FILE --key FILE] [--listen HOST:PORT]
                   [--token-file FILE] [--history-minutes N] [--series-cap N] [--max-series N]
+                  [--max-devices N]
 
 Serves the fleet: a dashboard at http://HOST:PORT/, its JSON API (bundler/web/API.md), live
 updates, Prometheus metrics at /metrics and OTA upload, from every device on the brokers.
@@ -25,7 +26,9 @@ updates, Prometheus metrics at /metrics and OTA upload, from every device on the
   --series-cap N        series per device and module, in metrics and history; the rest go into
                         one 'other' series (default 200)
   --max-series N        series in the whole history; the least recently updated modules' series
-                        are dropped first (default 100000)`;
+                        are dropped first (default 100000)
+  --max-devices N       devices kept in the inventory, the history and the metrics; past it the
+                        least recently heard one is forgotten (default 10000)`;
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -79,6 +82,7 @@ export const serveCommand: Command = {
       'history-minutes': { type: 'string', default: '60' },
       'series-cap': { type: 'string', default: '200' },
       'max-series': { type: 'string', default: '100000' },
+      'max-devices': { type: 'string', default: '10000' },
     });
     if (values.help) {
       console.log(HELP);
@@ -100,7 +104,7 @@ export const serveCommand: Command = {
       historyMinutes: integerOption('history-minutes', values['history-minutes'], 1),
       seriesCap: integerOption('series-cap', values['series-cap'], 2),
       maxSeries: integerOption('max-series', values['max-series'], 1),
-      maxDevices: 10_000,
+      maxDevices: integerOption('max-devices', values['max-devices'], 1),
       log: (line) => console.error(`mote serve: ${line}`),
     });
   },
