@@ -72,6 +72,11 @@ export class FleetMetrics implements FleetEventSink {
     void removeDeviceSeries(this.registry, device);
   }
 
+  /** The registry behind /metrics, for `--remote-write` to read and count in. */
+  get prometheusRegistry(): Registry {
+    return this.registry;
+  }
+
   /** The text exposition of every metric, in `contentType`. */
   metrics(): Promise<string> {
     return this.registry.metrics();

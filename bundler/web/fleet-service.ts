@@ -1,8 +1,9 @@
 /**
  * `mote serve` as one object, for the CLI command, `mote start` and the tests: brokers →
  * ingest → fleet events → inventory, history, metrics and live pushes, and the HTTP server over
- * them (FleetMetrics serves /metrics). start() resolves once it listens (the brokers may still be connecting); stop() closes
- * everything it opened.
+ * them (FleetMetrics serves /metrics; with `remoteWrite` they also go out by Prometheus remote
+ * write). start() resolves once it listens (the brokers may still be connecting); stop() closes
+ * everything it opened, after one last remote write push.
  */
 import type { AddressInfo } from 'node:net';
 import { BrokerSubscriptions, type BrokerTls } from '../ingest/broker-subscriptions.ts';
@@ -10,6 +11,7 @@ import type { FleetEvent, FleetEventSink } from '../ingest/fleet-events.ts';
 import { Ingest, type IngestLimits } from '../ingest/ingest.ts';
 import { FleetMetrics } from '../metrics/fleet-metrics.ts';
 import { History } from '../store/history.ts';
+import { RemoteWriteSender } from '../store/remote-write/sender.ts';
 import { Inventory } from '../store/inventory.ts';
 import { LiveEvents } from './live-events.ts';
 import { createFleetServer } from './server.ts';
@@ -27,6 +29,8 @@ export interface FleetServiceOptions {
   maxSeries: number;
   /** Devices kept in the inventory and in ingest's dedupe state. */
   maxDevices: number;
+  /** Where to send every metric by Prometheus remote write, and how often; none without it. */
+  remoteWrite?: { url: string; intervalMs: number };
   ingestLimits?: Partial<IngestLimits>;
   log: (line: string) => void;
 }
@@ -62,6 +66,7 @@ export async function startFleetService(options: FleetServiceOptions): Promise<F
     await brokers.close();
     throw error;
   }
+  const remoteWrite = options.remoteWrite && new RemoteWriteSender({ ...options.remoteWrite, registry: metrics.prometheusRegistry, log: options.log });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
@@ -75,6 +80,7 @@ export async function startFleetService(options: FleetServiceOptions): Promise<F
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await brokers.close();
+      await remoteWrite?.stop();
     },
   };
 }

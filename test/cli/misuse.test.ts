@@ -100,6 +100,9 @@ const table: Record<string, Row[]> = {
     { misuse: 'bad value', args: ['--listen', 'localhost'], says: /--listen 'localhost' is not HOST:PORT/ },
     { misuse: 'bad value', args: ['--history-minutes', '0'], says: /--history-minutes '0' is not an integer of at least 1/ },
     { misuse: 'bad value', args: ['--max-devices', 'many'], says: /--max-devices 'many' is not an integer of at least 1/ },
+    { misuse: 'bad URL', args: ['--remote-write', 'mqtt://tsdb:8428/api/v1/write'], says: /--remote-write 'mqtt:\/\/tsdb:8428\/api\/v1\/write' is not an http:\/\/ or https:\/\/ URL; give the database's remote write endpoint/ },
+    { misuse: 'bad URL', args: ['--remote-write', 'tsdb:8428'], says: /--remote-write 'tsdb:8428' is not an http:\/\/ or https:\/\/ URL/, spawn: true },
+    { misuse: 'bad value', args: ['--remote-write', 'http://tsdb:8428/api/v1/write', '--remote-write-interval', '0'], says: /--remote-write-interval '0' is not an integer of at least 1/ },
   ],
   size: [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
   start: [

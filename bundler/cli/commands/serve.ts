@@ -12,7 +12,7 @@ import { startFleetService, type FleetServiceOptions } from '../../web/fleet-ser
 
 const HELP = `usage: mote serve [--broker URL]... [--ca FILE --cert FILE --key FILE] [--listen HOST:PORT]
                   [--token-file FILE] [--history-minutes N] [--series-cap N] [--max-series N]
-                  [--max-devices N]
+                  [--max-devices N] [--remote-write URL [--remote-write-interval N]]
 
 Serves the fleet: a dashboard at http://HOST:PORT/, its JSON API (bundler/web/API.md), live
 updates, Prometheus metrics at /metrics and OTA upload, from every device on the brokers.
@@ -28,7 +28,12 @@ updates, Prometheus metrics at /metrics and OTA upload, from every device on the
   --max-series N        series in the whole history; the least recently updated modules' series
                         are dropped first (default 100000)
   --max-devices N       devices kept in the inventory, the history and the metrics; past it the
-                        least recently heard one is forgotten (default 10000)`;
+                        least recently heard one is forgotten (default 10000)
+  --remote-write URL    also send every metric to a Prometheus-compatible database by remote
+                        write 1.0, e.g. http://victoria:8428/api/v1/write (Prometheus:
+                        http://host:9090/api/v1/write, run with --web.enable-remote-write-receiver)
+  --remote-write-interval N
+                        seconds between two sends (default 15)`;
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -37,6 +42,12 @@ export function listenOption(raw: string): { host: string; port: number } {
   const port = Number(match?.[2]);
   if (!match || port > 65535) throw new UsageError(`--listen '${raw}' is not HOST:PORT`, 'write for example --listen 127.0.0.1:8080, or 0.0.0.0:8080 to be reached from other machines');
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function remoteWriteOption(raw: string): string {
+  const url = URL.canParse(raw) ? new URL(raw) : null;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') throw new UsageError(`--remote-write '${raw}' is not an http:// or https:// URL`, 'give the database\'s remote write endpoint, e.g. --remote-write http://victoria:8428/api/v1/write');
+  return url.href;
 }
 
 function tokenOption(path: string): string {
@@ -57,7 +68,7 @@ async function serveUntilStopped(options: FleetServiceOptions): Promise<number> 
     }
     throw error;
   }
-  console.log(`mote serve: dashboard at ${service.url} (brokers: ${options.brokers.join(', ')}; ${options.token === null ? 'read-only, no --token-file' : 'OTA upload with the token'})`);
+  console.log(`mote serve: dashboard at ${service.url} (brokers: ${options.brokers.join(', ')}; ${options.token === null ? 'read-only, no --token-file' : 'OTA upload with the token'}${options.remoteWrite ? `; remote write to ${options.remoteWrite.url} every ${options.remoteWrite.intervalMs / 1000} s` : ''})`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -83,6 +94,8 @@ export const serveCommand: Command = {
       'series-cap': { type: 'string', default: '200' },
       'max-series': { type: 'string', default: '100000' },
       'max-devices': { type: 'string', default: '10000' },
+      'remote-write': { type: 'string' },
+      'remote-write-interval': { type: 'string', default: '15' },
     });
     if (values.help) {
       console.log(HELP);
@@ -96,6 +109,7 @@ export const serveCommand: Command = {
       ...(values.cert !== undefined && { cert: existingPath('--cert', values.cert) }),
       ...(values.key !== undefined && { key: existingPath('--key', values.key) }),
     };
+    const remoteWriteIntervalS = integerOption('remote-write-interval', values['remote-write-interval'], 1);
     return serveUntilStopped({
       brokers,
       tls,
@@ -105,6 +119,7 @@ export const serveCommand: Command = {
       seriesCap: integerOption('series-cap', values['series-cap'], 2),
       maxSeries: integerOption('max-series', values['max-series'], 1),
       maxDevices: integerOption('max-devices', values['max-devices'], 1),
+      ...(values['remote-write'] !== undefined && { remoteWrite: { url: remoteWriteOption(values['remote-write']), intervalMs: remoteWriteIntervalS * 1000 } }),
       log: (line) => console.error(`mote serve: ${line}`),
     });
   },
