@@ -50,6 +50,7 @@ export class RemoteWriteSender {
   private readonly maxQueued: number;
   private readonly backoff: { first: number; max: number };
   private sending: Batch | null = null;
+  private stopping = false;
   private draining: Promise<void> | null = null;
   private endPause: (() => void) | null = null;
 
@@ -68,14 +69,18 @@ export class RemoteWriteSender {
     }, options.intervalMs);
   }
 
-  /** Stops collecting, then pushes the current values and whatever is queued once, within the final push timeout. */
+  /**
+   * Stops collecting, lets a request on the wire finish, then pushes the current values and
+   * whatever is queued once; all within the final push timeout.
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    this.halt.abort(HALTED);
+    const deadline = AbortSignal.timeout(this.options.finalPushTimeoutMs ?? 3_000);
+    deadline.addEventListener('abort', () => this.halt.abort(HALTED));
+    this.stopping = true;
     this.endPause?.();
     await this.draining;
     await this.collect();
-    const deadline = AbortSignal.timeout(this.options.finalPushTimeoutMs ?? 3_000);
     while (this.queue.length > 0 && !deadline.aborted) {
       if ((await this.post(this.queue[0]!, deadline)) === 'retry') break;
       this.queue.shift();
@@ -106,7 +111,7 @@ export class RemoteWriteSender {
 
   private async sendQueued(): Promise<void> {
     let retries = 0;
-    while (this.queue.length > 0 && !this.halt.signal.aborted) {
+    while (this.queue.length > 0 && !this.stopping) {
       const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000);
       const outcome = await this.post(this.queue[0]!, AbortSignal.any([timeout, this.halt.signal]));
       if (outcome === 'halted') return;
