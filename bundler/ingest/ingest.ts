@@ -11,6 +11,7 @@ import { decodePlain } from '../../agent/src/telemetry/cbor.ts';
 import { decodeEnvelope, decodeStatus } from '../../agent/src/telemetry/codec.ts';
 import { parseTopic } from '../../agent/src/telemetry/topics.ts';
 import { BadInputLog } from './bad-input-log.ts';
+import { ThrottledLog } from './throttled-log.ts';
 import { BoundedMap } from './bounded-map.ts';
 import type { BadInputReason, FleetEventSink } from './fleet-events.ts';
 import { SequenceWindow } from './sequence-window.ts';
@@ -70,6 +71,7 @@ function decodeFailure(payload: Uint8Array, error: unknown, versioned = true): B
 export class Ingest {
   private readonly devices: BoundedMap<string, DeviceState>;
   private readonly badInputLog: BadInputLog;
+  private readonly internalErrorLog: ThrottledLog;
   private readonly limits: IngestLimits;
   /** Streams holding missing sequence numbers, swept by expireMissing(). */
   private readonly streamsWithMissing = new Set<string>();
@@ -81,6 +83,7 @@ export class Ingest {
     this.limits = { ...DEFAULT_INGEST_LIMITS, ...options.limits };
     this.devices = new BoundedMap(this.limits.maxDevices);
     this.badInputLog = new BadInputLog(options.log);
+    this.internalErrorLog = new ThrottledLog(options.log);
   }
 
   /** One message from a broker. */
@@ -88,9 +91,9 @@ export class Ingest {
     try {
       this.route(topic, payload, retained, nowMs);
     } catch (error) {
-      const bad = error instanceof BadInput ? error : new BadInput('field-type', (error as Error).message);
+      if (!(error instanceof BadInput)) return this.internalError(topic, error as Error, nowMs);
       const device = parseTopic(topic)?.device ?? null;
-      this.emitBadInput(device !== null && validDeviceId(device) ? device : null, bad.reason, bad.message, nowMs);
+      this.emitBadInput(device !== null && validDeviceId(device) ? device : null, error.reason, error.message, nowMs);
     }
   }
 
@@ -165,6 +168,18 @@ export class Ingest {
       throw decodeFailure(payload, error, false);
     }
     this.sink.accept({ kind: 'ota-result', device, result, receivedMs: nowMs });
+  }
+
+  /**
+   * A failure of mote serve's own code on a message it had decoded: not the device's fault, so not
+   * bad input. Logged with where it happened, at most once a minute per kind, and the server goes on.
+   */
+  private internalError(topic: string, error: Error, nowMs: number): void {
+    this.internalErrorLog.note(error.message, (heldBack) => {
+      const where = (error.stack ?? '').split('\n').slice(1, 3).map((line) => line.trim()).join(' ');
+      const held = heldBack ? ` (${heldBack} more since the last line)` : '';
+      return `internal error on ${topic.slice(0, 120)}: ${error.message} ${where}${held}; this is a bug in mote serve: please report it with this line`;
+    }, nowMs);
   }
 
   private emitBadInput(device: string | null, reason: BadInputReason, detail: string, nowMs: number): void {

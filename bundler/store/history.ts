@@ -77,7 +77,8 @@ export class History implements FleetEventSink {
         for (const [, buckets] of perKey) buckets.forEach((count, i) => (merged[i] = (merged[i] ?? 0) + count));
         history.setLatestBuckets(merged);
         history.add('_count', slot, merged.reduce((sum, count) => sum + count, 0));
-        if (perKey.length > 1 || perKey[0]![0] !== '') {
+        // Per-key counts when the record has keys (a window without any has an empty series list).
+        if (perKey.length > 1 || (perKey.length === 1 && perKey[0]![0] !== '')) {
           for (const [label, buckets] of this.capped(history, perKey.map(([key, buckets]) => [`${key} _count`, buckets.reduce((a, b) => a + b, 0)]))) history.add(label, slot, buckets);
         }
         break;

@@ -45,7 +45,20 @@ export interface FleetService {
 
 export async function startFleetService(options: FleetServiceOptions): Promise<FleetService> {
   const sinks: FleetEventSink[] = [];
-  const fanOut: FleetEventSink = { accept: (event: FleetEvent) => sinks.forEach((sink) => sink.accept(event)) };
+  // Every sink gets every event even when another one fails; ingest then logs the failure as a bug.
+  const fanOut: FleetEventSink = {
+    accept: (event: FleetEvent) => {
+      let failure: unknown;
+      for (const sink of sinks) {
+        try {
+          sink.accept(event);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      if (failure !== undefined) throw failure;
+    },
+  };
   const inventory = new Inventory(options.maxDevices);
   const history = new History({ historyMinutes: options.historyMinutes, seriesPerModule: options.seriesCap, maxSeries: options.maxSeries, archOf: (device) => inventory.arch(device) });
   const live = new LiveEvents(inventory);

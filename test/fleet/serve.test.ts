@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePlain } from '../../agent/src/telemetry/cbor.ts';
 import { encodeEnvelope, encodeStatus } from '../../agent/src/telemetry/codec.ts';
 import type { Envelope } from '../../agent/src/telemetry/messages.ts';
+import type { TelemetryRecord } from '../../agent/src/sample/decode/records.ts';
 import { formatPublicKey } from '../../agent/src/ota/keys.ts';
 import { publicKeyOf } from '../../agent/src/ota/ed25519.ts';
 import { startFleetService, type FleetService } from '../../bundler/web/fleet-service.ts';
@@ -46,8 +47,10 @@ const options = (token: string | null) => ({
   maxSeries: 10_000,
   maxDevices: MAX_DEVICES,
   ingestLimits: { reorderGraceMs: 300, perDeviceRate: 20, perDeviceBurst: 100 },
-  log: () => {},
+  log: (line: string) => serverLog.push(line),
 });
+/** What the servers logged: an internal error is a bug, whatever the input. */
+const serverLog: string[] = [];
 
 beforeAll(async () => {
   service = await startFleetService(options(TOKEN));
@@ -95,6 +98,28 @@ describe('crafted input', () => {
     const history = await api(`/api/devices/${device}/modules/probe/history`);
     expect(history.body.rows.map((row: { values: number[] }) => row.values[0])).toEqual([0, 1, 3, 2, 6]);
     expect((await api(`/api/devices/${device}`)).body.lostByModule).toEqual({ probe: 2 });
+  });
+
+  it('takes every record kind in every shape a module sends, a per-key histogram window with no key included, as good input', async () => {
+    const device = 'shapes-1';
+    const before = (await api('/api/fleet')).body.totals.badInput;
+    const shapes: Array<[string, TelemetryRecord]> = [
+      ['perdisk', { kind: 'histogram', unit: 'size_bytes: bytes, latency_us: usecs', series: [] }],
+      ['perdisk', { kind: 'histogram', unit: 'size_bytes: bytes, latency_us: usecs', series: [[[7, 0, 'size_bytes'], [0, 2, 5]]] }],
+      ['latency', { kind: 'histogram', unit: 'usecs', buckets: [] }],
+      ['calls', { kind: 'counter', deltas: [] }],
+      ['gauges', { kind: 'gauge', values: [] }],
+      ['tops', { kind: 'top', entries: [], other: 0 }],
+      ['events', { kind: 'events', fields: ['pid'], rows: [], dropped: 0 }],
+    ];
+    let sequence = 0;
+    for (const [module, record] of shapes) await publish(`mote/v1/${device}/telemetry/${module}`, envelope(device, sequence++, { module, record }));
+    await waitUntil('the last shape in the history', () => service.history.view(device, 'events') !== undefined, 5000);
+    for (const module of new Set(shapes.map(([name]) => name))) expect((await api(`/api/devices/${device}/modules/${module}/history`)).status, module).toBe(200);
+    expect((await api('/api/fleet')).body.totals.badInput).toBe(before);
+    expect((await api(`/api/devices/${device}`)).body.lostRecords).toBe(0);
+    expect(serverLog.filter((line) => line.includes('internal error'))).toEqual([]);
+    expect(await (await fetch(new URL('/metrics', service.url))).text()).toMatch(/mote_perdisk_size_bytes_count\{[^}]*device="shapes-1"[^}]*\} 7/);
   });
 
   it('counts bad input of every kind, survives, and keeps its device state bounded', async () => {
