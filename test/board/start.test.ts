@@ -39,6 +39,7 @@ async function checkedRun(via: 'pty' | 'pipe'): Promise<StartRun> {
     expect(run.text, tail).toMatch(new RegExp(`module ${module} \\S+: running`));
     expect(lastSection(run.text, module)?.records ?? 0, `${module}: no telemetry in the live view`).toBeGreaterThan(0);
   }
+  expect(run.text.split('\n').filter((line) => /^\[serve\] (bad input|internal error)/.test(line)), 'the fleet dashboard refused or failed on the board\'s own messages').toEqual([]);
   const syscalls = lastSection(run.text, 'syscount')!.rows.slice(1);
   expect(syscalls.some((row) => /^\s*\d+\s+(clock_gettime64|read)\s+mote-agent\s/.test(row)), syscalls.join('\n')).toBe(true);
   expect(startGuests().filter((pid) => !guestsBefore.includes(pid)), 'qemu-system-arm left running').toEqual([]);
