@@ -8,11 +8,11 @@
  * minute. stop() makes one final push with a short timeout.
  */
 import { Counter, type Registry } from 'prom-client';
+import { ThrottledLog } from '../../ingest/throttled-log.ts';
 import { registrySeries } from './registry-series.ts';
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from './write-request.ts';
 
 const MAX_SERIES_PER_REQUEST = 5_000;
-const LOG_EVERY_MS = 60_000;
 const BODY_IN_LOG = 300;
 
 export interface RemoteWriteOptions {
@@ -43,7 +43,7 @@ export class RemoteWriteSender {
   private readonly queue: Batch[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly halt = new AbortController();
-  private readonly lastLogged = new Map<FailureKind, number>();
+  private readonly warnings: ThrottledLog;
   private readonly sent: Counter<string>;
   private readonly failures: Counter<string>;
   private readonly dropped: Counter<string>;
@@ -55,6 +55,7 @@ export class RemoteWriteSender {
   private endPause: (() => void) | null = null;
 
   constructor(private readonly options: RemoteWriteOptions) {
+    this.warnings = new ThrottledLog(options.log);
     this.maxQueued = options.maxQueuedBatches ?? 100;
     this.backoff = options.backoffMs ?? { first: 500, max: 30_000 };
     const registers = [options.registry];
@@ -167,10 +168,8 @@ export class RemoteWriteSender {
     });
   }
 
+  /** Logs a failure at most once a minute per kind. */
   private warn(kind: FailureKind, line: string): void {
-    const now = Date.now();
-    if (now - (this.lastLogged.get(kind) ?? -Infinity) < LOG_EVERY_MS) return;
-    this.lastLogged.set(kind, now);
-    this.options.log(line);
+    this.warnings.note(kind, () => line, Date.now());
   }
 }
