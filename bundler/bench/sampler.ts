@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentBinary } from '../paths.ts';
 import { median, timeMs } from './bench-timing.ts';
+import { waitFor } from '../fixtures/kernel-fixtures.ts';
 
 const ROUNDS = 3;
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -24,21 +25,13 @@ interface Agent {
   stderr: () => string;
 }
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function startAgent(args: string[]): Promise<Agent> {
   const child = spawn(agentBinary.host, ['sample', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (err += chunk));
-  await until(() => /sample: sampling/.test(err) || child.exitCode !== null, 'the agent to load its modules');
+  await waitFor(() => /sample: sampling/.test(err) || child.exitCode !== null, 'the agent to load its modules', 60_000);
   if (child.exitCode !== null) throw new Error(`mote-agent sample exited: ${err}`);
   // Only whole lines: a long record may still be arriving.
   const lines = () => out.split('\n').slice(0, -1).filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -104,7 +97,7 @@ async function costPerEntry(): Promise<void> {
         writeFileSync(batch, Array.from({ length: c.entries }, (_, i) => c.entry(i)).map(([key, value]) => `map update id ${id} key hex ${hex(key)} value hex ${hex(value)}\n`).join(''));
         execFileSync('bpftool', ['batch', 'file', batch], { stdio: 'ignore' });
         const bpftoolMs = median(Array.from({ length: ROUNDS }, () => timeMs(() => execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(id)], { stdio: 'ignore', maxBuffer: 1 << 30 }))));
-        await until(() => agent.lines().some((l) => l.module === c.module), `the first ${c.module} record`, intervalMs * 3);
+        await waitFor(() => agent.lines().some((l) => l.module === c.module), `the first ${c.module} record`, intervalMs * 3);
         const line = agent.lines().find((l) => l.module === c.module)!;
         const counted = c.counted(line.record as Record<string, unknown>);
         if (counted < c.entries) throw new Error(`${c.module}: the record shows ${counted} entries, ${c.entries} were written`);
