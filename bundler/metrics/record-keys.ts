@@ -10,7 +10,7 @@
 import type { Key } from '../../agent/src/sample/decode/records.ts';
 import type { SyscallArch } from '../build/syscall-tables.ts';
 import { builtinKeyLayout } from '../records/key-layout.ts';
-import { syscallName } from '../syscalls/syscall-names.ts';
+import { keyPartText } from '../records/named-counters.ts';
 import { keyLabelName } from './metric-names.ts';
 
 export interface KeyLabels {
@@ -40,9 +40,8 @@ export function keyLabels(module: string, key: Key, arch: SyscallArch | null): K
   const values: string[] = [];
   layout.fields.forEach((field, i) => {
     if (PROCESS_IDS.has(field)) return;
-    const part = parts[i]!;
     names.push(keyLabelName(field));
-    values.push(layout.hints[field] === 'syscall' && typeof part === 'number' ? syscallName(arch, part) : String(part));
+    values.push(keyPartText(parts[i]!, field, layout, arch));
   });
   return { names, values, field: parts.length === width ? null : String(parts[width]) };
 }

@@ -26,7 +26,8 @@ export interface NamedCounters {
 
 const SINGLE_VALUE = 'count';
 
-function cellText(part: string | number, field: string, layout: KeyLayout, arch: SyscallArch | null): string {
+/** One part of a key as people read it: a syscall number as its name for `arch`, else as it is. */
+export function keyPartText(part: string | number, field: string, layout: KeyLayout, arch: SyscallArch | null): string {
   return layout.hints[field] === 'syscall' && typeof part === 'number' ? syscallName(arch, part) : String(part);
 }
 
@@ -42,7 +43,7 @@ export function namedCounters(deltas: Array<[Key, number]>, layout: KeyLayout, a
     const keyParts = parts.slice(0, width);
     const id = JSON.stringify(keyParts);
     let row = rows.get(id);
-    if (!row) rows.set(id, (row = { cells: keyParts.map((part, i) => cellText(part, layout.fields[i]!, layout, arch)), amounts: new Map() }));
+    if (!row) rows.set(id, (row = { cells: keyParts.map((part, i) => keyPartText(part, layout.fields[i]!, layout, arch)), amounts: new Map() }));
     row.amounts.set(valueField, (row.amounts.get(valueField) ?? 0) + amount);
     if (!valueFields.includes(valueField)) valueFields.push(valueField);
   }
