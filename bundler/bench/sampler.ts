@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentBinary } from '../paths.ts';
 import { median, timeMs } from './bench-timing.ts';
-import { waitFor } from '../fixtures/kernel-fixtures.ts';
+import { waitFor } from '../fixtures/waiting.ts';
 
 const ROUNDS = 3;
 const CLOCK_TICKS_PER_SECOND = 100;

@@ -8,13 +8,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, triggerBinary, waitFor } from '../../bundler/fixtures/kernel-fixtures.ts';
+import { triggerBinary } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { repoRoot } from '../../bundler/paths.ts';
 import { AgentProcess } from '../agent/support.ts';
 import { rootSkipReason } from '../support/agent.ts';
 import { PrometheusServer, prometheusSkipReason, type QueryResult } from '../support/metrics-prometheus.ts';
 import { startTrigger } from '../support/module-sampling.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
+import { exited, waitFor } from '../../bundler/fixtures/waiting.ts';
 
 const skipReason = rootSkipReason() ?? prometheusSkipReason();
 if (skipReason) console.log(`metrics-prometheus: skipped: ${skipReason}`);

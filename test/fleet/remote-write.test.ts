@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, waitFor } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { repoRoot } from '../../bundler/paths.ts';
 import { AgentProcess } from '../agent/support.ts';
 import { rootSkipReason } from '../support/agent.ts';
 import { PROMETHEUS, prometheusSkipReason, type QueryResult } from '../support/metrics-prometheus.ts';
 import { freeLoopbackPort, Mosquitto } from '../support/mosquitto.ts';
+import { exited, waitFor } from '../../bundler/fixtures/waiting.ts';
 
 const skipReason = rootSkipReason() ?? prometheusSkipReason();
 if (skipReason) console.log(`remote-write: skipped: ${skipReason}`);

@@ -12,8 +12,9 @@ import { ensureHostBtf } from '../../bundler/btf/index.ts';
 import { agentBinary, rootSkipReason } from '../support/agent.ts';
 import { compileBpf } from '../../bundler/build/bpf-compile.ts';
 import { FIXTURES_DIR } from '../../bundler/fixtures/bpf-fixtures.ts';
-import { exited, triggerBinary, waitFor } from '../../bundler/fixtures/kernel-fixtures.ts';
+import { triggerBinary } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { startTrigger, type SampleLine } from '../support/module-sampling.ts';
+import { exited, waitFor } from '../../bundler/fixtures/waiting.ts';
 
 const skipReason = rootSkipReason();
 const FIXTURES = join(FIXTURES_DIR, 'modules');

@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, waitFor } from '../../bundler/fixtures/kernel-fixtures.ts';
 import { freeLoopbackPort } from './mosquitto.ts';
+import { exited, waitFor } from '../../bundler/fixtures/waiting.ts';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
 

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { agentBinary } from './agent.ts';
-import { exited, waitFor } from '../../bundler/fixtures/kernel-fixtures.ts';
+import { exited, waitFor } from '../../bundler/fixtures/waiting.ts';
 
 export interface SampleLine {
   module: string;

@@ -11,6 +11,7 @@ import { parseTopic } from '../../agent/src/telemetry/topics.ts';
 import { NetTransport } from './net-transport.ts';
 import { MemoryLogger, nodeClock, nodeTimers } from './node-runtime.ts';
 import { BOOT_ID } from '../../bundler/fixtures/telemetry-samples.ts';
+import { waitFor } from '../../bundler/fixtures/waiting.ts';
 
 export interface TestAgent {
   telemetry: Telemetry;
@@ -51,13 +52,9 @@ export interface Received {
   status?: Status;
 }
 
-/** Polls `condition` every 20 ms; rejects with `what` after `timeoutMs`. */
-export async function waitUntil(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Polls `condition` every 20 ms; rejects with `what` after `timeoutMs` (the fixtures' waitFor, named first). */
+export function waitUntil(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  return waitFor(condition, what, timeoutMs);
 }
 
 export class Subscriber {
