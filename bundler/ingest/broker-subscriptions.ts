@@ -11,6 +11,8 @@ import { MoteError } from '../../agent/src/errors.ts';
 import { BoundedMap } from './bounded-map.ts';
 
 export const FLEET_FILTERS = [`${TOPIC_ROOT}/+/status`, `${TOPIC_ROOT}/+/telemetry/#`, `${TOPIC_ROOT}/+/ota/result`];
+/** A dashboard whose records come from the database hears only statuses (retained: the inventory) and OTA answers. */
+export const STATE_FILTERS = [`${TOPIC_ROOT}/+/status`, `${TOPIC_ROOT}/+/ota/result`];
 
 export interface BrokerTls {
   /** PEM file paths, as the agent takes them. */
@@ -30,6 +32,7 @@ export class BrokerSubscriptions {
     tls: BrokerTls,
     onMessage: (topic: string, payload: Uint8Array, retained: boolean) => void,
     log: (line: string) => void,
+    private readonly filters = FLEET_FILTERS,
   ) {
     const options: IClientOptions = {
       clientId: `mote-serve-${randomBytes(6).toString('hex')}`,
@@ -45,8 +48,8 @@ export class BrokerSubscriptions {
       let reported = false;
       client.on('connect', () => {
         reported = false;
-        client.subscribe(FLEET_FILTERS, { qos: 1 }, (error) => {
-          if (error) log(`${url}: cannot subscribe to ${FLEET_FILTERS.join(', ')}: ${error.message}; check the broker's ACL for this client`);
+        client.subscribe(this.filters, { qos: 1 }, (error) => {
+          if (error) log(`${url}: cannot subscribe to ${this.filters.join(', ')}: ${error.message}; check the broker's ACL for this client`);
         });
       });
       client.on('error', (error) => {

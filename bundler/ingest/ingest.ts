@@ -6,10 +6,8 @@
  * is bounded: devices tracked for dedupe, modules per device, missing numbers per stream, and a
  * token bucket per device against floods.
  */
-import { decodeResult } from '../../agent/src/ota/messages.ts';
-import { decodePlain } from '../../agent/src/telemetry/cbor.ts';
-import { decodeEnvelope, decodeStatus } from '../../agent/src/telemetry/codec.ts';
-import { parseTopic } from '../../agent/src/telemetry/topics.ts';
+import type { Envelope } from '../../agent/src/telemetry/messages.ts';
+import { BadInput, decodePayload, deviceOfTopic, deviceTopic } from './decode-message.ts';
 import { BadInputLog } from './bad-input-log.ts';
 import { ThrottledLog } from './throttled-log.ts';
 import { BoundedMap } from './bounded-map.ts';
@@ -31,41 +29,9 @@ export interface IngestLimits {
 
 export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxDevices: 10_000, maxModulesPerDevice: 64, perDeviceRate: 200, perDeviceBurst: 2000, reorderGraceMs: 5000 };
 
-/** Longest device id accepted (a topic level can be longer, a device id has no reason to be). */
-const MAX_DEVICE_ID = 128;
-
 interface DeviceState {
   bucket: TokenBucket;
   streams: Map<string, SequenceWindow>;
-}
-
-class BadInput extends Error {
-  constructor(
-    readonly reason: BadInputReason,
-    detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-function validDeviceId(id: string): boolean {
-  return id.length > 0 && id.length <= MAX_DEVICE_ID && !/[/+#\u0000-\u001f]/.test(id);
-}
-
-/**
- * Why a payload the codec refused is bad: not a CBOR map, another schema version (envelopes and
- * statuses carry it as field 0; OTA results carry none), or a field's type.
- */
-function decodeFailure(payload: Uint8Array, error: unknown, versioned = true): BadInput {
-  const detail = (error as Error).message;
-  let value: unknown;
-  try {
-    value = decodePlain(payload);
-  } catch {
-    return new BadInput('malformed', detail);
-  }
-  if (!(value instanceof Map)) return new BadInput('malformed', detail);
-  return !versioned || value.get(0) === 1 ? new BadInput('field-type', detail) : new BadInput('schema-version', detail);
 }
 
 export class Ingest {
@@ -92,8 +58,7 @@ export class Ingest {
       this.route(topic, payload, retained, nowMs);
     } catch (error) {
       if (!(error instanceof BadInput)) return this.internalError(topic, error as Error, nowMs);
-      const device = parseTopic(topic)?.device ?? null;
-      this.emitBadInput(device !== null && validDeviceId(device) ? device : null, error.reason, error.message, nowMs);
+      this.emitBadInput(deviceOfTopic(topic), error.reason, error.message, nowMs);
     }
   }
 
@@ -109,15 +74,14 @@ export class Ingest {
   }
 
   private route(topic: string, payload: Uint8Array, retained: boolean, nowMs: number): void {
-    const parsed = parseTopic(topic);
-    if (!parsed) throw new BadInput('topic', `topic '${topic.slice(0, 120)}' is not a Mote topic`);
-    if (!validDeviceId(parsed.device)) throw new BadInput('device-id', `device id '${parsed.device.slice(0, 80)}' is not a valid topic level (1 to ${MAX_DEVICE_ID} characters, no control characters, '/', '+' or '#')`);
+    const parsed = deviceTopic(topic);
     if (payload.length === 0) return; // a retained message being cleared
     const device = this.deviceState(parsed.device, nowMs);
     if (!device.bucket.take(nowMs)) throw new BadInput('flood', `more than ${this.limits.perDeviceRate} messages a second; the excess is dropped`);
-    if (parsed.kind === 'status') this.status(parsed.device, payload, retained, nowMs);
-    else if (parsed.kind === 'telemetry') this.telemetry(parsed.device, parsed.module, device, payload, nowMs);
-    else if (parsed.path === 'result') this.otaResult(parsed.device, payload, nowMs);
+    const decoded = decodePayload(parsed, payload);
+    if (decoded.kind === 'status') this.sink.accept({ kind: 'status', device: parsed.device, status: decoded.status, retained, receivedMs: nowMs });
+    else if (decoded.kind === 'telemetry') this.telemetry(parsed.device, device, decoded.envelope, nowMs);
+    else if (decoded.kind === 'ota-result') this.sink.accept({ kind: 'ota-result', device: parsed.device, result: decoded.result, receivedMs: nowMs });
   }
 
   private deviceState(id: string, nowMs: number): DeviceState {
@@ -126,26 +90,8 @@ export class Ingest {
     return state;
   }
 
-  private status(device: string, payload: Uint8Array, retained: boolean, nowMs: number): void {
-    let status;
-    try {
-      status = decodeStatus(payload);
-    } catch (error) {
-      throw decodeFailure(payload, error);
-    }
-    if (status.deviceId !== device) throw new BadInput('device-id', `status on the topic of '${device}' names device '${status.deviceId.slice(0, 80)}'`);
-    this.sink.accept({ kind: 'status', device, status, retained, receivedMs: nowMs });
-  }
-
-  private telemetry(device: string, module: string, state: DeviceState, payload: Uint8Array, nowMs: number): void {
-    let envelope;
-    try {
-      envelope = decodeEnvelope(payload);
-    } catch (error) {
-      throw decodeFailure(payload, error);
-    }
-    if (envelope.deviceId !== device) throw new BadInput('device-id', `record on the topic of '${device}' names device '${envelope.deviceId.slice(0, 80)}'`);
-    if (envelope.module !== module) throw new BadInput('topic', `record on the topic of module '${module}' names module '${envelope.module.slice(0, 80)}'`);
+  private telemetry(device: string, state: DeviceState, envelope: Envelope, nowMs: number): void {
+    const { module } = envelope;
     const boot = Buffer.from(envelope.bootId).toString('hex');
     const stream = state.streams.get(module);
     if (!stream) {
@@ -158,16 +104,6 @@ export class Ingest {
       if (stream.hasMissing) this.streamsWithMissing.add(JSON.stringify([device, module]));
     }
     this.sink.accept({ kind: 'telemetry', device, envelope, receivedMs: nowMs });
-  }
-
-  private otaResult(device: string, payload: Uint8Array, nowMs: number): void {
-    let result;
-    try {
-      result = decodeResult(payload);
-    } catch (error) {
-      throw decodeFailure(payload, error, false);
-    }
-    this.sink.accept({ kind: 'ota-result', device, result, receivedMs: nowMs });
   }
 
   /**

@@ -6,13 +6,16 @@
  * everything it opened, after one last remote write push.
  */
 import type { AddressInfo } from 'node:net';
-import { BrokerSubscriptions, type BrokerTls } from '../ingest/broker-subscriptions.ts';
+import { BrokerSubscriptions, FLEET_FILTERS, STATE_FILTERS, type BrokerTls } from '../ingest/broker-subscriptions.ts';
 import type { FleetEvent, FleetEventSink } from '../ingest/fleet-events.ts';
 import { Ingest, type IngestLimits } from '../ingest/ingest.ts';
 import { FleetMetrics } from '../metrics/fleet-metrics.ts';
 import { History } from '../store/history.ts';
 import { RemoteWriteSender } from '../store/remote-write/sender.ts';
 import { Inventory } from '../store/inventory.ts';
+import { DatabaseHistory } from '../store/victoria/database-history.ts';
+import { DatabasePoller } from '../store/victoria/database-poller.ts';
+import { VictoriaClient } from '../store/victoria/victoria-client.ts';
 import { LiveEvents } from './live-events.ts';
 import { createFleetServer } from './server.ts';
 
@@ -31,6 +34,12 @@ export interface FleetServiceOptions {
   maxDevices: number;
   /** Where to send every metric by Prometheus remote write, and how often; none without it. */
   remoteWrite?: { url: string; intervalMs: number };
+  /**
+   * The time-series database the ingest workers (`mote serve --ingest-only`) write to. With it,
+   * this process ingests no records: history and losses are read from the database, and the
+   * inventory comes from the brokers' retained statuses, so any number of dashboards can run.
+   */
+  database?: string;
   ingestLimits?: Partial<IngestLimits>;
   log: (line: string) => void;
 }
@@ -38,7 +47,7 @@ export interface FleetServiceOptions {
 export interface FleetService {
   url: string;
   inventory: Inventory;
-  history: History;
+  history: History | DatabaseHistory;
   ingest: Ingest;
   stop(): Promise<void>;
 }
@@ -60,13 +69,23 @@ export async function startFleetService(options: FleetServiceOptions): Promise<F
     },
   };
   const inventory = new Inventory(options.maxDevices);
-  const history = new History({ historyMinutes: options.historyMinutes, seriesPerModule: options.seriesCap, maxSeries: options.maxSeries, archOf: (device) => inventory.arch(device) });
+  const archOf = (device: string) => inventory.arch(device);
   const live = new LiveEvents(inventory);
   const metrics = new FleetMetrics({ seriesCap: options.seriesCap, maxDevices: options.maxDevices });
-  sinks.push(inventory, history, metrics, live);
+  const database = options.database === undefined ? null : new VictoriaClient(options.database);
+  let history: History | DatabaseHistory;
+  let poller: DatabasePoller | null = null;
+  if (database) {
+    history = new DatabaseHistory(database, { historyMinutes: options.historyMinutes, seriesCap: options.seriesCap, archOf });
+    poller = new DatabasePoller(database, options.historyMinutes, live, fanOut, options.log);
+    sinks.push(inventory, metrics, live);
+  } else {
+    history = new History({ historyMinutes: options.historyMinutes, seriesPerModule: options.seriesCap, maxSeries: options.maxSeries, archOf });
+    sinks.push(inventory, history, metrics, live);
+  }
   const ingest = new Ingest(fanOut, { log: options.log, limits: { maxDevices: options.maxDevices, ...options.ingestLimits } });
   const expiry = setInterval(() => ingest.expireMissing(), 1000);
-  const brokers = new BrokerSubscriptions(options.brokers, options.tls, (topic, payload, retained) => ingest.accept(topic, payload, retained), options.log);
+  const brokers = new BrokerSubscriptions(options.brokers, options.tls, (topic, payload, retained) => ingest.accept(topic, payload, retained), options.log, database ? STATE_FILTERS : FLEET_FILTERS);
   const server = createFleetServer({ inventory, history, live, brokers, token: options.token, metrics }, options.log);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -75,6 +94,7 @@ export async function startFleetService(options: FleetServiceOptions): Promise<F
     });
   } catch (error) {
     clearInterval(expiry);
+    poller?.stop();
     live.close();
     await brokers.close();
     throw error;
@@ -89,6 +109,7 @@ export async function startFleetService(options: FleetServiceOptions): Promise<F
     ingest,
     async stop() {
       clearInterval(expiry);
+      poller?.stop();
       live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,12 +31,17 @@ export class LiveEvents implements FleetEventSink {
     if (event.kind === 'bad-input') return;
     this.changedDevices.add(event.device);
     if (event.kind === 'telemetry') {
-      const { device, envelope } = event;
-      this.newRecords.set(`${device}\u0000${envelope.module}`, { device, module: envelope.module, timeMs: event.receivedMs });
+      this.recordArrived(event.device, event.envelope.module, event.receivedMs);
     } else if (event.kind === 'ota-result') {
       const { verifierExcerpt: _excerpt, ...result } = event.result;
       this.pending.push(message('ota-result', { device: event.device, receivedMs: event.receivedMs, ...result }));
     }
+  }
+
+  /** Pushes `record` for a device's module: from ingest, or from the database when it is the store. */
+  recordArrived(device: string, module: string, timeMs: number): void {
+    this.changedDevices.add(device);
+    this.newRecords.set(`${device}\u0000${module}`, { device, module, timeMs });
   }
 
   /** Starts a stream: headers, then one `fleet` event per known device. */

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { BrokerSubscriptions } from '../ingest/broker-subscriptions.ts';
-import type { History } from '../store/history.ts';
+import type { ModuleHistoryView } from '../store/module-history.ts';
 import type { Inventory } from '../store/inventory.ts';
 import { HttpError } from './http-error.ts';
 import type { LiveEvents } from './live-events.ts';
@@ -17,9 +17,14 @@ export interface MetricsSource {
   metrics(): Promise<string>;
 }
 
+/** The history of a device's module: in memory, or read back from the database. */
+export interface HistorySource {
+  view(device: string, module: string): ModuleHistoryView | undefined | Promise<ModuleHistoryView | undefined>;
+}
+
 export interface ServerParts {
   inventory: Inventory;
-  history: History;
+  history: HistorySource;
   live: LiveEvents;
   brokers: BrokerSubscriptions;
   metrics: MetricsSource;
@@ -73,7 +78,7 @@ async function route(parts: ServerParts, request: IncomingMessage, response: Ser
     if (!detail) throw new HttpError(404, `no device '${device}' has been seen; GET /api/fleet lists the devices`);
     if (deviceRoute[2] === undefined) return sendJson(response, 200, detail);
     const module = decodeURIComponent(deviceRoute[2]);
-    const history = parts.history.view(device, module);
+    const history = await parts.history.view(device, module);
     if (!history) throw new HttpError(404, `device '${device}' has sent no record of module '${module}' in the kept history; its modules are in GET /api/devices/${encodeURIComponent(device)}`);
     return sendJson(response, 200, history);
   }

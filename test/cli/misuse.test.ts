@@ -17,7 +17,7 @@ import { commands } from '../../bundler/cli/commands/index.ts';
 import { main } from '../../bundler/cli/main.ts';
 import { repoRoot } from '../../bundler/paths.ts';
 
-type Misuse = 'unknown flag' | 'missing argument' | 'bad URL' | 'missing file' | 'bad value' | 'unexpected argument';
+type Misuse = 'unknown flag' | 'missing argument' | 'bad URL' | 'missing file' | 'bad value' | 'unexpected argument' | 'conflicting options';
 
 interface Row {
   misuse: Misuse;
@@ -103,6 +103,12 @@ const table: Record<string, Row[]> = {
     { misuse: 'bad URL', args: ['--remote-write', 'mqtt://tsdb:8428/api/v1/write'], says: /--remote-write 'mqtt:\/\/tsdb:8428\/api\/v1\/write' is not an http:\/\/ or https:\/\/ URL; give the database's remote write endpoint/ },
     { misuse: 'bad URL', args: ['--remote-write', 'tsdb:8428'], says: /--remote-write 'tsdb:8428' is not an http:\/\/ or https:\/\/ URL/, spawn: true },
     { misuse: 'bad value', args: ['--remote-write', 'http://tsdb:8428/api/v1/write', '--remote-write-interval', '0'], says: /--remote-write-interval '0' is not an integer of at least 1/ },
+    { misuse: 'bad URL', args: ['--database', 'victoria:8428'], says: /--database 'victoria:8428' is not an http:\/\/ or https:\/\/ URL; give the database's base URL/ },
+    { misuse: 'missing argument', args: ['--ingest-only', '--jetstream', 'nats://n1:4222'], says: /--ingest-only needs --database URL/, spawn: true },
+    { misuse: 'bad URL', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'mqtt://n1:1883'], says: /--jetstream 'mqtt:\/\/n1:1883' is not a nats:\/\/ URL/ },
+    { misuse: 'conflicting options', args: ['--jetstream', 'nats://n1:4222', '--database', 'http://v:8428'], says: /--jetstream is for ingest workers/ },
+    { misuse: 'conflicting options', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://n1:4222', '--broker', 'mqtt://b'], says: /either a JetStream cluster \(--jetstream\) or MQTT 5 brokers/ },
+    { misuse: 'bad value', args: ['--ingest-only', '--database', 'http://v:8428', '--broker', 'mqtt://b', '--group', 'a b'], says: /--group 'a b' is not a group name/ },
   ],
   size: [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
   start: [

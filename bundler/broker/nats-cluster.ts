@@ -1,0 +1,84 @@
+/**
+ * A NATS cluster on loopback (Debian's /usr/bin/nats-server): N nodes routed to each other, each
+ * with JetStream (file storage in a temporary folder) and an MQTT 3.1.1 listener, so devices
+ * speak MQTT to any node and ingest workers read the same messages from a JetStream stream. Nodes
+ * can be killed (SIGKILL plays a crash) and started again with their storage. For tests,
+ * `mote bench fleet` and the fleet scenario; docs/fleet-cluster.md shows the same configuration
+ * for real machines.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeLoopbackPort } from './mosquitto.ts';
+import { ServerProcess } from './server-process.ts';
+
+export const NATS_SERVER = '/usr/bin/nats-server';
+
+export interface NatsNode {
+  name: string;
+  /** nats://127.0.0.1:port, for JetStream clients. */
+  natsUrl: string;
+  /** mqtt://127.0.0.1:port, for devices. */
+  mqttUrl: string;
+  process: ServerProcess;
+}
+
+/** The configuration file of one node. */
+export function natsNodeConfig(node: { name: string; clientPort: number; clusterPort: number; mqttPort: number; storeDir: string }, routePorts: number[]): string {
+  return [
+    `server_name: ${node.name}`,
+    `listen: 127.0.0.1:${node.clientPort}`,
+    `jetstream { store_dir: "${node.storeDir}" }`,
+    'cluster {',
+    '  name: mote',
+    `  listen: 127.0.0.1:${node.clusterPort}`,
+    `  routes: [${routePorts.map((port) => `nats-route://127.0.0.1:${port}`).join(', ')}]`,
+    '}',
+    // Unacknowledged QoS 1 messages the server sends a client at once; devices get OTA commands only.
+    `mqtt { listen: 127.0.0.1:${node.mqttPort}, max_ack_pending: 1024 }`,
+    '',
+  ].join('\n');
+}
+
+export class NatsCluster {
+  private constructor(
+    readonly nodes: NatsNode[],
+    private readonly directory: string,
+  ) {}
+
+  get natsUrls(): string[] {
+    return this.nodes.map((node) => node.natsUrl);
+  }
+
+  get mqttUrls(): string[] {
+    return this.nodes.map((node) => node.mqttUrl);
+  }
+
+  static async launch(size = 3): Promise<NatsCluster> {
+    const directory = mkdtempSync(join(tmpdir(), 'mote-nats-'));
+    const ports = [];
+    for (let i = 0; i < size; i++) ports.push({ clientPort: await freeLoopbackPort(), clusterPort: await freeLoopbackPort(), mqttPort: await freeLoopbackPort() });
+    const routePorts = ports.map((port) => port.clusterPort);
+    const nodes = ports.map((port, i): NatsNode => {
+      const name = `n${i + 1}`;
+      const storeDir = join(directory, name);
+      mkdirSync(storeDir);
+      const config = join(directory, `${name}.conf`);
+      writeFileSync(config, natsNodeConfig({ name, storeDir, ...port }, routePorts));
+      return { name, natsUrl: `nats://127.0.0.1:${port.clientPort}`, mqttUrl: `mqtt://127.0.0.1:${port.mqttPort}`, process: new ServerProcess(`nats-server ${name}`, NATS_SERVER, ['-c', config], port.mqttPort) };
+    });
+    const cluster = new NatsCluster(nodes, directory);
+    try {
+      await Promise.all(nodes.map((node) => node.process.start()));
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.process.kill()));
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}

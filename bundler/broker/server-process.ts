@@ -1,0 +1,51 @@
+/**
+ * A server program started for tests, benchmarks and `mote start` (nats-server, VictoriaMetrics):
+ * spawned with its arguments, ready once it accepts TCP connections on its loopback port, killed
+ * with a signal of the caller's choice (SIGKILL plays a crash), and started again with the same
+ * arguments. Its output is kept for error messages.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accepts } from './mosquitto.ts';
+
+export class ServerProcess {
+  private child: ChildProcess | undefined;
+  output = '';
+
+  constructor(
+    readonly name: string,
+    private readonly program: string,
+    private readonly args: string[],
+    /** The loopback port that says it is ready. */
+    readonly port: number,
+  ) {}
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts it (again) and resolves once it accepts connections on its port. */
+  async start(timeoutMs = 20_000): Promise<void> {
+    const child = spawn(this.program, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      if (await accepts(this.port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${this.name} did not start on 127.0.0.1:${this.port} (exit ${child.exitCode}): ${this.output.slice(-2000)}`);
+  }
+
+  /** Sends `signal` and waits for it to exit. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+}
