@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { freeLoopbackPort } from './mosquitto.ts';
 import { ServerProcess } from './server-process.ts';
 
-export const NATS_SERVER = '/usr/bin/nats-server';
+export const NATS_SERVER = '/usr/sbin/nats-server';
 
 export interface NatsNode {
   name: string;

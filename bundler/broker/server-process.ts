@@ -30,12 +30,15 @@ export class ServerProcess {
     const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
+    let spawnError: Error | undefined;
+    child.once('error', (error) => (spawnError = error));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) break;
+      if (child.exitCode !== null || spawnError) break;
       if (await accepts(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    if (spawnError) throw new Error(`${this.name}: cannot run ${this.program} (${spawnError.message}); run 'npm run setup' to install the Debian packages`);
     throw new Error(`${this.name} did not start on 127.0.0.1:${this.port} (exit ${child.exitCode}): ${this.output.slice(-2000)}`);
   }
 
