@@ -3,8 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The kernel matrix boots three kernels: `npm run test:kernels` (vitest.kernels.config.ts).
-    exclude: [...configDefaults.exclude, 'test/kernels/**'],
+    // The kernel matrix boots three kernels: `npm run test:kernels` (vitest.kernels.config.ts); the
+    // fleet at scale runs for minutes: `npm run test:fleet` (vitest.fleet.config.ts).
+    exclude: [...configDefaults.exclude, 'test/kernels/**', 'test/fleet-scale/**'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
