@@ -22,13 +22,17 @@ export interface RecordedPayloads {
   envelopes: Uint8Array[];
 }
 
+/** One recorded envelope, decoded, with the payload it came in. */
+export interface RecordedEnvelope {
+  envelope: Envelope;
+  payload: Uint8Array;
+}
+
 /** The corpus decoded: what the recorded agent said about itself, and its records by module. */
 export interface Corpus {
   status: Status;
   /** The recorded envelopes of each module that published, in recorded order. */
-  byModule: Map<string, Envelope[]>;
-  /** The raw payloads, for comparing a simulated envelope with a real one. */
-  payloads: RecordedPayloads;
+  byModule: Map<string, RecordedEnvelope[]>;
 }
 
 export class CorpusError extends MoteError {}
@@ -64,10 +68,10 @@ export function readCorpus(path = DEFAULT_CORPUS): Corpus {
     throw new CorpusError(`cannot read corpus '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give an existing file or record one with 'mote fleet-sim --record'`);
   }
   const payloads = payloadsOf(path, bytes);
-  const byModule = new Map<string, Envelope[]>();
+  const byModule = new Map<string, RecordedEnvelope[]>();
   for (const payload of payloads.envelopes) {
     const envelope = decodeEnvelope(payload);
-    byModule.set(envelope.module, [...(byModule.get(envelope.module) ?? []), envelope]);
+    byModule.set(envelope.module, [...(byModule.get(envelope.module) ?? []), { envelope, payload }]);
   }
-  return { status: decodeStatus(payloads.status), byModule, payloads };
+  return { status: decodeStatus(payloads.status), byModule };
 }

@@ -6,12 +6,11 @@
  * window are this device's own, the record and module those of the recorded agent.
  */
 import { randomBytes } from 'node:crypto';
-import type { Envelope } from '../../agent/src/telemetry/messages.ts';
 import { Outbox, type OutboxEntry, type OutboxMessage } from '../../agent/src/telemetry/outbox.ts';
 import type { Clock, Logger, Timers } from '../../agent/src/telemetry/runtime.ts';
 import { Telemetry } from '../../agent/src/telemetry/telemetry.ts';
 import type { BrokerAddress } from '../../agent/src/telemetry/transports/broker-url.ts';
-import type { Corpus } from './corpus.ts';
+import type { Corpus, RecordedEnvelope } from './corpus.ts';
 import { FailoverTransport } from './failover-transport.ts';
 import { DeviceLedger } from './ledger.ts';
 
@@ -80,7 +79,7 @@ export class SimDevice {
   private readonly outbox: LedgerOutbox;
   private readonly clock: Clock;
   private readonly sent = new WeakMap<Uint8Array, Published>();
-  private readonly modules: Array<[string, Envelope[]]>;
+  private readonly modules: Array<[string, RecordedEnvelope[]]>;
   private readonly cursors: number[];
   private nextModule: number;
   private pinnedTimeMs: number | undefined;
@@ -128,7 +127,7 @@ export class SimDevice {
     const slot = this.nextModule;
     this.nextModule = (slot + 1) % this.modules.length;
     const [module, envelopes] = this.modules[slot]!;
-    const recorded = envelopes[this.cursors[slot]!]!;
+    const recorded = envelopes[this.cursors[slot]!]!.envelope;
     this.cursors[slot] = (this.cursors[slot]! + 1) % envelopes.length;
     const timeMs = Date.now();
     const { lengthMs } = recorded.window;
