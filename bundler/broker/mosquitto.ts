@@ -47,13 +47,16 @@ export class Mosquitto {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  /** Writes the config and starts the broker; resolves once it accepts connections. */
-  static async start(): Promise<Mosquitto> {
+  /**
+   * Writes the config and starts the broker; resolves once it accepts connections. `settings`
+   * are more mosquitto.conf lines, e.g. `max_queued_messages 0` for a subscriber that must see all.
+   */
+  static async start(settings: string[] = []): Promise<Mosquitto> {
     const directory = mkdtempSync(join(tmpdir(), 'mote-mosquitto-'));
     const broker = new Mosquitto(await freeLoopbackPort(), directory);
     writeFileSync(
       join(directory, 'mosquitto.conf'),
-      [`listener ${broker.port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'),
+      [`listener ${broker.port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ...settings, ''].join('\n'),
     );
     await broker.startAgain();
     return broker;

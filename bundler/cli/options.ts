@@ -55,6 +55,15 @@ export function integerOption(name: string, raw: string, min: number): number {
   return value;
 }
 
+/** A rate: a positive number per second, or also 0 with `zeroAllowed`. */
+export function perSecondOption(name: string, raw: string, zeroAllowed = false): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new UsageError(`--${name} '${raw}' is not a ${zeroAllowed ? 'non-negative' : 'positive'} number per second`);
+  }
+  return value;
+}
+
 /** A module or agent version: 1 to 3 dot-separated numbers. */
 export function versionOption(name: string, raw: string): string {
   if (!isVersion(raw)) throw new UsageError(`--${name} '${raw}' is not a version`, 'give 1 to 3 dot-separated numbers (such as 7 or 1.4.0)');

@@ -50,6 +50,18 @@ const table: Record<string, Row[]> = {
     { misuse: 'bad value', args: ['--board', 'qemu-armv7', '--interval-ms', '10'], says: /--interval-ms '10' is not an integer of at least 100/ },
   ],
   'build-agent': [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
+  'fleet-sim': [
+    unknownFlag(),
+    { misuse: 'bad URL', args: ['--broker', 'mqtt://127.0.0.1:1883,http://x'], says: BAD_URL },
+    { misuse: 'bad URL', args: ['--broker', 'mqtts://x'], says: /broker 'mqtts:\/\/x' is TLS; the simulator speaks plain MQTT; give the broker's mqtt:\/\/ listener/ },
+    { misuse: 'bad value', args: ['--devices', '0'], says: /--devices '0' is not an integer of at least 1/ },
+    { misuse: 'bad value', args: ['--rate', 'fast'], says: /--rate 'fast' is not a positive number per second/, spawn: true },
+    { misuse: 'bad value', args: ['--disconnect-rate=-1'], says: /--disconnect-rate '-1' is not a non-negative number per second/ },
+    { misuse: 'bad value', args: ['--seconds', '0'], says: /--seconds '0' is not a positive number of seconds/ },
+    { misuse: 'bad value', args: ['--device-prefix', 'a/b'], says: /--device-prefix 'a\/b' must be non-empty, without '\/', '\+' or '#'/ },
+    { misuse: 'missing file', args: ['--corpus', join(MISSING, 'corpus.cbor')], says: /--corpus '.*corpus\.cbor' does not exist/ },
+    { misuse: 'unexpected argument', args: ['--out', 'x.cbor'], says: /--out goes with --record only/ },
+  ],
   inspect: [
     unknownFlag('x.o'),
     { misuse: 'missing argument', args: [], says: /missing the object file <obj\.o>/ },
