@@ -20,7 +20,6 @@ import { NatsCluster } from '../../bundler/broker/nats-cluster.ts';
 import { freeLoopbackPort } from '../../bundler/broker/mosquitto.ts';
 import { ServerProcess } from '../../bundler/broker/server-process.ts';
 import { LatencyProbe, quantile } from '../../bundler/fixtures/fleet-probe.ts';
-import { waitFor } from '../../bundler/fixtures/waiting.ts';
 import { repoRoot } from '../../bundler/paths.ts';
 import { SEQUENCE_METRIC } from '../../bundler/store/victoria/record-series.ts';
 import { VictoriaClient } from '../../bundler/store/victoria/victoria-client.ts';
