@@ -34,8 +34,10 @@ export function natsNodeConfig(node: { name: string; clientPort: number; cluster
     `  listen: 127.0.0.1:${node.clusterPort}`,
     `  routes: [${routePorts.map((port) => `nats-route://127.0.0.1:${port}`).join(', ')}]`,
     '}',
-    // Unacknowledged QoS 1 messages the server sends a client at once; devices get OTA commands only.
-    `mqtt { listen: 127.0.0.1:${node.mqttPort}, max_ack_pending: 1024 }`,
+    // Each MQTT subscription at QoS 1 (a device's OTA topic) is a JetStream consumer: one copy, in
+    // memory, dropped a minute after its device left. A device that moves to another node
+    // subscribes again there. The messages devices publish stay replicated.
+    `mqtt { listen: 127.0.0.1:${node.mqttPort}, max_ack_pending: 1024, consumer_replicas: 1, consumer_memory_storage: true, consumer_inactive_threshold: "1m" }`,
     '',
   ].join('\n');
 }

@@ -19,6 +19,11 @@ export class ServerProcess {
     readonly port: number,
   ) {}
 
+  /** Its process id while it runs (for its CPU time in /proc). */
+  get pid(): number | undefined {
+    return this.running ? this.child!.pid : undefined;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -31,7 +31,7 @@ import { launchChromium, type HeadlessChromium } from '../support/browser.ts';
 
 const FLEET_DEVICES = Number(process.env.MOTE_FLEET_DEVICES ?? 1000);
 const RUN_SECONDS = Number(process.env.MOTE_FLEET_SECONDS ?? 60);
-const RATE_HZ = 1;
+const RATE_HZ = Number(process.env.MOTE_FLEET_RATE ?? 0.2);
 const POISONED = 5;
 const AGENT = 'fleet-host-agent';
 const skip = rootSkipReason();
