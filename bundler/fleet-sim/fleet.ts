@@ -58,6 +58,8 @@ export interface DeviceReport extends DeviceCounters {
 }
 
 export interface FleetSimReport extends FleetSimProgress {
+  /** From start() to stop(): how long the devices made records (elapsedMs adds the drain). */
+  publishingMs: number;
   devices: DeviceReport[];
   /** Every acknowledged record: (device, boot, module) streams of sequence numbers and envelope times. */
   acknowledged: AcknowledgedStream[];
@@ -148,6 +150,7 @@ export class FleetSim {
   async stop(): Promise<FleetSimReport> {
     clearInterval(this.ticker);
     clearInterval(this.progressTimer);
+    const publishingMs = performance.now() - this.startMs;
     const deadline = performance.now() + (this.options.drainSeconds ?? 10) * 1000;
     while (performance.now() < deadline && this.devices.some((d) => d.counters().pending > 0)) {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
@@ -156,6 +159,7 @@ export class FleetSim {
     await Promise.all(this.devices.map((d) => d.stop()));
     return {
       ...progress,
+      publishingMs,
       devices: this.devices.map((d) => ({ device: d.id, bootId: d.ledger.bootId, ...d.counters() })),
       acknowledged: this.devices.flatMap((d) => d.ledger.list()),
     };
