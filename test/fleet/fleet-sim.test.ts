@@ -59,7 +59,7 @@ async function simulate(options: Omit<FleetSimOptions, 'brokers'> & { seconds: n
 describe('fleet-sim: 200 devices against a real mosquitto', () => {
   let run: Run;
   beforeAll(async () => {
-    run = await simulate({ devices: DEVICES, rate: RATE, seconds: 3 });
+    run = await simulate({ devices: DEVICES, rate: RATE, seconds: 2 });
   });
   afterAll(async () => {
     await run?.subscriber.close();
@@ -141,7 +141,7 @@ describe('fleet-sim: 200 devices against a real mosquitto', () => {
 describe('fleet-sim: random disconnects', () => {
   let run: Run;
   beforeAll(async () => {
-    run = await simulate({ devices: DEVICES, rate: RATE, seconds: 4, disconnectRate: 0.4 });
+    run = await simulate({ devices: DEVICES, rate: RATE, seconds: 3, disconnectRate: 0.5 });
   });
   afterAll(async () => {
     await run?.subscriber.close();
