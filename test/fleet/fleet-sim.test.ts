@@ -150,7 +150,10 @@ describe('fleet-sim: random disconnects', () => {
 
   it('drops and reconnects devices, and still has every published record acknowledged', () => {
     expect(run.report.totals.disconnects).toBeGreaterThan(DEVICES / 2);
-    expect(run.report.totals.reconnects).toBe(run.report.totals.disconnects);
+    // A device dropped at the last tick, with nothing left to send, may still be in its backoff at the stop.
+    const { reconnects, disconnects } = run.report.totals;
+    expect(reconnects).toBeLessThanOrEqual(disconnects);
+    expect(reconnects).toBeGreaterThanOrEqual(disconnects - (DEVICES - run.report.devicesConnected));
     expect(run.report.totals.acknowledged).toBe(run.report.totals.published);
   });
 
