@@ -15,7 +15,7 @@ export function progressLine(p: FleetSimProgress, publishingMs = p.elapsedMs): s
     `${count(acknowledged)} acknowledged`,
     `${count(pending)} unacknowledged`,
     `${count(dropped)} dropped`,
-    `${count(disconnects)} disconnects, ${count(reconnects)} reconnects, ${count(failovers)} failovers`,
+    `${count(disconnects)} disconnects, ${count(reconnects)} reconnects, ${count(failovers)} failovers, ${count(p.reboots)} reboots`,
     `CPU ${p.cpuPercent.toFixed(0)}%`,
   ].join(', ');
 }
