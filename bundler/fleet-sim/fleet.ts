@@ -1,7 +1,8 @@
 /**
  * The simulated fleet: N devices named `sim-00001`..., started gradually (`connectRate` per
  * second) and spread over the brokers, each publishing `rate` recorded records per second in
- * turn over its modules, with optional random abrupt disconnects. `stop()` ends the records,
+ * turn over its modules, with optional random abrupt disconnects and reboots (a new boot id,
+ * sequences from 0 again). `stop()` ends the records,
  * waits for the outboxes to drain, stops every device as the agent stops (offline status, clean
  * DISCONNECT) and returns what was published and acknowledged, per device and in total.
  */
@@ -25,6 +26,8 @@ export interface FleetSimOptions {
   connectRate?: number;
   /** Abrupt disconnects per device per second (0.01: each device drops every 100 s on average). Default 0. */
   disconnectRate?: number;
+  /** Reboots per device per second: the device dies (Last Will) and starts again with a new boot id. Default 0. */
+  rebootRate?: number;
   /** Device ids are the prefix and a 5-digit number from 1. Default `sim-`. */
   devicePrefix?: string;
   /** Default: the committed corpus. */
@@ -49,6 +52,7 @@ export interface FleetSimProgress {
   /** Warnings the devices' sessions logged (connection failures, refused CONNACKs...). */
   warnings: number;
   lastWarning?: string;
+  reboots: number;
 }
 
 export interface DeviceReport extends DeviceCounters {
@@ -58,6 +62,9 @@ export interface DeviceReport extends DeviceCounters {
 }
 
 export interface FleetSimReport extends FleetSimProgress {
+  /** From start() to stop(): how long the devices made records (elapsedMs adds the drain). */
+  publishingMs: number;
+  /** One entry per device and boot: a rebooted device has one per boot, in boot order. */
   devices: DeviceReport[];
   /** Every acknowledged record: (device, boot, module) streams of sequence numbers and envelope times. */
   acknowledged: AcknowledgedStream[];
@@ -90,6 +97,9 @@ export function deviceName(prefix: string, number: number): string {
 
 export class FleetSim {
   private readonly devices: SimDevice[] = [];
+  /** Devices' earlier boots, after a reboot. */
+  private readonly retired: SimDevice[] = [];
+  private readonly crashes: Array<Promise<void>> = [];
   private readonly log = new CountingLogger();
   private readonly brokers: BrokerAddress[];
   private readonly corpus: Corpus;
@@ -123,14 +133,25 @@ export class FleetSim {
     this.devices[index]?.disconnect();
   }
 
+  /** Device `index` (0-based) dies now and boots again with a new boot id, as a random reboot does. */
+  reboot(index: number): void {
+    const old = this.devices[index];
+    if (!old) return;
+    const fresh = this.newDevice(index);
+    this.devices[index] = fresh;
+    this.retired.push(old);
+    this.generated[index] = 0;
+    this.startedAtMs[index] = performance.now();
+    this.crashes.push(old.crash().then(() => fresh.start()));
+  }
+
   progress(): FleetSimProgress {
     const totals: DeviceCounters = { published: 0, acknowledged: 0, dropped: 0, pending: 0, disconnects: 0, reconnects: 0, failovers: 0 };
-    let connected = 0;
-    for (const device of this.devices) {
+    for (const device of [...this.retired, ...this.devices]) {
       const counters = device.counters();
       for (const key of Object.keys(totals) as Array<keyof DeviceCounters>) totals[key] += counters[key];
-      if (device.connected) connected++;
     }
+    const connected = this.devices.filter((d) => d.connected).length;
     const elapsedMs = performance.now() - this.startMs;
     const cpu = process.cpuUsage(this.cpuAtStart);
     return {
@@ -140,6 +161,7 @@ export class FleetSim {
       totals,
       cpuPercent: elapsedMs > 0 ? (cpu.user + cpu.system) / 10 / elapsedMs : 0,
       warnings: this.log.warnings,
+      reboots: this.retired.length,
       ...(this.log.last !== undefined && { lastWarning: this.log.last }),
     };
   }
@@ -148,16 +170,20 @@ export class FleetSim {
   async stop(): Promise<FleetSimReport> {
     clearInterval(this.ticker);
     clearInterval(this.progressTimer);
+    const publishingMs = performance.now() - this.startMs;
+    await Promise.all(this.crashes);
     const deadline = performance.now() + (this.options.drainSeconds ?? 10) * 1000;
     while (performance.now() < deadline && this.devices.some((d) => d.counters().pending > 0)) {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
     const progress = this.progress();
     await Promise.all(this.devices.map((d) => d.stop()));
+    const boots = [...this.retired, ...this.devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return {
       ...progress,
-      devices: this.devices.map((d) => ({ device: d.id, bootId: d.ledger.bootId, ...d.counters() })),
-      acknowledged: this.devices.flatMap((d) => d.ledger.list()),
+      publishingMs,
+      devices: boots.map((d) => ({ device: d.id, bootId: d.ledger.bootId, ...d.counters() })),
+      acknowledged: boots.flatMap((d) => d.ledger.list()),
     };
   }
 
@@ -165,30 +191,36 @@ export class FleetSim {
     const now = performance.now();
     const dtMs = now - this.lastTickMs;
     this.lastTickMs = now;
-    const { devices: count, rate, connectRate = 200, disconnectRate = 0, devicePrefix = 'sim-' } = this.options;
+    const { devices: count, rate, connectRate = 200, disconnectRate = 0, rebootRate = 0 } = this.options;
     const due = Math.min(count, Math.floor(((now - this.startMs) * connectRate) / 1000) + 1);
     while (this.devices.length < due) {
-      const index = this.devices.length;
-      const device = new SimDevice(deviceName(devicePrefix, index + 1), index, {
-        brokers: this.brokers,
-        corpus: this.corpus,
-        outboxCapacity: this.options.outboxCapacity ?? DEFAULT_OUTBOX_CAPACITY,
-        keepaliveSeconds: this.options.keepaliveSeconds ?? 30,
-        log: this.log,
-      });
+      const device = this.newDevice(this.devices.length);
       this.devices.push(device);
       this.generated.push(0);
       this.startedAtMs.push(now);
       device.start();
     }
     const dropChance = (disconnectRate * dtMs) / 1000;
+    const rebootChance = (rebootRate * dtMs) / 1000;
     for (let i = 0; i < this.devices.length; i++) {
       const device = this.devices[i]!;
       const owed = Math.floor(((now - this.startedAtMs[i]!) * rate) / 1000) - this.generated[i]!;
       for (let n = 0; n < owed; n++) device.publishNext();
       if (owed > 0) this.generated[i]! += owed;
       if (dropChance > 0 && Math.random() < dropChance) device.disconnect();
+      if (rebootChance > 0 && Math.random() < rebootChance) this.reboot(i);
     }
+  }
+
+  /** Device `index` in a new boot (sim-00001 is index 0). */
+  private newDevice(index: number): SimDevice {
+    return new SimDevice(deviceName(this.options.devicePrefix ?? 'sim-', index + 1), index, {
+      brokers: this.brokers,
+      corpus: this.corpus,
+      outboxCapacity: this.options.outboxCapacity ?? DEFAULT_OUTBOX_CAPACITY,
+      keepaliveSeconds: this.options.keepaliveSeconds ?? 30,
+      log: this.log,
+    });
   }
 }
 

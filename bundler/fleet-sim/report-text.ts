@@ -5,16 +5,17 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-export function progressLine(p: FleetSimProgress): string {
+/** `publishingMs`: the time the records were made in, for the rate; by default all the time so far. */
+export function progressLine(p: FleetSimProgress, publishingMs = p.elapsedMs): string {
   const { published, acknowledged, pending, dropped, disconnects, reconnects, failovers } = p.totals;
-  const seconds = p.elapsedMs / 1000;
+  const seconds = publishingMs / 1000;
   return [
-    `fleet-sim ${seconds.toFixed(0)} s: ${count(p.devicesConnected)}/${count(p.devicesStarted)} devices connected`,
+    `fleet-sim ${(p.elapsedMs / 1000).toFixed(0)} s: ${count(p.devicesConnected)}/${count(p.devicesStarted)} devices connected`,
     `${count(published)} published (${count(Math.round(published / seconds))}/s)`,
     `${count(acknowledged)} acknowledged`,
     `${count(pending)} unacknowledged`,
     `${count(dropped)} dropped`,
-    `${count(disconnects)} disconnects, ${count(reconnects)} reconnects, ${count(failovers)} failovers`,
+    `${count(disconnects)} disconnects, ${count(reconnects)} reconnects, ${count(failovers)} failovers, ${count(p.reboots)} reboots`,
     `CPU ${p.cpuPercent.toFixed(0)}%`,
   ].join(', ');
 }
@@ -28,7 +29,7 @@ export function summaryLines(report: FleetSimReport): string[] {
   const acked = report.devices.map((d) => d.acknowledged).sort((a, b) => a - b);
   const short = report.devices.filter((d) => d.acknowledged < d.published);
   const lines = [
-    progressLine(report),
+    progressLine(report, report.publishingMs),
     `per device acknowledged: min ${acked[0] ?? 0}, median ${acked[Math.floor(acked.length / 2)] ?? 0}, max ${acked[acked.length - 1] ?? 0}`,
   ];
   if (short.length > 0) lines.push(`${short.length} devices with records the broker never acknowledged:`, ...short.slice(0, 10).map(deviceLine));

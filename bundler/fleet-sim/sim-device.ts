@@ -145,6 +145,16 @@ export class SimDevice {
     this.transport.kill();
   }
 
+  /**
+   * Dies as a device that loses power: the connection drops without DISCONNECT (the broker
+   * publishes the Last Will) and what was not acknowledged is gone with this boot.
+   */
+  async crash(): Promise<void> {
+    this.transport.kill();
+    while (this.connected) await new Promise((resolve) => setImmediate(resolve));
+    await this.telemetry.stop();
+  }
+
   /** Publishes offline with the final counters and disconnects cleanly, as the agent does on SIGTERM. */
   stop(): Promise<void> {
     return this.telemetry.stop();

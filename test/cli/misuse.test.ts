@@ -57,6 +57,7 @@ const table: Record<string, Row[]> = {
     { misuse: 'bad value', args: ['--devices', '0'], says: /--devices '0' is not an integer of at least 1/ },
     { misuse: 'bad value', args: ['--rate', 'fast'], says: /--rate 'fast' is not a positive number per second/, spawn: true },
     { misuse: 'bad value', args: ['--disconnect-rate=-1'], says: /--disconnect-rate '-1' is not a non-negative number per second/ },
+    { misuse: 'bad value', args: ['--reboot-rate', 'often'], says: /--reboot-rate 'often' is not a non-negative number per second/ },
     { misuse: 'bad value', args: ['--seconds', '0'], says: /--seconds '0' is not a positive number of seconds/ },
     { misuse: 'bad value', args: ['--device-prefix', 'a/b'], says: /--device-prefix 'a\/b' must be non-empty, without '\/', '\+' or '#'/ },
     { misuse: 'missing file', args: ['--corpus', join(MISSING, 'corpus.cbor')], says: /--corpus '.*corpus\.cbor' does not exist/ },

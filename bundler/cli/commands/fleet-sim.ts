@@ -13,8 +13,8 @@ import { recordCorpus } from '../../fleet-sim/record.ts';
 import { deviceLine, progressLine, summaryLines } from '../../fleet-sim/report-text.ts';
 
 const HELP = `usage: mote fleet-sim [--broker URL[,URL...]]... [--devices N] [--rate HZ] [--seconds S]
-                      [--connect-rate N] [--disconnect-rate R] [--device-prefix P] [--corpus FILE]
-                      [--per-device]
+                      [--connect-rate N] [--disconnect-rate R] [--reboot-rate R] [--device-prefix P]
+                      [--corpus FILE] [--per-device]
        mote fleet-sim --record [--out FILE] [--seconds S]
 
 Simulates agents: each device (sim-00001, sim-00002, ...) has its own random boot id, per-module
@@ -32,6 +32,9 @@ reconnect. Prints progress every 5 s, then totals per device and in all.
                          broker (default 200)
   --disconnect-rate R    abrupt disconnects per device per second, e.g. 0.01 drops each device
                          every 100 s on average (default 0)
+  --reboot-rate R        reboots per device per second: the device dies without DISCONNECT (its
+                         Last Will goes out, its unacknowledged records are lost) and starts again
+                         with a new boot id and sequences from 0 (default 0)
   --device-prefix P      device ids are P and a 5-digit number (default sim-)
   --corpus FILE          the recorded payloads to replay (default bundler/fleet-sim/recorded-agent.cbor)
   --per-device           at the end, one line per device
@@ -60,6 +63,7 @@ export const fleetSimCommand: Command = {
       seconds: { type: 'string' },
       'connect-rate': { type: 'string', default: '200' },
       'disconnect-rate': { type: 'string', default: '0' },
+      'reboot-rate': { type: 'string', default: '0' },
       'device-prefix': { type: 'string', default: 'sim-' },
       corpus: { type: 'string' },
       'per-device': { type: 'boolean' },
@@ -83,11 +87,12 @@ export const fleetSimCommand: Command = {
     const seconds = secondsOption('seconds', values.seconds ?? '60') / 1000;
     const connectRate = perSecondOption('connect-rate', values['connect-rate']);
     const disconnectRate = perSecondOption('disconnect-rate', values['disconnect-rate'], true);
+    const rebootRate = perSecondOption('reboot-rate', values['reboot-rate'], true);
     const prefix = values['device-prefix'];
     if (prefix === '' || /[/+#]/.test(prefix)) throw new UsageError(`--device-prefix '${prefix}' must be non-empty, without '/', '+' or '#'`);
     const corpus = readCorpus(values.corpus === undefined ? DEFAULT_CORPUS : existingPath('--corpus', values.corpus));
     console.log(`fleet-sim: ${devices} devices, ${rate} records/s each over ${corpus.byModule.size} modules, for ${seconds} s, on ${brokers.join(', ')}`);
-    const report = await runFleetSim({ brokers, devices, rate, seconds, connectRate, disconnectRate, devicePrefix: prefix, corpus, onProgress: (p) => console.log(progressLine(p)) });
+    const report = await runFleetSim({ brokers, devices, rate, seconds, connectRate, disconnectRate, rebootRate, devicePrefix: prefix, corpus, onProgress: (p) => console.log(progressLine(p)) });
     if (values['per-device']) for (const device of report.devices) console.log(deviceLine(device));
     for (const line of summaryLines(report)) console.log(line);
     return report.totals.acknowledged === report.totals.published ? 0 : 1;
