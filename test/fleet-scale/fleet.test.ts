@@ -68,7 +68,7 @@ async function storedKeys(): Promise<Set<string>> {
 beforeAll(async () => {
   if (skip) return;
   [cluster, victoria] = await Promise.all([NatsCluster.launch(3), VictoriaProcess.launch()]);
-  database = new VictoriaClient(victoria.url);
+  database = new VictoriaClient(victoria.url, 120_000);
   await startWorker();
   await startWorker();
 }, 180_000);
@@ -135,7 +135,7 @@ describe.skipIf(skip !== null)('the fleet on a broker cluster, ingest workers an
       chromium = await launchChromium();
       const page: Page = await chromium.context.newPage();
       await page.goto(dashboard.url);
-      await expect.poll(async () => Number(await page.locator('[data-total=devices] dd').textContent()), { timeout: 60_000 }).toBeGreaterThanOrEqual(FLEET_DEVICES + 1);
+      await expect.poll(async () => Number((await page.locator('[data-total=devices] dd').textContent({ timeout: 60_000 }))?.replace(/\D/g, '')), { timeout: 120_000 }).toBeGreaterThanOrEqual(FLEET_DEVICES + 1);
       await expect.poll(() => page.locator(`#fleet-table tbody tr[data-device="sim-00001"]`).count(), { timeout: 30_000 }).toBe(1);
       await expect.poll(() => page.locator(`#fleet-table tbody tr[data-device="${AGENT}"] .state`).textContent(), { timeout: 30_000 }).toMatch(/^online/);
       await page.goto(`${dashboard.url}#/device/${AGENT}`);
