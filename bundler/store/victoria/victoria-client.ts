@@ -35,6 +35,8 @@ export interface ExportedSeries {
 }
 
 const BODY_IN_ERROR = 300;
+/** Series per write request: well under VictoriaMetrics' default 32 MiB limit on an unpacked request. */
+const SERIES_PER_REQUEST = 10_000;
 
 export class VictoriaClient {
   readonly base: string;
@@ -46,9 +48,15 @@ export class VictoriaClient {
     this.base = base.replace(/\/+$/, '');
   }
 
-  /** Writes the series; resolves once the database accepted them (2xx). */
+  /**
+   * Writes the series, in requests of at most SERIES_PER_REQUEST; resolves once the database
+   * accepted them all (2xx). After a failure some may be stored: writing them again is harmless,
+   * since the samples are the same.
+   */
   async write(series: TimeSeries[]): Promise<void> {
-    await this.request('/api/v1/write', { method: 'POST', headers: REMOTE_WRITE_HEADERS, body: encodeWriteRequest(series) });
+    for (let start = 0; start < series.length; start += SERIES_PER_REQUEST) {
+      await this.request('/api/v1/write', { method: 'POST', headers: REMOTE_WRITE_HEADERS, body: encodeWriteRequest(series.slice(start, start + SERIES_PER_REQUEST)) });
+    }
   }
 
   /** A PromQL instant query's vector result. */
