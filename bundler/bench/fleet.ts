@@ -51,19 +51,28 @@ async function startWorker(): Promise<ServerProcess> {
   return worker;
 }
 
-/** Publishes `DEVICES × RECORDS_PER_DEVICE` records into JetStream (as devices' MQTT messages land there). */
-async function backlog(prefix: string): Promise<number> {
-  let published = 0;
-  for (let n = 0; n < RECORDS_PER_DEVICE; n++) {
-    await Promise.all(
-      Array.from({ length: DEVICES }, (_, d) => {
-        const envelope = envelopeOf(`${prefix}-${d}`, n);
-        return jetstream.publish(`mote.v1.${envelope.deviceId}.telemetry.${envelope.module}`, encodeEnvelope(envelope));
-      }),
-    );
-    published += DEVICES;
+/** Publishes one record into JetStream, as a device's MQTT message lands there; a retry is deduplicated by its id. */
+async function publishRecord(device: string, n: number): Promise<void> {
+  const envelope = envelopeOf(device, n);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await jetstream.publish(`mote.v1.${device}.telemetry.${envelope.module}`, encodeEnvelope(envelope), { msgID: `${device}/${n}`, timeout: 30_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
   }
-  return published;
+}
+
+/** Publishes `DEVICES × RECORDS_PER_DEVICE` records into JetStream, 100 at a time. */
+async function backlog(prefix: string): Promise<number> {
+  const PARALLEL = 100;
+  for (let n = 0; n < RECORDS_PER_DEVICE; n++) {
+    for (let first = 0; first < DEVICES; first += PARALLEL) {
+      await Promise.all(Array.from({ length: Math.min(PARALLEL, DEVICES - first) }, (_, i) => publishRecord(`${prefix}-${first + i}`, n)));
+    }
+  }
+  return DEVICES * RECORDS_PER_DEVICE;
 }
 
 async function drained(): Promise<void> {
