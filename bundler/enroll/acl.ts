@@ -42,3 +42,39 @@ export function aclFile(operators: string[]): string {
   const sections = [['# Devices: the username is the device id (password) or the certificate CN (use_identity_as_username).', ...devicePatternLines()], ...operators.map(operatorAclLines)];
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }
+
+/** An MQTT topic filter as the NATS subject the NATS MQTT gateway maps it to ('/' '.', '+' '*', '#' '>'). */
+function natsSubject(topic: string): string {
+  return topic.replaceAll('/', '.').replaceAll('+', '*').replaceAll('#', '>');
+}
+
+export interface NatsPermissions {
+  publish: { allow: string[] };
+  subscribe: { allow: string[] };
+}
+
+/**
+ * The same rules as NATS permissions for the user `name` (NATS configuration files have no
+ * per-user templates like %u, so each device gets its own entry). An operator also gets the
+ * JetStream API and inboxes that a durable consumer (`mote serve`) and request-reply need.
+ */
+export function natsPermissions(name: string, role: 'device' | 'operator'): NatsPermissions {
+  if (role === 'device') {
+    const rules = deviceRules(name);
+    return {
+      publish: { allow: rules.filter(([access]) => access === 'write').map(([, topic]) => natsSubject(topic)) },
+      subscribe: { allow: rules.filter(([access]) => access === 'read').map(([, topic]) => natsSubject(topic)) },
+    };
+  }
+  return {
+    publish: { allow: [natsSubject(otaTopic('+', 'install')), natsSubject(otaTopic('+', 'remove')), '$JS.API.>', '$JS.ACK.>'] },
+    subscribe: { allow: [natsSubject(`${TOPIC_ROOT}/#`), '_INBOX.>'] },
+  };
+}
+
+/** One entry of a NATS `authorization { users: [...] }` list; the password is a bcrypt hash or a placeholder. */
+export function natsUserEntry(name: string, role: 'device' | 'operator', password: string): string {
+  const list = (subjects: string[]) => `[${subjects.map((s) => JSON.stringify(s)).join(', ')}]`;
+  const permissions = natsPermissions(name, role);
+  return `{ user: ${JSON.stringify(name)}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: ${list(permissions.publish.allow)} }, subscribe: { allow: ${list(permissions.subscribe.allow)} } } }`;
+}

@@ -45,7 +45,7 @@ let packages: SyscountPackages;
 beforeAll(async () => {
   writeFileSync(publicKeyPath, formatPublicKey(publicKeyOf(key.secret), 'release'));
   packages = await buildSyscountPackages(key);
-}, 300_000);
+}, 600_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The agent started last, whose log a timeout shows. */

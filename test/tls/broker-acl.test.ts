@@ -10,13 +10,13 @@
  * A refused publish is shown by PUBACK reason 135 (MQTT 5) and by its absence at the operator,
  * checked after a later publish of the same connection has arrived (mosquitto keeps order).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aclFile } from '../../bundler/enroll/acl.ts';
+import { aclFile, natsUserEntry } from '../../bundler/enroll/acl.ts';
 import { accepts, freeLoopbackPort, MOSQUITTO } from '../../bundler/broker/mosquitto.ts';
 import { repoRoot } from '../../bundler/paths.ts';
 import { rootSkipReason } from '../support/agent.ts';
@@ -252,4 +252,31 @@ describe.skipIf(skip !== null)('the real mote-agent with its credentials', () =>
       await operator.client.endAsync();
     }
   }, 120_000);
+});
+
+describe('the documented configuration', () => {
+  const docs = readFileSync(join(repoRoot, 'docs', 'security.md'), 'utf8');
+  const natsEntries = [natsUserEntry('gw-0042', 'device', '$2a$11$<bcrypt hash>'), natsUserEntry('fleet-operator', 'operator', '$2a$11$<bcrypt hash>')];
+
+  it('docs/security.md shows the ACL file and the NATS entries this code makes', () => {
+    expect(docs).toContain(aclFile(['fleet-operator']));
+    for (const entry of natsEntries) expect(docs).toContain(entry);
+  });
+
+  it('nats-server -t accepts the NATS authorization block in a three-node cluster with the MQTT gateway, and refuses a damaged one', () => {
+    const config = (users: string[]) => [
+      'server_name: mote-1', 'listen: 127.0.0.1:4222', `jetstream { store_dir: "${join(work, 'jetstream')}" }`,
+      'cluster { name: mote, listen: 127.0.0.1:6222, routes: ["nats://127.0.0.1:6223", "nats://127.0.0.1:6224"] }',
+      'mqtt { listen: 127.0.0.1:1883 }', 'authorization {', '  users: [', ...users.map((u) => `    ${u}`), '  ]', '}', '',
+    ].join('\n');
+    const check = (text: string) => {
+      const path = join(work, 'nats.conf');
+      writeFileSync(path, text);
+      return spawnSync('nats-server', ['-t', '-c', path], { encoding: 'utf8' });
+    };
+    const good = check(config(natsEntries));
+    expect(good.status, good.stderr + good.stdout).toBe(0);
+    const damaged = check(config([natsEntries[0]!.slice(0, -3)]));
+    expect(damaged.status).not.toBe(0);
+  });
 });

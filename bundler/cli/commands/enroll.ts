@@ -4,7 +4,7 @@
  * mosquitto password file as a hash; a client certificate is signed by the operator's CA.
  */
 import { MoteError } from '../../../agent/src/errors.ts';
-import { deviceAclLines, operatorAclLines } from '../../enroll/acl.ts';
+import { deviceAclLines, natsUserEntry, operatorAclLines } from '../../enroll/acl.ts';
 import { checkEnrollName, enrollCertificate, enrollPassword } from '../../enroll/credentials.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
@@ -14,7 +14,8 @@ const HELP = `usage: mote enroll <name> --password-file FILE [--operator]
        mote enroll <name> --ca CA.pem --ca-key CA.key [--out DIR] [--days N] [--operator]
 
 Makes broker credentials for the device <name> (its device id) or, with --operator, for an
-operator (the mote CLI, mote serve), and prints the ACL lines to add to mosquitto's acl_file:
+operator (the mote CLI, mote serve), and prints the ACL lines to add to mosquitto's acl_file
+and the user entry with the same permissions for a NATS server's authorization block:
   --password-file FILE   add a random password's hash to this mosquitto password file (made
                          if missing) with mosquitto_passwd, and print the password once
   --ca, --ca-key         sign a client certificate with CN=<name> by this CA (openssl); the key
@@ -60,6 +61,7 @@ export const enrollCommand: Command = {
       console.log(`${name}: client certificate ${pair.cert} (CN=${name}), key ${pair.key}\n(the agent: --cert ${pair.cert} --key ${pair.key} --ca <the broker's CA>)`);
     }
     console.log(`ACL lines for mosquitto's acl_file:\n${aclLines.join('\n')}`);
+    console.log(`NATS: this entry in authorization { users: [...] } (a bcrypt hash from 'nats server passwd' in place of <password>):\n${natsUserEntry(name, values.operator ? 'operator' : 'device', '<password>')}`);
     return 0;
   },
 };
