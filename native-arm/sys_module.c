@@ -307,12 +307,27 @@ static int write_all(int fd, const uint8_t *bytes, size_t size)
     return 0;
 }
 
+/* Calls the optional step hook of writeFileAtomic with the step just done. -1 when it threw. */
+static int atomic_write_step(JSContext *ctx, JSValueConst hook, const char *step)
+{
+    if (!JS_IsFunction(ctx, hook))
+        return 0;
+    JSValue name = JS_NewString(ctx, step);
+    JSValue result = JS_Call(ctx, hook, JS_UNDEFINED, 1, (JSValueConst *)&name);
+    JS_FreeValue(ctx, name);
+    if (JS_IsException(result))
+        return -1;
+    JS_FreeValue(ctx, result);
+    return 0;
+}
+
 static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     uint8_t *bytes;
     size_t size;
     if (get_bytes(ctx, argv[1], &bytes, &size))
         return JS_EXCEPTION;
+    JSValueConst hook = argc > 2 ? argv[2] : JS_UNDEFINED;
     const char *path = JS_ToCString(ctx, argv[0]);
     if (!path)
         return JS_EXCEPTION;
@@ -328,11 +343,14 @@ static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc,
     else
         strcpy(directory, ".");
 
+    /* A hook that throws stops the write where it is, leaving the files as they are. */
     int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         failed = "open";
     else if (write_all(fd, bytes, size) < 0)
         failed = "write";
+    else if (atomic_write_step(ctx, hook, "write-temp") < 0)
+        goto hook_threw;
     else if (fsync(fd) < 0)
         failed = "fsync";
     int saved = errno;
@@ -340,6 +358,9 @@ static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc,
         failed = "close";
         saved = errno;
     }
+    fd = -1;
+    if (!failed && atomic_write_step(ctx, hook, "fsync") < 0)
+        goto hook_threw;
     if (!failed && rename(temp, path) < 0) {
         failed = "rename";
         saved = errno;
@@ -347,6 +368,8 @@ static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc,
     if (failed) {
         unlink(temp);
     } else {
+        if (atomic_write_step(ctx, hook, "rename") < 0)
+            goto hook_threw;
         int dir_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0 || fsync(dir_fd) < 0) {
             failed = "fsync";
@@ -354,6 +377,8 @@ static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc,
         }
         if (dir_fd >= 0)
             close(dir_fd);
+        if (!failed && atomic_write_step(ctx, hook, "fsync-dir") < 0)
+            goto hook_threw;
     }
     JS_FreeCString(ctx, path);
     if (failed) {
@@ -361,6 +386,12 @@ static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this, int argc,
         return throw_errno(ctx, failed);
     }
     return JS_UNDEFINED;
+
+hook_threw:
+    if (fd >= 0)
+        close(fd);
+    JS_FreeCString(ctx, path);
+    return JS_EXCEPTION;
 }
 
 /* unlink(2) or mkdir(2) on a path argument: the shared shape of the two calls. */
@@ -557,6 +588,59 @@ static JSValue js_mount(JSContext *ctx, JSValueConst this, int argc, JSValueCons
     return JS_UNDEFINED;
 }
 
+static JSValue js_stat(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    struct stat info;
+    int result = stat(path, &info);
+    int saved = errno;
+    JS_FreeCString(ctx, path);
+    errno = saved;
+    if (result < 0)
+        return throw_errno(ctx, "stat");
+    JSValue object = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, object, "mode", JS_NewUint32(ctx, info.st_mode));
+    JS_SetPropertyStr(ctx, object, "uid", JS_NewUint32(ctx, info.st_uid));
+    JS_SetPropertyStr(ctx, object, "gid", JS_NewUint32(ctx, info.st_gid));
+    return object;
+}
+
+static JSValue js_chown(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int uid, gid;
+    if (get_int(ctx, argv[1], &uid) || get_int(ctx, argv[2], &gid))
+        return JS_EXCEPTION;
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    int result = chown(path, (uid_t)uid, (gid_t)gid);
+    int saved = errno;
+    JS_FreeCString(ctx, path);
+    errno = saved;
+    if (result < 0)
+        return throw_errno(ctx, "chown");
+    return JS_UNDEFINED;
+}
+
+static JSValue js_chmod(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int mode;
+    if (get_int(ctx, argv[1], &mode))
+        return JS_EXCEPTION;
+    const char *path = JS_ToCString(ctx, argv[0]);
+    if (!path)
+        return JS_EXCEPTION;
+    int result = chmod(path, (mode_t)mode);
+    int saved = errno;
+    JS_FreeCString(ctx, path);
+    errno = saved;
+    if (result < 0)
+        return throw_errno(ctx, "chmod");
+    return JS_UNDEFINED;
+}
+
 static JSValue js_asset(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     const char *name = JS_ToCString(ctx, argv[0]);
@@ -618,10 +702,13 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("read", 2, js_read),
     JS_CFUNC_DEF("write", 2, js_write),
     JS_CFUNC_DEF("readFile", 1, js_read_file),
-    JS_CFUNC_DEF("writeFileAtomic", 2, js_write_file_atomic),
+    JS_CFUNC_DEF("writeFileAtomic", 3, js_write_file_atomic),
     JS_CFUNC_DEF("unlink", 1, js_unlink),
     JS_CFUNC_DEF("mkdir", 2, js_mkdir),
     JS_CFUNC_DEF("readDir", 1, js_read_dir),
+    JS_CFUNC_DEF("stat", 1, js_stat),
+    JS_CFUNC_DEF("chown", 3, js_chown),
+    JS_CFUNC_DEF("chmod", 2, js_chmod),
     JS_CFUNC_DEF("socket", 3, js_socket),
     JS_CFUNC_DEF("setsockopt", 4, js_setsockopt),
     JS_CFUNC_DEF("bind", 2, js_bind),

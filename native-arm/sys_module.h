@@ -25,9 +25,13 @@
  *   write(fd, bytes: Uint8Array) -> count
  *   readFile(path) -> Uint8Array
  *       Reads until end of file (works on /sys and /proc files whose stat size is wrong).
- *   writeFileAtomic(path, bytes: Uint8Array)
- *       Writes path.tmp.<pid>, fsyncs it, renames it over path, fsyncs the directory.
+ *   writeFileAtomic(path, bytes: Uint8Array, onStep?: (step) => void)
+ *       Writes path.tmp.<pid>, fsyncs it, renames it over path, fsyncs the directory. onStep,
+ *       when given, is called after each step with "write-temp", "fsync", "rename", "fsync-dir";
+ *       if it throws, the write stops there, the files left as they are.
  *   unlink(path); mkdir(path, mode)
+ *   stat(path) -> { mode, uid, gid }   mode with the file type bits
+ *   chown(path, uid, gid)   -1 leaves one unchanged; chmod(path, mode)
  *   readDir(path) -> string[]   the names in a directory, without "." and "..", in no order
  *   socket(domain, type, protocol) -> fd; setsockopt(fd, level, option, value: Uint8Array);
  *   bind(fd, sockaddr: Uint8Array)

@@ -15,8 +15,9 @@ import { runCommand } from './commands/run.ts';
 import { benchEncodeCommand } from './commands/bench-encode.ts';
 import { sampleCommand } from './commands/sample.ts';
 import { otaVerifyCommand } from './commands/ota-verify.ts';
+import { setupCommand } from './commands/setup.ts';
 
-const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand, sampleCommand, runCommand, benchEncodeCommand, otaVerifyCommand];
+const commands: AgentCommand[] = [versionCommand, doctorCommand, featuresCommand, loadCommand, checkBrokerCommand, sampleCommand, runCommand, benchEncodeCommand, otaVerifyCommand, setupCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(13)} ${c.summary}`);

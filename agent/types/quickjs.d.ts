@@ -21,6 +21,7 @@ declare module 'os' {
   export function setTimeout(handler: () => void, delayMs: number): unknown;
   export function clearTimeout(timer: unknown): void;
   export function sleep(delayMs: number): void;
+  export function kill(pid: number, signal: number): void;
   export const SIGINT: number;
   export const SIGTERM: number;
   export const SIGPIPE: number;
@@ -44,6 +45,9 @@ declare module 'mote:sys' {
   export const unlink: Sys['unlink'];
   export const mkdir: Sys['mkdir'];
   export const readDir: Sys['readDir'];
+  export const stat: Sys['stat'];
+  export const chown: Sys['chown'];
+  export const chmod: Sys['chmod'];
   export const socket: Sys['socket'];
   export const setsockopt: Sys['setsockopt'];
   export const bind: Sys['bind'];

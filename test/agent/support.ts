@@ -77,6 +77,8 @@ export class AgentProcess {
 export interface AgentRuns {
   /** `mote-agent run --broker <the broker> <args>`. */
   start(args: string[], arch?: 'host' | 'armhf'): AgentProcess;
+  /** The same on the host, started through `wrapper` (setpriv, env, ...). */
+  startThrough(wrapper: string[], args: string[]): AgentProcess;
   /** A subscriber to everything `device` publishes. */
   subscribe(device: string): Promise<Subscriber>;
 }
@@ -92,6 +94,11 @@ export function useAgentRuns(broker: () => Mosquitto): AgentRuns {
   return {
     start(args, arch = 'host') {
       const agent = AgentProcess.run(['--broker', broker().url, ...args], arch);
+      agents.push(agent);
+      return agent;
+    },
+    startThrough(wrapper, args) {
+      const agent = AgentProcess.runThrough(wrapper, ['--broker', broker().url, ...args]);
       agents.push(agent);
       return agent;
     },

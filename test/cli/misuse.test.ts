@@ -63,6 +63,16 @@ const table: Record<string, Row[]> = {
     { misuse: 'missing file', args: ['--corpus', join(MISSING, 'corpus.cbor')], says: /--corpus '.*corpus\.cbor' does not exist/ },
     { misuse: 'unexpected argument', args: ['--out', 'x.cbor'], says: /--out goes with --record only/ },
   ],
+  enroll: [
+    unknownFlag('gw-1'),
+    { misuse: 'missing argument', args: ['--password-file', join(tmpdir(), 'mote-misuse.passwd')], says: /missing the device id \(or operator name\) <name>/ },
+    { misuse: 'missing argument', args: ['gw-1'], says: /give either --password-file FILE or --ca CA\.pem --ca-key CA\.key/ },
+    { misuse: 'missing argument', args: ['gw-1', '--ca', A_FILE], says: /--ca and --ca-key go together/ },
+    { misuse: 'bad value', args: ['gw/1', '--password-file', join(tmpdir(), 'mote-misuse.passwd')], says: /'gw\/1' cannot be enrolled: use 1 to 64 letters, digits/ },
+    { misuse: 'missing file', args: ['gw-1', '--ca', join(MISSING, 'ca.pem'), '--ca-key', A_FILE], says: /--ca '.*ca\.pem' does not exist/ },
+    { misuse: 'missing file', args: ['gw-1', '--password-file', join(MISSING, 'passwd')], says: /the folder of --password-file '.*no-such-folder' does not exist/ },
+    { misuse: 'bad value', args: ['gw-1', '--ca', A_FILE, '--ca-key', A_FILE, '--days', '0'], says: /--days '0' is not an integer of at least 1/ },
+  ],
   inspect: [
     unknownFlag('x.o'),
     { misuse: 'missing argument', args: [], says: /missing the object file <obj\.o>/ },

@@ -7,13 +7,13 @@
  * comes back to a complete old or new version.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeInstall, otaTopic, type OtaResult } from '../../agent/src/ota/messages.ts';
+import { decodeResult, encodeInstall, otaTopic, type OtaResult } from '../../agent/src/ota/messages.ts';
 import { parsePackage } from '../../agent/src/ota/package.ts';
 import { checkSignature } from '../../agent/src/ota/signature.ts';
 import { formatPublicKey } from '../../agent/src/ota/keys.ts';
@@ -28,6 +28,7 @@ import { Subscriber, waitUntil } from '../telemetry/harness.ts';
 import { gapCount, sequencesOf, useAgentRuns, type AgentProcess } from '../agent/support.ts';
 import { buildSyscountPackages, signedVersion, type SyscountPackages } from './module-packages.ts';
 import { makeKey } from './packages.ts';
+import { STORE_CRASH_POINTS } from '../../agent/src/ota/store.ts';
 
 const run = promisify(execFile);
 const broker = useMosquitto();
@@ -44,7 +45,7 @@ let packages: SyscountPackages;
 beforeAll(async () => {
   writeFileSync(publicKeyPath, formatPublicKey(publicKeyOf(key.secret), 'release'));
   packages = await buildSyscountPackages(key);
-}, 300_000);
+}, 600_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The agent started last, whose log a timeout shows. */
@@ -131,6 +132,44 @@ function storedVersion(store: string): string {
   checkSignature(parsed, [key.trusted]);
   expect(parsed.module.version).toBe(match[1]);
   return match[1]!;
+}
+
+/**
+ * Starts the agent (stopping itself at `crashPoint` when given) and waits for its first syscount
+ * record, from a boot not seen before: the version that runs.
+ */
+function booter(device: string, store: string, subscriber: Subscriber): (crashPoint?: string) => Promise<{ agent: AgentProcess; version: string }> {
+  const seenBoots = new Set<string>();
+  return async (crashPoint) => {
+    const args = ['--device', device, '--modules', 'syscount', '--interval-ms', '500', '--ota-key', publicKeyPath, '--store', store];
+    const agent = crashPoint === undefined ? runs.start(args) : runs.startThrough(['env', `MOTE_CRASH_POINT=${crashPoint}`], args);
+    lastAgent = agent;
+    let version: string | undefined;
+    await agent.waitFor('a syscount record from the new boot', () => {
+      const fresh = subscriber.telemetry('syscount').find((e) => !seenBoots.has(Buffer.from(e.bootId).toString('hex')));
+      version = fresh?.moduleVersion;
+      if (fresh) seenBoots.add(Buffer.from(fresh.bootId).toString('hex'));
+      return fresh !== undefined;
+    }, 30_000);
+    return { agent, version: version! };
+  };
+}
+
+/** The store's files after a crash at `point` during the update from `old` to `next` (temp files without their pid). */
+function crashLeftovers(point: string, old: string, next: string): string[] {
+  const files: Record<string, string[]> = {
+    'stage-write-temp': [`syscount@${next}.mote.tmp`],
+    'stage-fsync': [`syscount@${next}.mote.tmp`],
+    'stage-rename': [`syscount@${next}.mote`],
+    'stage-fsync-dir': [`syscount@${next}.mote`],
+    'pointer-write-temp': [`syscount@${next}.mote`, 'syscount.current.tmp'],
+    'pointer-fsync': [`syscount@${next}.mote`, 'syscount.current.tmp'],
+    'pointer-rename': [`syscount@${next}.mote`],
+    'pointer-fsync-dir': [`syscount@${next}.mote`],
+    cleanup: [`syscount@${next}.mote`],
+  };
+  const kept = STORE_CRASH_POINTS.indexOf(point) >= STORE_CRASH_POINTS.indexOf('cleanup') ? [] : [`syscount@${old}.mote`];
+  return ['syscount.current', ...kept, ...files[point]!].sort();
 }
 
 describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
@@ -254,40 +293,85 @@ describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
     await recordsAfter(subscriber, 'runqlat', restartedAt, 2);
   }, 120_000);
 
+  it('crash points: the agent stopped by MOTE_CRASH_POINT after each step of the store protocol comes back with the old version up to the pointer rename and the new one from it on', async () => {
+    const device = 'ota-crash-points';
+    const store = join(work, 'store-crash-points');
+    const subscriber = await runs.subscribe(device);
+    const publisher = await mqtt.connectAsync(broker().url);
+    const boot = booter(device, store, subscriber);
+    const first = await boot();
+    expect(await install(device, signedVersion(packages.good, '2', key))).toMatchObject({ outcome: 'accepted' });
+    await first.agent.kill();
+    let stored = '2';
+    const seen: string[] = [];
+    for (const [i, point] of STORE_CRASH_POINTS.entries()) {
+      const next = String(3 + i);
+      const { agent, version } = await boot(point);
+      expect(version, `the version running after the crash at ${STORE_CRASH_POINTS[i - 1] ?? 'the first install'}`).toBe(stored);
+      expect(storeFiles(store)).toEqual(['syscount.current', `syscount@${stored}.mote`]);
+      const resultsBefore = subscriber.messages.filter((m) => m.topic === otaTopic(device, 'result')).length;
+      await publisher.publishAsync(otaTopic(device, 'install'), Buffer.from(encodeInstall(`crash-${point}`, signedVersion(packages.good, next, key))), { qos: 1 });
+      const exit = await agent.exit(60_000);
+      expect(exit, `${point}: the agent's log ends:\n${agent.stderr.slice(-2000)}`).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(subscriber.messages.filter((m) => m.topic === otaTopic(device, 'result')).length).toBe(resultsBefore);
+      const committed = STORE_CRASH_POINTS.indexOf(point) >= STORE_CRASH_POINTS.indexOf('pointer-rename');
+      expect(storeFiles(store).map((f) => f.replace(/\.tmp\.\d+$/, '.tmp'))).toEqual(crashLeftovers(point, stored, next));
+      expect(storedVersion(store)).toBe(committed ? next : stored);
+      if (committed) stored = next;
+      seen.push(`${point}: ${committed ? 'new' : 'old'}`);
+    }
+    await publisher.endAsync();
+    const last = await boot();
+    expect(last.version).toBe(stored);
+    expect(storeFiles(store)).toEqual(['syscount.current', `syscount@${stored}.mote`]);
+    console.log(`crash points: came back with ${seen.join(', ')}`);
+  }, 600_000);
+
   it('power loss: SIGKILL at a random point of each of 50 updates always comes back with the old or the new version working', async () => {
     const device = 'ota-power';
     const store = join(work, 'store-power');
     const subscriber = await runs.subscribe(device);
     const publisher = await mqtt.connectAsync(broker().url);
-    const seenBoots = new Set<string>();
-    /** Starts the agent and waits for its first syscount record: the version that runs. */
-    const boot = async (): Promise<{ agent: AgentProcess; version: string }> => {
-      const agent = startAgent(device, store, 'syscount');
-      let version: string | undefined;
-      await waitUntil('a syscount record from the new boot', () => {
-        const fresh = subscriber.telemetry('syscount').find((e) => !seenBoots.has(Buffer.from(e.bootId).toString('hex')));
-        version = fresh?.moduleVersion;
-        if (fresh) seenBoots.add(Buffer.from(fresh.bootId).toString('hex'));
-        return fresh !== undefined;
-      }, 30_000);
-      return { agent, version: version! };
-    };
+    const boot = booter(device, store, subscriber);
 
     let { agent, version: running } = await boot();
-    const started = Date.now();
     expect(await install(device, signedVersion(packages.good, '2', key))).toMatchObject({ outcome: 'accepted' });
-    const updateMs = Date.now() - started;
     running = '2';
-    const outcomes = { old: 0, new: 0, leftovers: 0 };
+    // Where in an update the store is busy, measured here: from the publish to the first file the
+    // store writes (inotify) and to the answer. Each kill comes at a random point of a band around
+    // that stretch; the band follows what the kills find (a kill before any write moves it later,
+    // one after the cleanup earlier), so kills keep landing before, in and after the store's work
+    // however fast a freshly started agent is on this machine today.
+    const window = { start: Infinity, end: 0 };
+    for (const version of ['3', '4', '5']) {
+      const publishedAt = performance.now();
+      let firstWrite = Infinity;
+      const watcher = watch(store, () => (firstWrite = Math.min(firstWrite, performance.now())));
+      await publisher.publishAsync(otaTopic(device, 'install'), Buffer.from(encodeInstall(`calibrate-${version}`, signedVersion(packages.good, version, key))), { qos: 1 });
+      await agent.waitFor(`the answer to the install of ${version}`, () => subscriber.messages.some((m) => m.topic === otaTopic(device, 'result') && m.payload.length > 0 && decodeResult(m.payload).requestId === `calibrate-${version}`), 60_000);
+      watcher.close();
+      window.start = Math.min(window.start, firstWrite - publishedAt);
+      window.end = Math.max(window.end, performance.now() - publishedAt);
+      running = version;
+    }
+    const halfBand = Math.max(100, window.end - window.start);
+    let centre = (window.start + window.end) / 2;
+    const delays: number[] = [];
+    /** old/new: what the restart ran; midUpdate: the kill left a staged package, temp file or replaced package behind. */
+    const outcomes = { old: 0, new: 0, midUpdate: 0 };
     const iterations = 50;
     for (let i = 0; i < iterations; i++) {
-      const next = String(3 + i);
+      const next = String(6 + i);
       await publisher.publishAsync(otaTopic(device, 'install'), Buffer.from(encodeInstall(`power-${i}`, signedVersion(packages.good, next, key))), { qos: 1 });
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * updateMs * 1.5));
+      const delay = Math.max(0, centre - halfBand + Math.random() * 2 * halfBand);
+      delays.push(delay);
+      await new Promise((resolve) => setTimeout(resolve, delay));
       await agent.kill();
       const stored = storedVersion(store);
       expect([running, next]).toContain(stored);
-      if (storeFiles(store).length > 2) outcomes.leftovers++;
+      const midUpdate = storeFiles(store).length > 2;
+      if (midUpdate) outcomes.midUpdate++;
+      else centre += (stored === next ? -halfBand : halfBand) / 4;
       ({ agent, version: running } = await boot());
       expect(running).toBe(stored);
       expect(storeFiles(store)).toEqual(['syscount.current', `syscount@${stored}.mote`]);
@@ -295,9 +379,12 @@ describe.skipIf(skip !== null)('OTA with the host agent and mosquitto', () => {
     }
     await publisher.endAsync();
     console.log(
-      `power loss: ${iterations} iterations killed within ${Math.round(updateMs * 1.5)} ms of an update: ${outcomes.old} came back with the old version, ${outcomes.new} with the new one, none broken; ` +
-        `${outcomes.leftovers} were killed mid-update (a staged package, temp file or replaced package left for the restart to clean)`,
+      `power loss: ${iterations} updates killed at random ${Math.round(Math.min(...delays))} to ${Math.round(Math.max(...delays))} ms after the publish (the store wrote from ${Math.round(window.start)} to ${Math.round(window.end)} ms after it while calibrating): ` +
+        `${outcomes.old} came back with the old version, ${outcomes.new} with the new one, none broken; ` +
+        `${outcomes.midUpdate} were killed mid-update (a staged package, temp file or replaced package left for the restart to clean)`,
     );
-    expect(outcomes.old + outcomes.new).toBe(iterations);
+    expect(outcomes.midUpdate, 'kills that landed between the first write of an update and its cleanup').toBeGreaterThanOrEqual(10);
+    expect(outcomes.old, 'restarts that came back with the old version').toBeGreaterThan(0);
+    expect(outcomes.new, 'restarts that came back with the new version').toBeGreaterThan(0);
   }, 600_000);
 });

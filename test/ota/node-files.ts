@@ -29,13 +29,17 @@ function fsyncPath(path: string): void {
 
 export const nodeFiles: StoreFiles = {
   readFile: (path) => wrap('open', () => new Uint8Array(readFileSync(path))),
-  writeFileAtomic: (path, bytes) =>
+  writeFileAtomic: (path, bytes, onStep) =>
     wrap('rename', () => {
       const temp = `${path}.tmp.${process.pid}`;
       writeFileSync(temp, bytes);
+      onStep?.('write-temp');
       fsyncPath(temp);
+      onStep?.('fsync');
       renameSync(temp, path);
+      onStep?.('rename');
       fsyncPath(dirname(path));
+      onStep?.('fsync-dir');
     }),
   unlink: (path) => wrap('unlink', () => unlinkSync(path)),
   mkdir: (path, mode) => wrap('mkdir', () => mkdirSync(path, { mode })),

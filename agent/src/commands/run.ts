@@ -22,6 +22,7 @@ import { planModules, type ModulePlan } from '../run/module-plan.ts';
 import { parseRunFlags, RUN_USAGE } from './run-flags.ts';
 import { readConfig, restartOnly } from '../run/settings.ts';
 import type { AgentCommand } from './command.ts';
+import { crashPointFromEnvironment } from './crash-point.ts';
 import { type RunFlags } from '../run/config-overlay.ts';
 
 /** Linux's SIGHUP (the same number on every architecture); quickjs-libc exports no name for it. */
@@ -65,7 +66,8 @@ export const runCommand: AgentCommand = {
     }
     let config = readConfig(sys, flags);
     ignoreSigpipe();
-    const ota = new AgentOta(sys, { keyFiles: config.ota?.keys ?? [], ...(config.ota?.store !== undefined && { storeDir: config.ota.store }) }, catalogOf(builtinModules), log);
+    const crashPoint = crashPointFromEnvironment(sys, log);
+    const ota = new AgentOta(sys, { keyFiles: config.ota?.keys ?? [], ...(config.ota?.store !== undefined && { storeDir: config.ota.store }), ...(crashPoint && { crashPoint }) }, catalogOf(builtinModules), log);
     const { telemetry, device } = deviceTelemetry(sys, config, log, ota.onCommand);
     const kernelLoader = new BpfModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
     const loader = withBpfPreflight(new FeatureProbes(sys), sys.geteuid(), kernelLoader);

@@ -12,7 +12,7 @@ import { deviceFacts, readTrustedKeys } from './device.ts';
 import { keyIdHex, type TrustedKey } from './keys.ts';
 import { encodeResult, otaTopic, type OtaResult } from './messages.ts';
 import { OtaService, type OtaModules } from './service.ts';
-import { DEFAULT_STORE_DIR, ModuleStore } from './store.ts';
+import { DEFAULT_STORE_DIR, ModuleStore, type CrashPointHook } from './store.ts';
 import { type ModuleCatalog } from '../lifecycle/module-catalog.ts';
 import { MoteError } from '../errors.ts';
 
@@ -21,6 +21,8 @@ export interface OtaFlags {
   keyFiles: string[];
   /** `--store`: the module store directory. */
   storeDir?: string;
+  /** The store's crash-point hook (MOTE_CRASH_POINT, for the crash-point test). */
+  crashPoint?: CrashPointHook;
 }
 
 export class AgentOta {
@@ -42,7 +44,7 @@ export class AgentOta {
     }
     const keys = readTrustedKeys(sys, flags.keyFiles);
     this.keys = keys;
-    this.store = new ModuleStore(sys, flags.storeDir ?? DEFAULT_STORE_DIR, (message) => log.warn(message));
+    this.store = new ModuleStore(sys, flags.storeDir ?? DEFAULT_STORE_DIR, (message) => log.warn(message), flags.crashPoint);
     this.store.open();
     this.otaCatalog = new OtaCatalog(builtins, this.store, keys, log);
     this.catalog = this.otaCatalog;

@@ -11,8 +11,13 @@
  * leaves behind (a temp file, a staged package never switched to, an old package) is garbage
  * that `open` deletes. A removal keeps its version in the pointer, so an older package cannot
  * be replayed after it.
+ *
+ * Crash points: every step of that protocol has a name (STORE_CRASH_POINTS), and the store calls
+ * its `reached` hook with each one just done. `mote-agent run` stops itself there when the
+ * environment variable MOTE_CRASH_POINT names it (commands/crash-point.ts); the hook can only
+ * stop the process, it cannot change what is written. The crash-point test uses it.
  */
-import type { Sys } from '../sys/types.ts';
+import { ATOMIC_WRITE_STEPS, type AtomicWriteStep, type Sys } from '../sys/types.ts';
 import { MoteError, isSysError } from '../errors.ts';
 import { isModuleName } from './package.ts';
 import { isVersion } from './version.ts';
@@ -23,6 +28,17 @@ export const DEFAULT_STORE_DIR = '/var/lib/mote/modules';
 export type StoreFiles = Pick<Sys, 'readFile' | 'writeFileAtomic' | 'unlink' | 'mkdir' | 'readDir'>;
 
 export class StoreError extends MoteError {}
+
+/**
+ * The steps of an update, in order, each named for what has just been done: the staged package's
+ * atomic write (temp written, fsynced, renamed, directory fsynced), the same four of the pointer
+ * (the switch; the rename is the commit point), then the cleanup (the replaced package deleted).
+ * A removal goes through the pointer's steps and the cleanup.
+ */
+export const STORE_CRASH_POINTS = [...ATOMIC_WRITE_STEPS.map((step) => `stage-${step}`), ...ATOMIC_WRITE_STEPS.map((step) => `pointer-${step}`), 'cleanup'];
+
+/** Called with each crash point the store passes; the default does nothing. */
+export type CrashPointHook = (point: string) => void;
 
 export interface StoreEntry {
   name: string;
@@ -49,6 +65,7 @@ export class ModuleStore {
     private readonly files: StoreFiles,
     readonly dir: string,
     private readonly warn: (message: string) => void,
+    private readonly reached: CrashPointHook = () => {},
   ) {}
 
   /** Creates the directory if needed, reads every pointer and deletes what crashes left behind. */
@@ -89,7 +106,7 @@ export class ModuleStore {
 
   /** Writes a package file that no pointer names yet; `commit` or `discard` follows. */
   stage(name: string, version: string, bytes: Uint8Array): void {
-    this.files.writeFileAtomic(this.path(this.packageFile(name, version)), bytes);
+    this.files.writeFileAtomic(this.path(this.packageFile(name, version)), bytes, this.steps('stage'));
   }
 
   /** Points the module at its staged package (the switch), then deletes the package it replaces. */
@@ -109,11 +126,16 @@ export class ModuleStore {
 
   private switchPointer(entry: StoreEntry): void {
     const previous = this.entries.get(entry.name);
-    this.files.writeFileAtomic(this.path(entry.name + POINTER_SUFFIX), ascii(`${entry.state} ${entry.version}\n`));
+    this.files.writeFileAtomic(this.path(entry.name + POINTER_SUFFIX), ascii(`${entry.state} ${entry.version}\n`), this.steps('pointer'));
     this.entries.set(entry.name, entry);
     if (previous?.state === 'installed' && !(entry.state === 'installed' && previous.version === entry.version)) {
       this.deleteQuietly(this.packageFile(previous.name, previous.version));
     }
+    this.reached('cleanup');
+  }
+
+  private steps(file: 'stage' | 'pointer'): (step: AtomicWriteStep) => void {
+    return (step) => this.reached(`${file}-${step}`);
   }
 
   private readPointer(name: string): StoreEntry | undefined {

@@ -32,6 +32,16 @@ export interface TlsSession {
 /** What a non-blocking TLS call needs before it can go on: the socket readable or writable. */
 export type TlsWant = 'want-read' | 'want-write';
 
+/** The steps of `writeFileAtomic`, in order. */
+export const ATOMIC_WRITE_STEPS = ['write-temp', 'fsync', 'rename', 'fsync-dir'] as const;
+export type AtomicWriteStep = (typeof ATOMIC_WRITE_STEPS)[number];
+
+export interface FileStatus {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
 export interface Sys {
   /** bpf(2): `attr` is the bpf_attr bytes; returns the syscall's result (an fd or 0). */
   bpf(cmd: number, attr: Uint8Array): number;
@@ -54,9 +64,18 @@ export interface Sys {
   fsync(fd: number): void;
   /** Whole-file read; throws SysError(ENOENT) when missing. */
   readFile(path: string): Uint8Array;
-  /** Replaces `path` atomically: temp file, fsync, rename, fsync of the directory. */
-  writeFileAtomic(path: string, bytes: Uint8Array): void;
+  /**
+   * Replaces `path` atomically: temp file, fsync, rename, fsync of the directory. `onStep` is
+   * called after each of those steps; if it throws, the write stops there and leaves the files
+   * as they are (a crash at that point).
+   */
+  writeFileAtomic(path: string, bytes: Uint8Array, onStep?: (step: AtomicWriteStep) => void): void;
   unlink(path: string): void;
+  /** stat(2): the mode (with the file type bits), owner and group. */
+  stat(path: string): FileStatus;
+  /** chown(2); -1 leaves the uid or the gid as it is. */
+  chown(path: string, uid: number, gid: number): void;
+  chmod(path: string, mode: number): void;
   /** mkdir(2); throws SysError(EEXIST) when the path exists. */
   mkdir(path: string, mode: number): void;
   /** The names in a directory, without '.' and '..', in no particular order. */

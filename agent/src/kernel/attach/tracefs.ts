@@ -27,7 +27,7 @@ function probe(sys: Sys, root: string): 'mounted' | 'absent' | 'refused' {
 
 function notReadable(sys: Sys, root: string): AttachError {
   const uid = sys.geteuid();
-  return new AttachError(`tracefs at ${root} is not readable by uid ${uid}: run mote-agent as root, or let uid ${uid} read it (e.g. 'mount -o remount,gid=<a group of uid ${uid}> ${root}')`);
+  return new AttachError(`tracefs at ${root} is not readable by uid ${uid}: run 'mote-agent setup --user <the user of uid ${uid}>' as root once before starting the agent, or run mote-agent as root`);
 }
 
 function notMounted(sys: Sys, mountError: SysError): AttachError {
