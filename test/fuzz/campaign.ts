@@ -3,10 +3,12 @@
  * for N seconds (default 300), one after another, keeping what it finds new in
  * build/fuzz/corpus/<target>/ for the next campaign. Then it replays the committed and the kept
  * corpus of each target and prints a table: inputs run, libFuzzer's coverage counters and
- * features, and the statements and branches of agent/src covered. Exits 1 on any finding, with
+ * features, and the statements and branches of agent/src covered; build/fuzz/coverage.md has the
+ * same per file. Exits 1 on any finding, with
  * the saved input's path (build/fuzz/findings/<target>/): fix the bug, then add the input to
  * test/fuzz/corpus/<target>/ under a name that says what it found.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDir } from '../../bundler/paths.ts';
 import { committedCorpus, FUZZ_TARGETS, fuzzTarget, replayCorpus } from './engine/run.ts';
@@ -38,6 +40,7 @@ function total(files: FileSummary[], which: 'statements' | 'branches'): string {
 
 const { seconds, targets } = parseArgs(process.argv.slice(2));
 const rows: string[] = [];
+const perFile: string[] = ['| target | file | statements covered | branches covered |', '|---|---|---|---|'];
 let findings = 0;
 for (const target of targets) {
   const workDir = join(buildDir, 'fuzz', 'corpus', target);
@@ -54,7 +57,9 @@ for (const target of targets) {
     `| ${target} | ${result.executions} | ${result.execsPerSecond} | ${result.initial.cov} → ${result.final.cov} | ${result.initial.ft} → ${result.final.ft} | ${replay.inputs} | ${total(own, 'statements')} | ${total(own, 'branches')} | ${libraries.length > 0 ? total(libraries, 'branches') : '-'} | ${result.status === 0 ? 'none' : result.finding ?? `status ${result.status}`} |`,
   );
   console.log(rows.at(-1));
+  for (const f of own) perFile.push(`| ${target} | ${f.file} | ${f.statements[0]}/${f.statements[1]} | ${f.branches[0]}/${f.branches[1]} |`);
 }
+writeFileSync(join(buildDir, 'fuzz', 'coverage.md'), `${perFile.join('\n')}\n`);
 console.log(`\nCoverage-guided fuzzing, ${seconds} s per target:\n`);
 console.log('| target | inputs run | inputs/s | libFuzzer counters (corpus → end) | features (corpus → end) | corpus kept | agent/src statements covered | agent/src branches covered | library branches covered | findings |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
