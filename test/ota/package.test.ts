@@ -5,7 +5,6 @@ import { encodePackage, parsePackage } from '../../agent/src/ota/package.ts';
 import { compareVersions } from '../../agent/src/ota/version.ts';
 import { verifyPackage } from '../../agent/src/ota/verify.ts';
 import { canonicalWithCbor2 } from '../support/cbor2.ts';
-import { fuzzInWorkers } from '../support/fuzz/workers.ts';
 import { deviceFacts, makeKey, rejectionOf, samplePackage, signed } from './packages.ts';
 
 const key = makeKey('release');
@@ -123,14 +122,6 @@ describe('package verification', () => {
     const verdicts = new Set<string>();
     for (let length = 0; length < bytes.length; length++) verdicts.add(rejectionOf(() => verifyPackage(bytes.subarray(0, length), facts)));
     expect([...verdicts]).toEqual(['malformed']);
-  });
-
-  it('turns 2000 random mutations into specific rejections, never an accepted package or a crash', async () => {
-    const report = await fuzzInWorkers({ name: 'package verification', seed: 0x2545f491, inputs: 2000, target: new URL('./package.fuzz.ts', import.meta.url), data: null, workers: 1 });
-    console.log(report.summary());
-    expect(report.problems).toEqual([]);
-    expect(report.count('malformed')).toBeGreaterThan(0);
-    expect(report.count('bad-signature')).toBeGreaterThan(0);
   });
 });
 

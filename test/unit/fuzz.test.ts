@@ -11,24 +11,10 @@ import { inspectObject } from '../../agent/src/object/index.ts';
 import { fuzzInWorkers } from '../support/fuzz/workers.ts';
 import type { InspectFuzzData } from '../support/inspect.fuzz.ts';
 import { compileBpf, targetBtfFromC } from './support/clang.ts';
+import { CORE_SNIPPET_C, CORE_TARGET_C } from '../support/fuzz/core-snippet.ts';
 
-const OBJECT = compileBpf(`
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-char LICENSE[] SEC("license") = "GPL";
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 8); __type(key, int); __type(value, long); } m SEC(".maps");
-struct task { int pid; struct task *parent; unsigned int a:3, b:5; } __attribute__((preserve_access_index));
-enum e { E1, E2 };
-const volatile int limit = 3;
-static __noinline int sub(struct task *t) { return BPF_CORE_READ(t, parent, pid) + bpf_core_enum_value(enum e, E2); }
-SEC("kprobe/x") int prog(struct task *t) {
-  int k = 0; long v = limit + BPF_CORE_READ_BITFIELD_PROBED(t, b);
-  bpf_map_update_elem(&m, &k, &v, 0);
-  return sub(t) + bpf_core_type_size(struct task);
-}
-`);
-const TARGET = new Uint8Array(readFileSync(targetBtfFromC('struct task { int pid; struct task *parent; unsigned int a:3, b:5; }; enum e { E1, E2 }; struct task t; enum e x;', 'arm')));
+const OBJECT = compileBpf(CORE_SNIPPET_C);
+const TARGET = new Uint8Array(readFileSync(targetBtfFromC(CORE_TARGET_C, 'arm')));
 
 describe('fuzz', () => {
   it('the unmutated inputs relocate', () => {

@@ -210,6 +210,11 @@ export class MqttSession {
         this.pingOutstanding = false;
         return;
       case 'publish':
+        // mqtt-packet gives messageId -1 to a QoS 1 or 2 PUBLISH too short to hold one; answering it would throw.
+        if (packet.qos > 0 && !(Number.isInteger(packet.messageId) && packet.messageId! >= 1 && packet.messageId! <= MAX_PACKET_ID)) {
+          this.stats.malformedPackets++;
+          return this.drop(`a QoS ${packet.qos} PUBLISH from the broker without a valid packet id`);
+        }
         return this.inbound(packet.topic, packet.payload, packet.qos, packet.messageId);
       case 'suback':
         if (packet.granted.some((code) => typeof code === 'number' && code >= 0x80)) {
