@@ -66,6 +66,7 @@ describe.each(moduleNames())('module %s', (name) => {
       const object = objectOf(module, arch);
       for (const variant of manifest.variants) expect(() => selectPrograms(object, manifest, variant)).not.toThrow();
       expect(object.maps.map((m) => m.name)).toContain(manifest.record.map);
+      if (manifest.record.kind === 'events' && manifest.record.perfMap) expect(object.maps.map((m) => m.name)).toContain(manifest.record.perfMap);
       const rodata = object.globals.filter((g) => g.readOnly).flatMap((g) => g.variables.map((v) => v.name));
       for (const constant of manifest.constants) expect(rodata).toContain(constant);
       if (manifest.record.kind === 'events') expect(new TypeDecoder(object.btf!).typeByName(manifest.record.type)).not.toBeNull();
