@@ -1,25 +1,27 @@
 /**
  * execsnoop on the real kernel: a helper process forks and execs /bin/true N times; the events
- * with that helper as parent are exactly N forks, N execs of /bin/true and N exits with code 0.
- * With the agent stopped while a burst of execs overflows the ring buffer, every record is
- * either reported or counted as dropped (lost reservations included).
+ * with that helper as parent are exactly N forks, N execs of /bin/true and N exits with code 0,
+ * through the ring buffer and through the perf buffer of kernels before 5.8 alike. With the
+ * agent stopped while a burst of execs overflows the ring buffer, every record is either
+ * reported or counted as dropped (lost reservations included).
  */
 import { describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
 import { triggerBinary } from '../../bundler/fixtures/kernel-fixtures.ts';
-import { eventRows, recordsOf, sampleWhile, startTrigger } from '../support/module-sampling.ts';
+import { EVENT_PATHS, eventRows, recordsOf, sampleWhile, startTrigger, variantOf } from '../support/module-sampling.ts';
 
 const skipReason = rootSkipReason();
 const EXECS = 6;
 
-describe.skipIf(skipReason !== null)('execsnoop', () => {
+describe.skipIf(skipReason !== null).each(EVENT_PATHS)('execsnoop through the $path', ({ env, variant }) => {
   it('reports every fork, exec and exit of a helper process\'s children', async () => {
     let pid = 0;
     const run = await sampleWhile(['execsnoop'], [], async () => {
       const trigger = await startTrigger(triggerBinary(), { calls: 0, udpPort: 0, execs: EXECS, spinMs: 0 });
       pid = trigger.pid;
       await trigger.run();
-    });
+    }, 500, env);
+    expect(variantOf(run, 'execsnoop')).toMatch(variant);
     const records = recordsOf(run, 'execsnoop');
     const children = eventRows(records).filter((row) => row.ppid === pid);
     const execs = children.filter((row) => row.kind === 'process_exec');
@@ -32,7 +34,9 @@ describe.skipIf(skipReason !== null)('execsnoop', () => {
     expect(new Set(execs.map((row) => row.pid))).toEqual(new Set(exits.map((row) => row.pid)));
     expect(records.reduce((sum, r) => sum + (r.dropped as number), 0)).toBe(0);
   });
+});
 
+describe.skipIf(skipReason !== null)('execsnoop', () => {
   it('counts records the ring buffer could not hold as dropped', async () => {
     const burst = 700;
     let pid = 0;

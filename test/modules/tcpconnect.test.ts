@@ -1,13 +1,14 @@
 /**
  * tcpconnect on the real kernel (the tracepoint variant here, as this kernel has no kprobes):
  * N connects to a loopback listener on a known port, over IPv4 and (where lo has ::1) IPv6,
- * are exactly N events with this process's pid, the addresses and the port.
+ * are exactly N events with this process's pid, the addresses and the port, through the ring
+ * buffer and through the perf buffer of kernels before 5.8 alike.
  */
 import { createConnection, createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { rootSkipReason } from '../support/agent.ts';
-import { eventRows, recordsOf, sampleWhile } from '../support/module-sampling.ts';
+import { EVENT_PATHS, eventRows, recordsOf, sampleWhile, variantOf } from '../support/module-sampling.ts';
 
 const skipReason = rootSkipReason();
 const CONNECTS = 5;
@@ -31,7 +32,7 @@ async function connectTimes(host: string, port: number, times: number): Promise<
   }
 }
 
-describe.skipIf(skipReason !== null)('tcpconnect', () => {
+describe.skipIf(skipReason !== null).each(EVENT_PATHS)('tcpconnect through the $path', ({ env, variant }) => {
   it('reports each loopback connect with pid, addresses and port', async () => {
     const v4 = (await listenOn('127.0.0.1'))!;
     const v6 = await listenOn('::1');
@@ -41,7 +42,8 @@ describe.skipIf(skipReason !== null)('tcpconnect', () => {
       const run = await sampleWhile(['tcpconnect'], [], async () => {
         await connectTimes('127.0.0.1', port4, CONNECTS);
         if (v6) await connectTimes('::1', port6, CONNECTS);
-      });
+      }, 500, env);
+      expect(variantOf(run, 'tcpconnect')).toMatch(variant);
       const records = recordsOf(run, 'tcpconnect');
       const rows = eventRows(records);
       const ipv4 = rows.filter((row) => row.dport === port4);

@@ -47,17 +47,20 @@ export class TelemetryCapture {
 }
 
 export interface LoadedModule {
+  /** The hook variant: `kprobe`, `tracepoint`, ..., `-perfbuf` when events go through the perf buffer. */
   variant: string;
   programs: number;
   /** Where its kernel BTF came from: `embedded:<release>`, a path, or /sys/kernel/btf/vmlinux. */
   btf: string;
+  /** The CO-RE flavours (`name___suffix` layouts) this kernel's BTF matched; none on the newest layouts. */
+  flavours: string[];
 }
 
 /** The modules the agent logged as loaded on the guest's console, by name. */
 export function loadedModules(console: string): Map<string, LoadedModule> {
   const loaded = new Map<string, LoadedModule>();
-  for (const match of console.matchAll(/module '(\w+)' \S+: variant (\w+), (\d+) programs attached, BTF (\S+)/g)) {
-    loaded.set(match[1]!, { variant: match[2]!, programs: Number(match[3]), btf: match[4]! });
+  for (const match of console.matchAll(/module '(\w+)' \S+: variant ([\w-]+), (\d+) programs attached, BTF ([^\s,]+)(?:, CO-RE flavours ([\w ]+))?/g)) {
+    loaded.set(match[1]!, { variant: match[2]!, programs: Number(match[3]), btf: match[4]!, flavours: match[5]?.trim().split(' ') ?? [] });
   }
   return loaded;
 }

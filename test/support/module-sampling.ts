@@ -22,9 +22,24 @@ export interface SampleRun {
   status: number | null;
 }
 
-/** `workload` gets the agent's process (a test may stop it to make its ring buffers overflow). */
-export async function sampleWhile(modules: string[], extraArgs: string[], workload: (agent: ChildProcess) => Promise<void>, intervalMs = 500): Promise<SampleRun> {
-  const agent = spawn(agentBinary.host, ['sample', '--modules', modules.join(','), '--interval-ms', String(intervalMs), '--json', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * The two ways the event modules (execsnoop, tcpconnect, solisten) send records: the ring
+ * buffer, and the perf buffer of kernels before 5.8, which MOTE_FEATURES_OFF forces here. The
+ * same workload must give the same records on both; `variant` matches the hook variant taken.
+ */
+export const EVENT_PATHS: { path: string; env: Record<string, string>; variant: RegExp }[] = [
+  { path: 'ring buffer', env: {}, variant: /^[a-z]+$/ },
+  { path: 'perf buffer', env: { MOTE_FEATURES_OFF: 'ring buffer' }, variant: /^[a-z]+-perfbuf$/ },
+];
+
+/** The hook variant `module` ran with. */
+export function variantOf(run: SampleRun, module: string): string | undefined {
+  return run.lines.find((l) => l.module === module && l.variant)?.variant;
+}
+
+/** `workload` gets the agent's process (a test may stop it to make its ring buffers overflow); `env` adds to the agent's environment. */
+export async function sampleWhile(modules: string[], extraArgs: string[], workload: (agent: ChildProcess) => Promise<void>, intervalMs = 500, env: Record<string, string> = {}): Promise<SampleRun> {
+  const agent = spawn(agentBinary.host, ['sample', '--modules', modules.join(','), '--interval-ms', String(intervalMs), '--json', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   agent.stdout.on('data', (chunk) => (stdout += chunk));

@@ -3,6 +3,13 @@
  * bitehist: block I/O request sizes (bytes) and latencies (microseconds from issue to
  * completion) as log2 histograms per disk, from the block:block_rq_issue and
  * block:block_rq_complete tracepoints. Requests in flight are keyed by device and sector.
+ *
+ * One object serves both layouts of block_rq_complete's event: Linux 5.10 gives it a struct of
+ * its own (trace_event_raw_block_rq_complete), later kernels the block_rq_completion class it
+ * shares with block_rq_error. The old layout is a CO-RE flavour; bpf_core_type_exists() picks
+ * the one the running kernel has, and the other branch is never reached. Its fields are read
+ * with BPF_CORE_READ_INTO: clang merges the two branches' direct loads into one load from ctx
+ * plus a computed offset, which the verifier refuses ("dereference of modified ctx ptr").
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -70,10 +77,34 @@ int on_issue(struct trace_event_raw_block_rq *ctx)
 	return 0;
 }
 
-SEC("tracepoint/block/block_rq_complete")
-int on_complete(struct trace_event_raw_block_rq_completion *ctx)
+/* block_rq_complete's event up to Linux 5.10 (the fields read here, found by name). */
+struct trace_event_raw_block_rq_complete___old {
+	dev_t dev;
+	sector_t sector;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct request_key completed_request(void *ctx)
 {
-	struct request_key key = { .dev = ctx->dev, .sector = ctx->sector };
+	struct request_key key = {};
+
+	if (bpf_core_type_exists(struct trace_event_raw_block_rq_completion)) {
+		struct trace_event_raw_block_rq_completion *event = ctx;
+
+		BPF_CORE_READ_INTO(&key.dev, event, dev);
+		BPF_CORE_READ_INTO(&key.sector, event, sector);
+	} else {
+		struct trace_event_raw_block_rq_complete___old *event = ctx;
+
+		BPF_CORE_READ_INTO(&key.dev, event, dev);
+		BPF_CORE_READ_INTO(&key.sector, event, sector);
+	}
+	return key;
+}
+
+SEC("tracepoint/block/block_rq_complete")
+int on_complete(void *ctx)
+{
+	struct request_key key = completed_request(ctx);
 	__u64 *issued_ns = bpf_map_lookup_elem(&issued, &key);
 
 	if (!issued_ns)

@@ -2,7 +2,8 @@
 /*
  * execsnoop: process lifecycle events. An exec (sched_process_exec) reports the new image's
  * file name, a fork (sched_process_fork, or the kprobe on wake_up_new_task) the child, an exit
- * (sched_process_exit, thread-group leaders only) the exit code. One ring buffer record each.
+ * (sched_process_exit, thread-group leaders only) the exit code. One record each, in the ring
+ * buffer, or (programs named *_perf) in the perf buffer on kernels before 5.8.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,23 +29,18 @@ struct event {
 	char filename[128];
 };
 
-/* Keeps `struct event` in the object's BTF: the sampler decodes ring buffer records with it. */
+/* Keeps `struct event` in the object's BTF: the sampler decodes the records with it. */
 const struct event *unused_event __attribute__((unused));
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} events SEC(".maps");
+MOTE_EVENTS(struct event, 256 * 1024)
 
-MOTE_LOST_EVENTS()
-
-static __always_inline struct event *reserve(enum process_event kind, __u32 pid, __u32 ppid)
+static __always_inline struct event *reserve(enum mote_output output, enum process_event kind, __u32 pid, __u32 ppid)
 {
 	struct event *e;
 
 	if (target_ppid && ppid != target_ppid)
 		return 0;
-	e = mote_reserve(&events, sizeof(*e));
+	e = mote_reserve(output);
 	if (!e)
 		return 0;
 	e->ts_ns = bpf_ktime_get_ns();
@@ -64,45 +60,38 @@ static __always_inline __u32 current_ppid(void)
 	return BPF_CORE_READ(task, real_parent, tgid);
 }
 
-SEC("tracepoint/sched/sched_process_exec")
-int on_exec(struct trace_event_raw_sched_process_exec *ctx)
+static __always_inline int exec_event(struct trace_event_raw_sched_process_exec *ctx, enum mote_output output)
 {
 	__u32 offset = ctx->__data_loc_filename & 0xffff;
-	struct event *e = reserve(process_exec, bpf_get_current_pid_tgid() >> 32, current_ppid());
+	struct event *e = reserve(output, process_exec, bpf_get_current_pid_tgid() >> 32, current_ppid());
 
 	if (!e)
 		return 0;
 	bpf_probe_read_kernel_str(&e->filename, sizeof(e->filename), (void *)ctx + offset);
-	bpf_ringbuf_submit(e, 0);
+	mote_submit(ctx, e, output);
 	return 0;
 }
 
-SEC("?tracepoint/sched/sched_process_fork")
-int on_fork_tracepoint(struct trace_event_raw_sched_process_fork *ctx)
+static __always_inline int fork_event(void *ctx, __u32 child_pid, __u32 parent_pid, enum mote_output output)
 {
-	struct event *e = reserve(process_fork, ctx->child_pid, bpf_get_current_pid_tgid() >> 32);
+	struct event *e = reserve(output, process_fork, child_pid, parent_pid);
 
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		mote_submit(ctx, e, output);
 	return 0;
 }
 
-SEC("?kprobe/wake_up_new_task")
-int BPF_KPROBE(on_fork_kprobe, struct task_struct *child)
+/* A new process (not a new thread) from wake_up_new_task's argument. */
+static __always_inline int new_task_event(void *ctx, struct task_struct *child, enum mote_output output)
 {
 	__u32 pid = BPF_CORE_READ(child, tgid);
-	struct event *e;
 
 	if (pid != BPF_CORE_READ(child, pid))
 		return 0; /* a new thread, not a new process */
-	e = reserve(process_fork, pid, BPF_CORE_READ(child, real_parent, tgid));
-	if (e)
-		bpf_ringbuf_submit(e, 0);
-	return 0;
+	return fork_event(ctx, pid, BPF_CORE_READ(child, real_parent, tgid), output);
 }
 
-SEC("tracepoint/sched/sched_process_exit")
-int on_exit(struct trace_event_raw_sched_process_template *ctx)
+static __always_inline int exit_event(void *ctx, enum mote_output output)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -110,12 +99,60 @@ int on_exit(struct trace_event_raw_sched_process_template *ctx)
 
 	if ((__u32)pid_tgid != pid_tgid >> 32)
 		return 0; /* a thread, not the process */
-	e = reserve(process_exit, pid_tgid >> 32, current_ppid());
+	e = reserve(output, process_exit, pid_tgid >> 32, current_ppid());
 	if (!e)
 		return 0;
 	e->exit_code = BPF_CORE_READ(task, exit_code) >> 8;
-	bpf_ringbuf_submit(e, 0);
+	mote_submit(ctx, e, output);
 	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int on_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	return exec_event(ctx, MOTE_RING);
+}
+
+SEC("?tracepoint/sched/sched_process_fork")
+int on_fork_tracepoint(struct trace_event_raw_sched_process_fork *ctx)
+{
+	return fork_event(ctx, ctx->child_pid, bpf_get_current_pid_tgid() >> 32, MOTE_RING);
+}
+
+SEC("?kprobe/wake_up_new_task")
+int BPF_KPROBE(on_fork_kprobe, struct task_struct *child)
+{
+	return new_task_event(ctx, child, MOTE_RING);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int on_exit(void *ctx)
+{
+	return exit_event(ctx, MOTE_RING);
+}
+
+SEC("?tracepoint/sched/sched_process_exec")
+int on_exec_perf(struct trace_event_raw_sched_process_exec *ctx)
+{
+	return exec_event(ctx, MOTE_PERF);
+}
+
+SEC("?tracepoint/sched/sched_process_fork")
+int on_fork_tracepoint_perf(struct trace_event_raw_sched_process_fork *ctx)
+{
+	return fork_event(ctx, ctx->child_pid, bpf_get_current_pid_tgid() >> 32, MOTE_PERF);
+}
+
+SEC("?kprobe/wake_up_new_task")
+int BPF_KPROBE(on_fork_kprobe_perf, struct task_struct *child)
+{
+	return new_task_event(ctx, child, MOTE_PERF);
+}
+
+SEC("?tracepoint/sched/sched_process_exit")
+int on_exit_perf(void *ctx)
+{
+	return exit_event(ctx, MOTE_PERF);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -72,31 +72,68 @@ static __always_inline void mote_ipv4_mapped(__u8 out[16], __u32 address)
 	__builtin_memcpy(out + 12, &address, 4);
 }
 
+/* Where a program sends its events: the ring buffer (Linux 5.8), or the perf buffer before it. */
+enum mote_output {
+	MOTE_RING = 0,
+	MOTE_PERF = 1,
+};
+
 /*
- * Declares `lost_events`, a per-CPU count of ring buffer records that could not be reserved
- * (the manifest names it as the events record's `lostMap`), mote_count_lost() to bump it, and
- * mote_reserve(), which reserves a record and counts it lost when the ring is full.
+ * The events of a module, `record_type` each, and both ways to send them; a program picks one
+ * with a literal mote_output, so each compiled program uses one of them only and the loader
+ * creates only the maps the chosen programs use:
+ * - `events`, a ring buffer of `ring_bytes` (the manifest's record `map`);
+ * - `events_perf`, a perf event array (its `perfMap`), with `events_scratch`, a per-CPU record
+ *   the program fills before bpf_perf_event_output() copies it out;
+ * - `lost_events`, a per-CPU count of ring buffer records that could not be reserved (its
+ *   `lostMap`; the perf buffer's losses come from the kernel's PERF_RECORD_LOST instead).
+ * mote_reserve() gives a record to fill (null when the ring is full: counted lost), and
+ * mote_submit() sends it.
  */
-#define MOTE_LOST_EVENTS()								\
-	struct {									\
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);				\
-		__uint(max_entries, 1);							\
-		__type(key, __u32);							\
-		__type(value, __u64);							\
-	} lost_events SEC(".maps");							\
-	static __always_inline void mote_count_lost(void)				\
-	{										\
-		__u32 zero = 0;								\
-		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);			\
-		if (lost)								\
-			(*lost)++;							\
-	}										\
-	static __always_inline void *mote_reserve(void *ring, __u64 size)		\
-	{										\
-		void *record = bpf_ringbuf_reserve(ring, size, 0);			\
-		if (!record)								\
-			mote_count_lost();						\
-		return record;								\
+#define MOTE_EVENTS(record_type, ring_bytes)							\
+	struct {										\
+		__uint(type, BPF_MAP_TYPE_RINGBUF);						\
+		__uint(max_entries, ring_bytes);						\
+	} events SEC(".maps");									\
+	struct {										\
+		__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);					\
+		__uint(key_size, sizeof(__u32));						\
+		__uint(value_size, sizeof(__u32));						\
+	} events_perf SEC(".maps");								\
+	struct {										\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);					\
+		__uint(max_entries, 1);								\
+		__type(key, __u32);								\
+		__type(value, record_type);							\
+	} events_scratch SEC(".maps");								\
+	struct {										\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);					\
+		__uint(max_entries, 1);								\
+		__type(key, __u32);								\
+		__type(value, __u64);								\
+	} lost_events SEC(".maps");								\
+	static __always_inline record_type *mote_reserve(enum mote_output output)		\
+	{											\
+		__u32 zero = 0;									\
+		record_type *record;								\
+		__u64 *lost;									\
+												\
+		if (output == MOTE_PERF)							\
+			return bpf_map_lookup_elem(&events_scratch, &zero);			\
+		record = bpf_ringbuf_reserve(&events, sizeof(record_type), 0);		\
+		if (!record) {									\
+			lost = bpf_map_lookup_elem(&lost_events, &zero);			\
+			if (lost)								\
+				(*lost)++;							\
+		}										\
+		return record;									\
+	}											\
+	static __always_inline void mote_submit(void *ctx, record_type *record, enum mote_output output) \
+	{											\
+		if (output == MOTE_PERF)							\
+			bpf_perf_event_output(ctx, &events_perf, BPF_F_CURRENT_CPU, record, sizeof(record_type)); \
+		else										\
+			bpf_ringbuf_submit(record, 0);						\
 	}
 
 /* Address families as the sampler shows them. */

@@ -3,7 +3,8 @@
  * solisten: listen() calls with the process, the socket's address and port, the backlog and
  * the result. Where the kernel has kprobes, inet_listen and its return; else the
  * syscalls:sys_enter_listen/sys_exit_listen tracepoints, with the socket found from the file
- * descriptor in the calling task's file table.
+ * descriptor in the calling task's file table. One record per call, in the ring buffer, or
+ * (programs named *_perf) in the perf buffer on kernels before 5.8.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -32,12 +33,7 @@ struct pending_listen {
 	__s32 backlog;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
-} events SEC(".maps");
-
-MOTE_LOST_EVENTS()
+MOTE_EVENTS(struct event, 64 * 1024)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -76,7 +72,7 @@ static __always_inline struct socket *socket_of_fd(__s32 fd)
 	return BPF_CORE_READ((struct file *)file, private_data);
 }
 
-static __always_inline int report(struct socket *sock, __s32 result)
+static __always_inline int report(void *ctx, struct socket *sock, __s32 result, enum mote_output output)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending_listen *call = bpf_map_lookup_elem(&pending, &tid);
@@ -89,7 +85,7 @@ static __always_inline int report(struct socket *sock, __s32 result)
 		sock = socket_of_fd(call->fd);
 	if (!sock)
 		goto out;
-	e = mote_reserve(&events, sizeof(*e));
+	e = mote_reserve(output);
 	if (!e)
 		goto out;
 	sk = BPF_CORE_READ(sock, sk);
@@ -104,7 +100,7 @@ static __always_inline int report(struct socket *sock, __s32 result)
 		mote_ipv4_mapped(e->addr, BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr));
 	else
 		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-	bpf_ringbuf_submit(e, 0);
+	mote_submit(ctx, e, output);
 out:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
@@ -122,7 +118,13 @@ int listen_enter(struct syscall_trace_enter *ctx)
 SEC("?tracepoint/syscalls/sys_exit_listen")
 int listen_exit(struct syscall_trace_exit *ctx)
 {
-	return report(0, (__s32)MOTE_READ_INT(ctx, ret));
+	return report(ctx, 0, (__s32)MOTE_READ_INT(ctx, ret), MOTE_RING);
+}
+
+SEC("?tracepoint/syscalls/sys_exit_listen")
+int listen_exit_perf(struct syscall_trace_exit *ctx)
+{
+	return report(ctx, 0, (__s32)MOTE_READ_INT(ctx, ret), MOTE_PERF);
 }
 
 SEC("?kprobe/inet_listen")
@@ -131,13 +133,24 @@ int BPF_KPROBE(inet_listen_entry, struct socket *sock, int backlog)
 	return remember(sock, -1, backlog);
 }
 
-SEC("?kretprobe/inet_listen")
-int BPF_KRETPROBE(inet_listen_return, int ret)
+static __always_inline int listen_return(void *ctx, int ret, enum mote_output output)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending_listen *call = bpf_map_lookup_elem(&pending, &tid);
 
-	return call ? report(call->sock, ret) : 0;
+	return call ? report(ctx, call->sock, ret, output) : 0;
+}
+
+SEC("?kretprobe/inet_listen")
+int BPF_KRETPROBE(inet_listen_return, int ret)
+{
+	return listen_return(ctx, ret, MOTE_RING);
+}
+
+SEC("?kretprobe/inet_listen")
+int BPF_KRETPROBE(inet_listen_return_perf, int ret)
+{
+	return listen_return(ctx, ret, MOTE_PERF);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -3,7 +3,8 @@
  * tcpconnect: outbound TCP connections (IPv4 and IPv6) with the connecting process. Where the
  * kernel has kprobes, tcp_v4_connect/tcp_v6_connect and their returns (only connects that the
  * kernel accepted); else the sock:inet_sock_set_state tracepoint at CLOSE -> SYN_SENT, which
- * fires in the connecting process's context as well.
+ * fires in the connecting process's context as well. One record per connect, in the ring buffer,
+ * or (programs named *_perf) in the perf buffer on kernels before 5.8.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,12 +32,7 @@ struct event {
 
 const struct event *unused_event __attribute__((unused));
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 128 * 1024);
-} events SEC(".maps");
-
-MOTE_LOST_EVENTS()
+MOTE_EVENTS(struct event, 128 * 1024)
 
 /* Sockets between tcp_v*_connect and its return, by thread. */
 struct {
@@ -46,13 +42,13 @@ struct {
 	__type(value, struct sock *);
 } connecting SEC(".maps");
 
-static __always_inline struct event *reserve(__u16 dport)
+static __always_inline struct event *reserve(enum mote_output output, __u16 dport)
 {
 	struct event *e;
 
 	if (target_port && dport != target_port)
 		return 0;
-	e = mote_reserve(&events, sizeof(*e));
+	e = mote_reserve(output);
 	if (!e)
 		return 0;
 	e->ts_ns = bpf_ktime_get_ns();
@@ -63,14 +59,13 @@ static __always_inline struct event *reserve(__u16 dport)
 	return e;
 }
 
-SEC("?tracepoint/sock/inet_sock_set_state")
-int on_state_change(struct trace_event_raw_inet_sock_set_state *ctx)
+static __always_inline int state_change_event(struct trace_event_raw_inet_sock_set_state *ctx, enum mote_output output)
 {
 	struct event *e;
 
 	if (ctx->protocol != PROTOCOL_TCP || ctx->oldstate != TCP_STATE_CLOSE || ctx->newstate != TCP_STATE_SYN_SENT)
 		return 0;
-	e = reserve(ctx->dport);
+	e = reserve(output, ctx->dport);
 	if (!e)
 		return 0;
 	e->family = ctx->family;
@@ -85,7 +80,7 @@ int on_state_change(struct trace_event_raw_inet_sock_set_state *ctx)
 		BPF_CORE_READ_INTO(&e->saddr, ctx, saddr_v6);
 		BPF_CORE_READ_INTO(&e->daddr, ctx, daddr_v6);
 	}
-	bpf_ringbuf_submit(e, 0);
+	mote_submit(ctx, e, output);
 	return 0;
 }
 
@@ -97,7 +92,7 @@ static __always_inline int remember(struct sock *sk)
 	return 0;
 }
 
-static __always_inline int report(int ret)
+static __always_inline int report(void *ctx, int ret, enum mote_output output)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sock **skp = bpf_map_lookup_elem(&connecting, &tid);
@@ -110,7 +105,7 @@ static __always_inline int report(int ret)
 	bpf_map_delete_elem(&connecting, &tid);
 	if (ret != 0)
 		return 0;
-	e = reserve(bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)));
+	e = reserve(output, bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)));
 	if (!e)
 		return 0;
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -121,8 +116,20 @@ static __always_inline int report(int ret)
 		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	}
-	bpf_ringbuf_submit(e, 0);
+	mote_submit(ctx, e, output);
 	return 0;
+}
+
+SEC("?tracepoint/sock/inet_sock_set_state")
+int on_state_change(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return state_change_event(ctx, MOTE_RING);
+}
+
+SEC("?tracepoint/sock/inet_sock_set_state")
+int on_state_change_perf(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return state_change_event(ctx, MOTE_PERF);
 }
 
 SEC("?kprobe/tcp_v4_connect")
@@ -134,7 +141,13 @@ int BPF_KPROBE(tcp_v4_connect_entry, struct sock *sk)
 SEC("?kretprobe/tcp_v4_connect")
 int BPF_KRETPROBE(tcp_v4_connect_return, int ret)
 {
-	return report(ret);
+	return report(ctx, ret, MOTE_RING);
+}
+
+SEC("?kretprobe/tcp_v4_connect")
+int BPF_KRETPROBE(tcp_v4_connect_return_perf, int ret)
+{
+	return report(ctx, ret, MOTE_PERF);
 }
 
 SEC("?kprobe/tcp_v6_connect")
@@ -146,7 +159,13 @@ int BPF_KPROBE(tcp_v6_connect_entry, struct sock *sk)
 SEC("?kretprobe/tcp_v6_connect")
 int BPF_KRETPROBE(tcp_v6_connect_return, int ret)
 {
-	return report(ret);
+	return report(ctx, ret, MOTE_RING);
+}
+
+SEC("?kretprobe/tcp_v6_connect")
+int BPF_KRETPROBE(tcp_v6_connect_return_perf, int ret)
+{
+	return report(ctx, ret, MOTE_PERF);
 }
 
 char LICENSE[] SEC("license") = "GPL";

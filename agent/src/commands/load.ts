@@ -12,10 +12,9 @@ import { numberOption, parseAgentArgs } from './args.ts';
 import { Btf } from '../btf/btf.ts';
 import { loadObject, setRodata, type BpfObject } from '../object/index.ts';
 import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
-import { FeatureProbes } from '../kernel/features/features.ts';
+import { agentFeatureProbes } from './feature-probes.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
-import { RingBufferReader } from '../kernel/ring-buffer.ts';
-import { PerfBufferReader } from '../kernel/perf-buffer.ts';
+import { openEventBuffer } from '../kernel/event-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
 import { hexBytes } from '../sample/decode/btf-value.ts';
 import type { Sys } from '../sys/types.ts';
@@ -75,34 +74,24 @@ function applyConstants(object: BpfObject, settings: string[]): void {
 
 function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean, perfPages: number): BufferState[] {
   const states: BufferState[] = [];
-  const width = kernelWordSize(sys.uname().machine);
   for (const [name, map] of loaded.maps) {
     if (map.spec.mapType !== MapType.RINGBUF && map.spec.mapType !== MapType.PERF_EVENT_ARRAY) continue;
-    const state: BufferState = { name, count: 0, lost: 0, records: [], drain: () => {}, close: () => {} };
-    const take = (record: Uint8Array) => {
-      state.count++;
-      if (keepRecords) state.records.push(hexBytes(record));
+    const buffer = openEventBuffer(sys, map, { perfPagesPerCpu: perfPages });
+    const state: BufferState = {
+      name, count: 0, lost: 0, records: [],
+      drain: () => {
+        buffer.drain((record) => {
+          state.count++;
+          if (keepRecords) state.records.push(hexBytes(record));
+        });
+        state.lost = buffer.lost;
+      },
+      close: () => {
+        for (const fd of buffer.fds) os.setReadHandler(fd, null);
+        buffer.close();
+      },
     };
-    if (map.spec.mapType === MapType.RINGBUF) {
-      const reader = new RingBufferReader(sys, map.fd, map.spec.maxEntries, width);
-      state.drain = () => reader.drain(take);
-      os.setReadHandler(map.fd, state.drain);
-      state.close = () => {
-        os.setReadHandler(map.fd, null);
-        reader.close();
-      };
-    } else {
-      const reader = new PerfBufferReader(sys, map, perfPages);
-      state.drain = () => {
-        reader.drain(take);
-        state.lost = reader.lost;
-      };
-      for (const fd of reader.fds) os.setReadHandler(fd, state.drain);
-      state.close = () => {
-        for (const fd of reader.fds) os.setReadHandler(fd, null);
-        reader.close();
-      };
-    }
+    for (const fd of buffer.fds) os.setReadHandler(fd, state.drain);
     states.push(state);
   }
   return states;
@@ -156,7 +145,7 @@ export const loadCommand: AgentCommand = {
     const kernelBtf = findKernelBtf(sys, { explicitPath: parsed.options.btf as string | undefined });
     const targetBtf = Btf.parse(kernelBtf.bytes);
     const vmlinuxBtf = kernelBtf.source === KERNEL_BTF_PATH ? targetBtf : null;
-    const features = new FeatureProbes(sys);
+    const features = agentFeatureProbes(sys);
     const objectName = (path.split('/').pop() ?? 'obj').replace(/\.bpf\.o$|\.o$/, '');
     const loaded = loadAndAttach(sys, object, {
       objectName, targetBtf, targetPointerSize: kernelWordSize(sys.uname().machine), vmlinuxBtf, features, log,

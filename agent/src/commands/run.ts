@@ -8,7 +8,7 @@
  */
 import * as os from 'os';
 import { builtinModules } from 'mote:builtin-modules';
-import { FeatureProbes } from '../kernel/features/features.ts';
+import { agentFeatureProbes } from './feature-probes.ts';
 import { AgentOta } from '../ota/agent-ota.ts';
 import { BpfModuleLoader } from '../lifecycle/bpf-module-loader.ts';
 import type { Sys } from '../sys/types.ts';
@@ -69,8 +69,9 @@ export const runCommand: AgentCommand = {
     const crashPoint = crashPointFromEnvironment(sys, log);
     const ota = new AgentOta(sys, { keyFiles: config.ota?.keys ?? [], ...(config.ota?.store !== undefined && { storeDir: config.ota.store }), ...(crashPoint && { crashPoint }) }, catalogOf(builtinModules), log);
     const { telemetry, device } = deviceTelemetry(sys, config, log, ota.onCommand);
-    const kernelLoader = new BpfModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
-    const loader = withBpfPreflight(new FeatureProbes(sys), sys.geteuid(), kernelLoader);
+    const features = agentFeatureProbes(sys);
+    const kernelLoader = new BpfModuleLoader(sys, features, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
+    const loader = withBpfPreflight(features, sys.geteuid(), kernelLoader);
     const agent = new Agent({ telemetry, loader, catalog: ota.catalog, timers: quickjsTimers, clock: sysClock(sys), log });
     agent.start(plan(config, flags, ota));
     ota.serve(agent.registry, telemetry, device);

@@ -13,7 +13,7 @@ import { BpfModuleLoader, moduleArch } from '../lifecycle/bpf-module-loader.ts';
 import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../lifecycle/module-types.ts';
 import { parseManifest } from '../sample/decode/manifest.ts';
 import { skipReason } from '../lifecycle/module-load-error.ts';
-import { FeatureProbes } from '../kernel/features/features.ts';
+import { agentFeatureProbes } from './feature-probes.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { Sys } from '../sys/types.ts';
 import { MoteError, isSysError } from '../errors.ts';
@@ -62,7 +62,7 @@ function settingsFor(names: string[], options: Record<string, string | boolean |
     const entry = of(module);
     entry.constants = { ...entry.constants, [name]: value };
   }
-  for (const [, module, variant] of parseAssignments((options.variant as string[] | undefined) ?? [], /^([\w-]+)=(\w+)$/, '--variant takes module=name')) of(module).variant = variant;
+  for (const [, module, variant] of parseAssignments((options.variant as string[] | undefined) ?? [], /^([\w-]+)=([\w-]+)$/, '--variant takes module=name')) of(module).variant = variant;
   return settings;
 }
 
@@ -108,8 +108,9 @@ export const sampleCommand: AgentCommand = {
       std.out.flush();
     };
 
-    const kernelLoader = new BpfModuleLoader(sys, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
-    const loader = withBpfPreflight(new FeatureProbes(sys), sys.geteuid(), kernelLoader);
+    const features = agentFeatureProbes(sys);
+    const kernelLoader = new BpfModuleLoader(sys, features, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
+    const loader = withBpfPreflight(features, sys.geteuid(), kernelLoader);
     const running: RunningModule[] = [];
     const sources = [...builtinModules.filter((m) => wanted.includes(m.name)), ...fromFiles];
     const settings = settingsFor(sources.map((m) => m.name), parsed.options, intervalMs, top);

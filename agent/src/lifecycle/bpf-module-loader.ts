@@ -8,12 +8,12 @@
  */
 import type { Sys } from '../sys/types.ts';
 import { Btf } from '../btf/btf.ts';
-import { loadObject, type BpfObject } from '../object/index.ts';
+import { flavoursUsed, loadObject, type BpfObject } from '../object/index.ts';
 import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
 import { FEATURES, FeatureProbes } from '../kernel/features/features.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import type { BpfMap } from '../kernel/map.ts';
-import { RingBufferReader } from '../kernel/ring-buffer.ts';
+import { openEventBuffer, type EventBuffer } from '../kernel/event-buffer.ts';
 import { roundUp8 } from '../kernel/map.ts';
 import { MoteError, isSysError } from '../errors.ts';
 import type { ModuleArch, ModuleLoader, ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from './module-types.ts';
@@ -48,12 +48,10 @@ interface RecordSource {
 }
 
 export class BpfModuleLoader implements ModuleLoader {
-  private readonly features: FeatureProbes;
   private readonly kernelBtfs = new Map<string, { btf: Btf; vmlinux: Btf | null; source: string }>();
 
-  constructor(private readonly sys: Sys, private readonly options: BpfModuleLoaderOptions) {
-    this.features = new FeatureProbes(sys);
-  }
+  /** `features`: the process's one set of probes, asked once per feature. */
+  constructor(private readonly sys: Sys, private readonly features: FeatureProbes, private readonly options: BpfModuleLoaderOptions) {}
 
   /** Loads and attaches, or throws a ModuleLoadError that names the module once. */
   load(source: ModuleSource, settings: ModuleSettings): RunningModule {
@@ -102,7 +100,8 @@ export class BpfModuleLoader implements ModuleLoader {
       loaded.close();
       throw error;
     }
-    this.options.log(`module '${source.name}' ${source.version}: variant ${variant.name}, ${loaded.programs.length} programs attached, BTF ${kernel.source}`);
+    const flavours = flavoursUsed(loaded.fixups);
+    this.options.log(`module '${source.name}' ${source.version}: variant ${variant.name}, ${loaded.programs.length} programs attached, BTF ${kernel.source}${flavours.length ? `, CO-RE flavours ${flavours.join(' ')}` : ''}`);
     return new KernelRunningModule(this.sys, source, settings.intervalMs ?? manifest.intervalMs, variant.name, loaded, recordSource);
   }
 
@@ -118,11 +117,11 @@ export class BpfModuleLoader implements ModuleLoader {
 
   private recordSource(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, settings: ModuleSettings): RecordSource {
     const spec = manifest.record;
-    const map = loaded.maps.get(spec.map);
-    if (!map) throw new ModuleLoadError(manifest.name, `the manifest samples map '${spec.map}', which the object does not have (it has ${[...loaded.maps.keys()].join(', ')})`);
     if (!object.btf) throw new ModuleLoadError(manifest.name, `the object has no BTF to decode its maps; build it with clang -g`);
     const decoder = new TypeDecoder(object.btf, spec.hints);
-    if (spec.kind === 'events') return this.eventSource(manifest, spec, map, decoder, spec.lostMap ? this.lostCounter(manifest, object, loaded, spec.lostMap, decoder) : null);
+    if (spec.kind === 'events') return this.eventSource(manifest, spec, object, loaded, decoder);
+    const map = loaded.maps.get(spec.map);
+    if (!map) throw new ModuleLoadError(manifest.name, `the manifest samples map '${spec.map}', which the object does not have (it has ${[...loaded.maps.keys()].join(', ')})`);
     const { decode, close } = this.entryDecoder(object, spec.map, map, spec.kind === 'gauge' ? 'delta' : spec.read, decoder);
     switch (spec.kind) {
       case 'counter': {
@@ -156,36 +155,59 @@ export class BpfModuleLoader implements ModuleLoader {
     return { decode, close: () => reader.close() };
   }
 
-  /** How many more records the program could not reserve since the last call. */
-  private lostCounter(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, name: string, decoder: TypeDecoder): { count: () => number; close: () => void } {
+  /** How many more records the programs could not reserve since the last call; null when this variant's programs do not count them. */
+  private lostCounter(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, name: string, decoder: TypeDecoder): { count: () => number; close: () => void } | null {
+    if (!object.maps.some((m) => m.name === name)) throw new ModuleLoadError(manifest.name, `the manifest's lostMap '${name}' is not a map of the object`);
     const map = loaded.maps.get(name);
-    if (!map) throw new ModuleLoadError(manifest.name, `the manifest's lostMap '${name}' is not a map of the object`);
+    if (!map) return null;
     const { decode, close } = this.entryDecoder(object, name, map, 'delta', decoder);
     const accumulator = new Accumulator('delta');
     return { count: () => accumulator.amounts(decode().flatMap((entry) => numericCells(entry))).reduce((sum, [, amount]) => sum + amount, 0), close };
   }
 
-  private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, map: BpfMap, decoder: TypeDecoder, lost: { count: () => number; close: () => void } | null): RecordSource {
-    if (map.spec.mapType !== MapType.RINGBUF) throw new ModuleLoadError(manifest.name, `events come from a ring buffer map, and '${spec.map}' is a ${map.typeName}`);
+  /**
+   * Events from the ring buffer `map`, or from the perf event array `perfMap` when the variant's
+   * programs use that one (kernels before 5.8): the same records, decoded the same way. Drops
+   * are the programs' failed reservations (`lostMap`) plus the records the kernel reports lost.
+   */
+  private eventSource(manifest: ModuleManifest, spec: Extract<RecordSpec, { kind: 'events' }>, object: BpfObject, loaded: LoadedObject, decoder: TypeDecoder): RecordSource {
+    const names = [spec.map, ...(spec.perfMap ? [spec.perfMap] : [])];
+    const missing = names.filter((name) => !object.maps.some((m) => m.name === name));
+    if (missing.length) throw new ModuleLoadError(manifest.name, `the manifest samples events from map '${missing[0]}', which the object does not have (it has ${object.maps.map((m) => m.name).join(', ')})`);
+    const map = names.map((name) => loaded.maps.get(name)).find((m) => m !== undefined);
+    if (!map) throw new ModuleLoadError(manifest.name, `the programs of this variant use none of the event maps ${names.join(', ')}; name the variant's programs that fill them in the manifest`);
+    const expected = map.name === spec.perfMap ? MapType.PERF_EVENT_ARRAY : MapType.RINGBUF;
+    if (map.spec.mapType !== expected) throw new ModuleLoadError(manifest.name, `events come from a ${expected === MapType.RINGBUF ? 'ring buffer' : 'perf event array'} map, and '${map.name}' is a ${map.typeName}`);
     const typeId = decoder.typeByName(spec.type);
     if (typeId === null) throw new ModuleLoadError(manifest.name, `the object's BTF has no type '${spec.type}'; keep it with a global of that type in the C`);
     const fields = spec.fields ?? decoder.fieldNames(typeId).filter((name) => name !== spec.timestamp);
     const collector = new EventCollector({ fields, timestamp: spec.timestamp, maxEventsPerSecond: spec.maxEventsPerSecond }, this.sys.monotonicNs());
-    const reader = new RingBufferReader(this.sys, map.fd, map.spec.maxEntries, kernelWordSize(this.sys.uname().machine));
+    const ringBytes = object.maps.find((m) => m.name === spec.map)!.maxEntries;
+    const lost = spec.lostMap ? this.lostCounter(manifest, object, loaded, spec.lostMap, decoder) : null;
+    let events: EventBuffer;
+    try {
+      events = openEventBuffer(this.sys, map, { perfBytes: ringBytes });
+    } catch (error) {
+      lost?.close();
+      throw error;
+    }
+    let kernelLost = 0;
     const drain = () => {
       const now = this.sys.monotonicNs();
-      reader.drain((bytes) => collector.add(decoder.decode(typeId, bytes), now));
+      events.drain((bytes) => collector.add(decoder.decode(typeId, bytes), now));
     };
-    this.options.watchReadable(map.fd, drain);
+    for (const fd of events.fds) this.options.watchReadable(fd, drain);
     return {
       read: (nowNs) => {
         drain();
         if (lost) collector.addDropped(lost.count());
+        collector.addDropped(events.lost - kernelLost);
+        kernelLost = events.lost;
         return collector.take(nowNs);
       },
       close: () => {
-        this.options.watchReadable(map.fd, null);
-        reader.close();
+        for (const fd of events.fds) this.options.watchReadable(fd, null);
+        events.close();
         lost?.close();
       },
     };

@@ -1,9 +1,10 @@
 /**
  * What a module's settings change before it loads, decided without touching the kernel: which
  * hook variant runs (forced by name, else the first whose features the kernel has), which
- * programs autoload, and the bytes of each `const volatile` constant set in the config. Pure.
+ * programs autoload and which maps are created for them, and the bytes of each `const volatile`
+ * constant set in the config. Pure.
  */
-import { setRodata, type BpfObject } from '../object/index.ts';
+import { mapsUsedBy, setRodata, type BpfObject } from '../object/index.ts';
 import type { ModuleManifest, ModuleVariant } from '../sample/decode/manifest.ts';
 import { ModuleLoadError } from './module-load-error.ts';
 import { encodeUtf8 } from '../bytes/utf8.ts';
@@ -26,12 +27,20 @@ export function chooseVariant(manifest: ModuleManifest, supported: (feature: str
   throw new ModuleSettingsError(manifest.name, `this kernel runs none of its hook variants (${missing.join('; ')}); see 'mote-agent features'`);
 }
 
-/** Loads exactly the variant's programs (every other program's autoload is turned off). */
+/**
+ * Loads exactly the variant's programs (every other program's autoload is turned off), and
+ * leaves out the maps that only the other programs use: a perf buffer variant does not create
+ * the ring buffer, which kernels before 5.8 would refuse.
+ */
 export function selectPrograms(object: BpfObject, manifest: ModuleManifest, variant: ModuleVariant): void {
   const names = new Set(object.programs.filter((p) => !p.isSubprogram).map((p) => p.name));
   const unknown = variant.programs.filter((name) => !names.has(name));
   if (unknown.length) throw new ModuleSettingsError(manifest.name, `variant '${variant.name}' names programs the object lacks: ${unknown.join(', ')}; it has ${[...names].join(', ')}`);
   for (const program of object.programs) if (!program.isSubprogram) program.autoload = variant.programs.includes(program.name);
+  const entries = object.programs.filter((p) => !p.isSubprogram);
+  const used = mapsUsedBy(object, entries.filter((p) => p.autoload));
+  const usedByOthers = mapsUsedBy(object, entries.filter((p) => !p.autoload));
+  for (const map of object.maps) map.autocreate = used.has(map.name) || !usedByOthers.has(map.name);
 }
 
 function encodeConstant(module: string, name: string, value: number | string, size: number): Uint8Array {

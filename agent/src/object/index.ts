@@ -1,9 +1,10 @@
 /** The object model's public surface: load an object, relocate it, link its programs. */
 export { loadObject, KCONFIG_MAP } from './load.ts';
 export { linkProgram, type LinkedProgram } from './link.ts';
+export { mapsUsedBy } from './map-use.ts';
 export { setRodata } from './globals.ts';
 export { resolveKconfig, kconfigSize, type KernelDescription } from './externs.ts';
 export { inspectObject, type InspectOptions, type InspectReport } from './inspect.ts';
-export { apply, relocate, CoreRelocationError, type CoreFixup, type RelocateOptions } from './core/index.ts';
+export { apply, flavoursUsed, relocate, CoreRelocationError, type CoreFixup, type RelocateOptions } from './core/index.ts';
 export { ObjectError } from './errors.ts';
 export type * from './types.ts';

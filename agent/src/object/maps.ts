@@ -15,7 +15,7 @@ import { Kind } from '../abi/btf-kinds.ts';
 const BPF_POINTER_SIZE = 8;
 
 function emptyMap(name: string, origin: MapDefinition['origin'], sectionOffset: number): MapDefinition {
-  return { name, origin, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, pinning: 0, numaNode: 0, mapExtra: 0n, keyTypeId: 0, valueTypeId: 0, inner: null, initialSlots: [], sectionOffset };
+  return { name, origin, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, pinning: 0, numaNode: 0, mapExtra: 0n, keyTypeId: 0, valueTypeId: 0, inner: null, initialSlots: [], sectionOffset, autocreate: true };
 }
 
 /** `__uint(name, N)` is encoded as `int (*name)[N]`: returns N. */

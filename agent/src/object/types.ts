@@ -60,6 +60,12 @@ export interface MapDefinition {
   initialSlots: { index: number; target: string }[];
   /** Byte offset of the definition inside its ELF section (maps relocations point there). */
   sectionOffset: number;
+  /**
+   * Whether the loader creates the map (libbpf's bpf_map__set_autocreate). Turned off for a map
+   * that only programs left out of the load use, such as the ring buffer of an object whose
+   * perf buffer programs run on a kernel older than ring buffers.
+   */
+  autocreate: boolean;
 }
 
 /** A variable inside a global data section, from its BTF DATASEC. */

@@ -1,8 +1,10 @@
 /**
  * Kernel feature probes, driven by one table: each feature names the kernel version that
- * introduced it and a probe that asks the running kernel. Results are three-way: supported,
- * not supported, or the probe itself failed (EPERM, out of memory...); a failed probe is not
- * cached, so it is asked again next time.
+ * introduced it and a probe that asks the running kernel. Results are supported, not
+ * supported, or the probe itself failed (EPERM, out of memory...); a failed probe is not
+ * cached, so it is asked again next time. A feature can also be turned off, so the agent takes
+ * the path of a kernel without it (the perf buffer instead of the ring buffer, say) on a kernel
+ * that has it; a turned-off feature is never probed.
  */
 import type { Sys } from '../../sys/types.ts';
 import { BpfCommand } from '../../abi/bpf-commands.ts';
@@ -16,7 +18,7 @@ import { MapFlag, MapType } from '../../abi/map-types.ts';
 import { AttachType, ProgramType } from '../../abi/program-types.ts';
 import { isSysError, MoteError } from '../../errors.ts';
 
-export type FeatureState = 'supported' | 'not-supported' | 'probe-failed';
+export type FeatureState = 'supported' | 'not-supported' | 'probe-failed' | 'turned-off';
 
 export interface FeatureResult {
   state: FeatureState;
@@ -137,10 +139,26 @@ export const FEATURES: Feature[] = [
   { name: 'bpf_cookie', minimumKernel: '5.15', probe: (sys) => programLoads(sys, ProgramType.TRACEPOINT, callHelper(HELPER_GET_ATTACH_COOKIE), 'mote_probe') },
 ];
 
+export interface FeatureProbeOptions {
+  /** The table to probe (default FEATURES). */
+  features?: Feature[];
+  /** Features to treat as missing without asking the kernel, by name; `turnedOffBy` says who asked. */
+  turnedOff?: string[];
+  turnedOffBy?: string;
+}
+
 /** Asks the kernel, once per feature; failed probes are retried on the next question. */
 export class FeatureProbes {
   private readonly cache = new Map<string, FeatureResult>();
-  constructor(private readonly sys: Sys, private readonly features: Feature[] = FEATURES) {}
+  private readonly features: Feature[];
+
+  constructor(private readonly sys: Sys, options: FeatureProbeOptions = {}) {
+    this.features = options.features ?? FEATURES;
+    for (const name of options.turnedOff ?? []) {
+      this.feature(name);
+      this.cache.set(name, { state: 'turned-off', detail: `turned off${options.turnedOffBy ? ` by ${options.turnedOffBy}` : ''}` });
+    }
+  }
 
   result(name: string): FeatureResult {
     const cached = this.cache.get(name);
@@ -167,7 +185,7 @@ export class FeatureProbes {
     const result = this.result(name);
     if (result.state === 'supported') return;
     const feature = this.feature(name);
-    const detail = result.state === 'probe-failed' ? `the probe failed: ${result.detail}` : feature.kernelConfig ? `it also needs ${feature.kernelConfig}` : '';
+    const detail = result.state === 'probe-failed' ? `the probe failed: ${result.detail}` : result.state === 'turned-off' ? `it is ${result.detail}` : feature.kernelConfig ? `it also needs ${feature.kernelConfig}` : '';
     throw new NotSupportedError(feature.name, feature.minimumKernel, this.sys.uname().release, detail);
   }
 

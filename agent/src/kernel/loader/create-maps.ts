@@ -1,6 +1,6 @@
 /**
  * Creates an object's maps in the kernel: BTF-defined and legacy maps (inner map templates
- * first), global data sections as one-entry arrays (`.rodata` frozen after its constants are
+ * first; maps whose autocreate is off are left out), global data sections as one-entry arrays (`.rodata` frozen after its constants are
  * written), and the `.kconfig` map. Sizes the kernel derives are filled as libbpf does:
  * perf event arrays get one slot per possible CPU, ring buffers a page-multiple power of two.
  */
@@ -95,7 +95,7 @@ function dataMapName(objectName: string, section: string): string {
 export function createMaps(ctx: MapContext): Map<string, BpfMap> {
   const maps = new Map<string, BpfMap>();
   try {
-    for (const def of ctx.object.maps) maps.set(def.name, createDefinedMap(ctx, def));
+    for (const def of ctx.object.maps) if (def.autocreate) maps.set(def.name, createDefinedMap(ctx, def));
     for (const data of ctx.object.globals) {
       const datasec = ctx.object.btf?.idsByName(data.sectionName)[0] ?? 0;
       if (!data.readOnly && !ctx.features.supported('global data')) ctx.features.require('global data');

@@ -16,7 +16,11 @@ export interface InfoRecords {
   count: number;
 }
 
-/** Where each piece of the linked program came from: its section, first section insn, length, start. */
+/**
+ * Where each piece of the linked program came from: its ELF section's own name (with the '?' of
+ * a program that does not load by default, which BTF.ext keeps: `tracepoint/x` and
+ * `?tracepoint/x` are two sections), first section insn, length, start.
+ */
 interface Piece {
   sectionName: string;
   sectionInsnOffset: number;
@@ -26,7 +30,7 @@ interface Piece {
 
 function pieces(object: BpfObject, linked: LinkedProgram): Piece[] {
   const piece = (program: BpfProgram, start: number): Piece => ({
-    sectionName: program.sectionName, sectionInsnOffset: program.sectionInsnOffset, length: program.insns.length / INSN_SIZE, start,
+    sectionName: object.elf.sections[program.sectionIndex]!.name, sectionInsnOffset: program.sectionInsnOffset, length: program.insns.length / INSN_SIZE, start,
   });
   return [
     piece(linked.program, 0),

@@ -6,7 +6,7 @@
  */
 import type { Sys } from '../../sys/types.ts';
 import type { Btf } from '../../btf/btf.ts';
-import { apply, relocate, type BpfObject, type BpfProgram } from '../../object/index.ts';
+import { apply, relocate, type BpfObject, type BpfProgram, type CoreFixup } from '../../object/index.ts';
 import type { Link } from '../attach/link.ts';
 import { possibleCpuCount } from '../cpus.ts';
 import type { FeatureProbes } from '../features/features.ts';
@@ -53,6 +53,8 @@ export class LoadedObject {
     readonly maps: Map<string, BpfMap>,
     readonly programs: ProgramState[],
     private readonly btfFd: number | null,
+    /** What CO-RE did to the programs, relocation by relocation. */
+    readonly fixups: CoreFixup[],
   ) {}
 
   close(): void {
@@ -82,7 +84,7 @@ export function loadAndAttach(sys: Sys, object: BpfObject, options: LoadObjectOp
     if (btf.fd !== null) sys.close(btf.fd);
     throw error;
   }
-  const loaded = new LoadedObject(sys, maps, [], btf.fd);
+  const loaded = new LoadedObject(sys, maps, [], btf.fd, fixups);
   const kernelVersion = versionCode(sys.uname().release);
   for (const program of object.programs) {
     if (program.isSubprogram || !program.autoload) continue;

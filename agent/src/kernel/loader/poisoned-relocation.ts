@@ -14,5 +14,5 @@ export function poisonedRelocationMessage(error: VerifierError, fixups: CoreFixu
   const poisoned = fixups.filter((f) => f.program === error.program && f.poisoned);
   if (poisoned.length === 0) return null;
   const relocations = poisoned.map((f) => `relo #${f.relo}: insn #${f.insn}: <${f.kind}> ${f.local}`).join('; ');
-  return `prog '${error.program}': failed to resolve CO-RE relocation: this kernel's BTF has no match for ${relocations}; the module needs a variant for this kernel\n${error.message}`;
+  return `prog '${error.program}': failed to resolve CO-RE relocation: this kernel's BTF has no match for ${relocations}; the module needs a CO-RE flavour for this kernel's layout, chosen by bpf_core_type_exists() or bpf_core_field_exists()\n${error.message}`;
 }

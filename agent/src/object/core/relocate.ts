@@ -51,6 +51,8 @@ export interface CoreFixup {
   kind: string;
   /** The local access, e.g. `struct task_struct.tgid (0:71 @ offset 1956)`. */
   local: string;
+  /** The name of the local type the access starts from, flavour suffix included (`task_struct___old`). */
+  localType: string;
   /** The matched target access, or null when no candidate matched. */
   target: string | null;
   /** The edits of the instruction, applied by `apply`; none when it is poisoned. */
@@ -143,6 +145,7 @@ function resolve(program: BpfProgram, record: CoreRelo, site: CoreRelocationSite
     insn: site.instruction,
     kind: site.kind,
     local: describeSpec(localSpec),
+    localType: local.btf.type(record.typeId).name,
     target: targetSpec ? describeSpec(targetSpec) : null,
     patches: plan.patches,
     poisoned: plan.poisoned,
@@ -182,6 +185,15 @@ function resolveAgainstCandidates(localSpec: Spec, target: SizedBtf, cache: Cand
   if (kept.length > 0) cache.set(localId, kept);
   else log('no matching targets found');
   return chosen ?? { result: calculate(localSpec, null), targetSpec: null };
+}
+
+/**
+ * The CO-RE flavours (`name___suffix` local types) the target matched, sorted: which layout of
+ * each known kernel change a load took. A flavour none of whose accesses matched is left out.
+ */
+export function flavoursUsed(fixups: CoreFixup[]): string[] {
+  const used = fixups.filter((f) => f.localType.includes('___') && f.target !== null && !f.poisoned).map((f) => f.localType);
+  return [...new Set(used)].sort();
 }
 
 /** Writes the fixups into the programs' instructions. Call once, before linking. */

@@ -50,8 +50,11 @@ export type RecordSpec =
   | (MapRecordBase & { kind: 'histogram'; unit: string; buckets?: string; series: boolean | null })
   | {
       kind: 'events';
+      /** The ring buffer the events come from. */
       map: string;
-      /** The BTF struct of one ring buffer record. */
+      /** The perf event array the variants for kernels without a ring buffer (< 5.8) use instead. */
+      perfMap?: string;
+      /** The BTF struct of one record. */
       type: string;
       /** Field holding bpf_ktime_get_ns() of the event, used for its offset in the window. */
       timestamp?: string;
@@ -153,6 +156,7 @@ function recordSpec(value: unknown): RecordSpec {
         kind, map, type: string(spec.type, 'record.type'), timestamp: spec.timestamp === undefined ? undefined : string(spec.timestamp, 'record.timestamp'),
         fields: optionalStrings(spec.fields, 'record.fields'), maxEventsPerSecond: positive(spec.maxEventsPerSecond, 'record.maxEventsPerSecond', 1000), hints: hintMap,
         lostMap: spec.lostMap === undefined ? undefined : string(spec.lostMap, 'record.lostMap'),
+        perfMap: spec.perfMap === undefined ? undefined : string(spec.perfMap, 'record.perfMap'),
       };
     default:
       return fail('record.kind', `'${String(kind)}' is not one of counter, gauge, top, histogram, events`);

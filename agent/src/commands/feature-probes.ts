@@ -1,0 +1,22 @@
+/**
+ * The kernel feature probes of one mote-agent process. MOTE_FEATURES_OFF names features (as
+ * `mote-agent features` prints them, comma-separated) the agent treats as missing, so a kernel
+ * that has them runs the path of one that lacks them: `MOTE_FEATURES_OFF='ring buffer'` runs
+ * the event modules on the perf buffer, as on Linux before 5.8.
+ */
+import * as std from 'std';
+import type { Sys } from '../sys/types.ts';
+import { FeatureProbes } from '../kernel/features/features.ts';
+import { MoteError } from '../errors.ts';
+
+export const FEATURES_OFF_VARIABLE = 'MOTE_FEATURES_OFF';
+
+export function agentFeatureProbes(sys: Sys): FeatureProbes {
+  const turnedOff = (std.getenv(FEATURES_OFF_VARIABLE) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  try {
+    return new FeatureProbes(sys, { turnedOff, turnedOffBy: FEATURES_OFF_VARIABLE });
+  } catch (error) {
+    if (!(error instanceof MoteError)) throw error;
+    throw new MoteError(`${FEATURES_OFF_VARIABLE}: ${error.message}`);
+  }
+}
