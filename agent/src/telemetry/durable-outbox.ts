@@ -1,0 +1,117 @@
+/**
+ * The outbox kept on disk as well as in memory, for devices with flash: every message is
+ * appended to a segmented log (log/segment-log.ts) when it is queued, so a crash, a SIGKILL or
+ * (with the `always` fsync policy) a power loss loses nothing; after a restart the log is
+ * replayed in order and those messages are sent first (their envelopes keep the old boot id and
+ * sequence). The log is trimmed as the broker acknowledges: a segment is deleted once every
+ * record in it was delivered or dropped.
+ *
+ * The bound is the log's size in bytes. Past it the oldest segment is deleted whole, and the
+ * messages in it that were not yet sent are dropped and counted, so the consumer's sequence gaps
+ * still add up exactly to `dropped`. Messages in flight stay in memory and are resent as usual.
+ * Memory holds the same messages as the disk, so RAM use is bounded by the same bytes.
+ */
+import { Outbox, type OutboxEntry, type OutboxMessage } from './outbox.ts';
+import type { Logger, TimerHandle, Timers } from './runtime.ts';
+import { SegmentLog, type FsyncPolicy, type LogDamage, type LogFiles } from './log/segment-log.ts';
+
+export interface DurableOutboxOptions {
+  dir: string;
+  maxBytes: number;
+  /** Default: an eighth of `maxBytes`, at most 1 MiB. */
+  segmentBytes?: number;
+  fsync: FsyncPolicy;
+}
+
+export class DurableOutbox extends Outbox {
+  private readonly log: SegmentLog;
+  private syncTimer: TimerHandle | undefined;
+
+  constructor(
+    files: LogFiles,
+    private readonly options: DurableOutboxOptions,
+    private readonly timers: Timers,
+    private readonly logger: Logger,
+  ) {
+    super(Number.MAX_SAFE_INTEGER);
+    const segmentBytes = options.segmentBytes ?? Math.min(1 << 20, Math.floor(options.maxBytes / 8));
+    this.log = SegmentLog.open(files, { dir: options.dir, maxBytes: options.maxBytes, segmentBytes, fsync: options.fsync }, (m) => logger.warn(m));
+    for (const { index, record } of this.log.replayed) this.hold({ ...record, index });
+    if (this.log.replayed.length > 0) logger.info(`outbox ${options.dir}: ${this.log.replayed.length} records from before the restart, sent first`);
+  }
+
+  /** Bytes the log takes on disk. */
+  override get bytes(): number {
+    return this.log.bytes;
+  }
+
+  /** What opening the log found torn or corrupt and cut off. */
+  get damage(): LogDamage {
+    return this.log.damage;
+  }
+
+  override get cutTails(): number {
+    return this.log.damage.tails;
+  }
+
+  override push(message: OutboxMessage): void {
+    const entry: OutboxEntry = { topic: message.topic, payload: message.payload, qos: message.qos, timeMs: message.timeMs ?? 0 };
+    try {
+      const { index, deleted } = this.log.append({ topic: entry.topic, payload: entry.payload, qos: entry.qos, timeMs: entry.timeMs! });
+      for (const [from, to] of deleted) this.dropRange(from, to);
+      entry.index = index;
+    } catch (error) {
+      this.logger.warn((error as Error).message);
+    }
+    this.hold(entry);
+    this.scheduleSync();
+  }
+
+  /** Fsyncs what is pending and records how far the broker has acknowledged. */
+  flush(): void {
+    if (this.syncTimer !== undefined) this.timers.clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.log.sync();
+    this.log.checkpoint();
+  }
+
+  /** Flushes and closes the log (at a clean stop). */
+  close(): void {
+    if (this.syncTimer !== undefined) this.timers.clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.log.close();
+  }
+
+  protected override delivered(): void {
+    const first = this.entries.find((entry) => entry.index !== undefined)?.index ?? this.log.nextIndex;
+    this.log.release(first);
+    this.scheduleSync();
+  }
+
+  /** The log deleted records [from, to): those not in flight are gone, and counted. */
+  private dropRange(from: number, to: number): void {
+    for (let position = 0; position < this.entries.length; ) {
+      const entry = this.entries[position]!;
+      if (entry.index === undefined || entry.index < from || entry.index >= to) {
+        position++;
+      } else if (entry.packetId !== undefined) {
+        delete entry.index; // on the wire already: kept in memory until acknowledged
+        position++;
+      } else {
+        this.take(position);
+        this.droppedCount++;
+      }
+    }
+  }
+
+  /** With an interval fsync policy, one sync (and `acked` checkpoint) that many ms after a change. */
+  private scheduleSync(): void {
+    if (this.syncTimer !== undefined) return;
+    const delay = this.options.fsync === 'always' ? 1000 : this.options.fsync;
+    this.syncTimer = this.timers.setTimeout(() => {
+      this.syncTimer = undefined;
+      this.log.sync();
+      this.log.checkpoint();
+    }, delay);
+  }
+}
