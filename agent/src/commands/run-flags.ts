@@ -50,7 +50,8 @@ function outboxFlags(text: (name: string) => string | undefined): NonNullable<Ag
   const maxBytes = integerFlag('outbox-bytes', text('outbox-bytes'), MIN_OUTBOX_BYTES);
   if (maxBytes !== undefined) outbox.maxBytes = maxBytes;
   const fsync = text('outbox-fsync');
-  if (fsync !== undefined) outbox.fsync = fsync === 'always' ? 'always' : integerFlag('outbox-fsync', fsync, 1);
+  if (fsync !== undefined && fsync !== 'always' && !/^[1-9]\d*$/.test(fsync)) throw new ArgumentError(`run: --outbox-fsync must be 'always' or a number of milliseconds >= 1, not '${fsync}'`);
+  if (fsync !== undefined) outbox.fsync = fsync === 'always' ? 'always' : Number(fsync);
   return outbox;
 }
 
