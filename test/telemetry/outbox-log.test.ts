@@ -235,4 +235,27 @@ describe('DurableOutbox', () => {
     outbox.close();
     expect(open(dir).depth).toBe(0);
   });
+
+  it('keeps messages in memory when the disk refuses them, bounded by the same bytes, and resumes on disk', () => {
+    const dir = freshDir();
+    let diskFull = false;
+    const files = { ...nodeLogFiles };
+    files.write = (fd, bytes) => {
+      if (diskFull) throw Object.assign(new Error('write: No space left on device'), { code: 'ENOSPC', errno: 28, call: 'write' });
+      return nodeLogFiles.write(fd, bytes);
+    };
+    const log = new MemoryLogger();
+    const outbox = new DurableOutbox(files, { dir, maxBytes: 8192, fsync: 1000 }, nodeTimers, log);
+    for (let n = 0; n < 3; n++) outbox.push(message(n));
+    diskFull = true;
+    for (let n = 3; n < 403; n++) outbox.push(message(n));
+    expect(log.lines.filter((l) => /cannot write \(write: No space left on device\); the record is kept in memory only/.test(l))).toHaveLength(400);
+    const inMemoryOnly = outbox.depth - 3;
+    expect(inMemoryOnly * 40).toBeLessThanOrEqual(8192);
+    expect(outbox.dropped).toBe(400 - inMemoryOnly);
+    diskFull = false;
+    outbox.push(message(403));
+    outbox.close();
+    expect(open(dir).snapshot().map((m) => m.topic)).toEqual(['t/0', 't/1', 't/2', 't/403']);
+  });
 });

@@ -26,6 +26,8 @@ export interface DurableOutboxOptions {
 export class DurableOutbox extends Outbox {
   private readonly log: SegmentLog;
   private syncTimer: TimerHandle | undefined;
+  /** Payload bytes of messages the log could not take (held in memory only), bounded like the log. */
+  private memoryOnlyBytes = 0;
 
   constructor(
     files: LogFiles,
@@ -62,8 +64,10 @@ export class DurableOutbox extends Outbox {
       entry.index = index;
     } catch (error) {
       this.logger.warn((error as Error).message);
+      this.memoryOnlyBytes += entry.payload.length;
     }
     this.hold(entry);
+    this.boundMemoryOnly();
     this.scheduleSync();
   }
 
@@ -82,6 +86,25 @@ export class DurableOutbox extends Outbox {
     this.log.close();
   }
 
+  protected override take(position: number): OutboxEntry {
+    const entry = super.take(position);
+    if (entry.index === undefined) this.memoryOnlyBytes -= entry.payload.length;
+    return entry;
+  }
+
+  /** While the disk fails, messages held in memory only are bounded by the same bytes as the log. */
+  private boundMemoryOnly(): void {
+    for (let position = 0; this.memoryOnlyBytes > this.options.maxBytes && position < this.entries.length; ) {
+      const entry = this.entries[position]!;
+      if (entry.index !== undefined || entry.packetId !== undefined) {
+        position++;
+        continue;
+      }
+      this.take(position);
+      this.droppedCount++;
+    }
+  }
+
   protected override delivered(): void {
     const first = this.entries.find((entry) => entry.index !== undefined)?.index ?? this.log.nextIndex;
     this.log.release(first);
@@ -96,6 +119,7 @@ export class DurableOutbox extends Outbox {
         position++;
       } else if (entry.packetId !== undefined) {
         delete entry.index; // on the wire already: kept in memory until acknowledged
+        this.memoryOnlyBytes += entry.payload.length;
         position++;
       } else {
         this.take(position);
