@@ -54,6 +54,7 @@ function procStat(pid: number): { rssKiB: number; cpuTicks: number; fds: number 
 const broker = await Mosquitto.start({ persistent: true });
 const outboxDir = mkdtempSync(join(tmpdir(), 'mote-soak-outbox-'));
 const received = new Set<string>();
+const arrivedAt = new Map<string, number>();
 const maxSeq = new Map<string, number>();
 let duplicates = 0;
 let lastCounters: StatusCounters | undefined;
@@ -71,6 +72,7 @@ subscriber.on('message', (topic, payload) => {
   const key = `${Buffer.from(e.bootId).toString('hex')}/${e.module}/${e.sequence}`;
   if (received.has(key)) duplicates++;
   received.add(key);
+  if (!arrivedAt.has(key)) arrivedAt.set(key, Date.now());
   maxSeq.set(e.module, Math.max(maxSeq.get(e.module) ?? -1, e.sequence));
 });
 await subscriber.subscribeAsync(`mote/v1/${DEVICE}/#`, { qos: 1 });
@@ -99,13 +101,14 @@ let outageDone = false;
 let maxOutboxBytes = 0;
 
 const statusTimer = setInterval(() => (maxOutboxBytes = Math.max(maxOutboxBytes, lastCounters?.bytes ?? 0)), 1000);
-for (let minute = 1; Date.now() - started < durationMs; minute++) {
+const restarts: number[] = [];
+for (let minuteEnd = started + 60_000; Date.now() - started < durationMs; minuteEnd = started + (Math.floor((Date.now() - started) / 60_000) + 1) * 60_000) {
   // Within this minute: the broker restart (or the outage), then the minute's sample.
-  const minuteEnd = started + minute * 60_000;
   while (Date.now() < minuteEnd) {
     const now = Date.now() - started;
     if (!outageDone && now >= outageAt) {
       outageDone = true;
+      restarts.push(Date.now());
       await broker.kill();
       brokerNote = `away ${OUTAGE_MS / 1000} s`;
       await sleep(OUTAGE_MS);
@@ -114,6 +117,7 @@ for (let minute = 1; Date.now() - started < durationMs; minute++) {
       continue;
     }
     if (now >= nextRestart) {
+      restarts.push(Date.now());
       await broker.kill();
       await broker.startAgain();
       brokerNote = brokerNote === 'up' ? 'restarted' : brokerNote;
@@ -157,4 +161,17 @@ const lost = Math.max(counters.sent - received.size, gaps - dropped);
 const meanCpu = samples.reduce((sum, s) => sum + s.cpuPercent, 0) / samples.length;
 console.log(`soak: RSS ${warm.rssKiB} KiB after warm-up (minute ${warm.minute}), ${last.rssKiB} KiB at the end (${(((last.rssKiB - warm.rssKiB) / warm.rssKiB) * 100).toFixed(2)} %), peak after warm-up ${peak} KiB (${(((peak - warm.rssKiB) / warm.rssKiB) * 100).toFixed(2)} %)`);
 console.log(`soak: CPU ${meanCpu.toFixed(1)} % of one core on average; open fds ${Math.min(...samples.map((s) => s.fds))} to ${Math.max(...samples.map((s) => s.fds))}; outbox at most ${maxOutboxBytes} bytes`);
+// Where the missing records were: the arrival of the record before each, against the broker restarts.
+const missing: string[] = [];
+for (const key of received) {
+  const [boot, module, seq] = key.split('/');
+  const next = `${boot}/${module}/${Number(seq) + 1}`;
+  if (Number(seq) < maxSeq.get(module!)! && !received.has(next)) missing.push(next);
+}
+for (const key of missing.slice(0, 20)) {
+  const [boot, module, seq] = key.split('/');
+  const before = arrivedAt.get(`${boot}/${module}/${Number(seq) - 1}`)!;
+  const nearest = restarts.reduce((best, t) => (Math.abs(t - before) < Math.abs(best - before) ? t : best), Infinity);
+  console.log(`soak: missing ${module} #${seq}: the record before it arrived ${((before - nearest) / 1000).toFixed(1)} s from the nearest broker restart`);
+}
 console.log(`soak: records made ${made}, sent ${counters.sent} (agent), received ${received.size} unique (+${duplicates} duplicates), sequence gaps ${gaps}, dropped ${dropped} (outbox bound), still held ${counters.depth}, lost ${lost}; reconnects ${counters.reconnects}${finalCounters ? '' : ' (no final status: last status used)'}`);

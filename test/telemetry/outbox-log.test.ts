@@ -258,4 +258,27 @@ describe('DurableOutbox', () => {
     outbox.close();
     expect(open(dir).snapshot().map((m) => m.topic)).toEqual(['t/0', 't/1', 't/2', 't/403']);
   });
+
+  it('keeps only the newest payloads of a backlog in memory and reads the others back in order as they are sent', () => {
+    const dir = freshDir();
+    const outbox = open(dir);
+    for (let n = 0; n < 300; n++) outbox.push(message(n));
+    const drain = (box: DurableOutbox, from: number, to: number) => {
+      for (let n = from; n < to; n++) {
+        const entry = box.nextUnsent()!;
+        expect([entry.topic, entry.payload.length, entry.payload[0]]).toEqual([`t/${n}`, 40, n & 0xff]);
+        box.markInFlight(entry, 1);
+        box.acknowledge(1);
+      }
+    };
+    expect(outbox.snapshot().filter((m) => m.payload.length === 0)).toHaveLength(300 - 64);
+    drain(outbox, 0, 100);
+    outbox.close();
+    const reopened = open(dir);
+    expect(reopened.depth).toBe(200);
+    expect(reopened.snapshot().filter((m) => m.payload.length === 0)).toHaveLength(200 - 64);
+    drain(reopened, 100, 300);
+    expect(reopened.depth).toBe(0);
+    reopened.close();
+  });
 });

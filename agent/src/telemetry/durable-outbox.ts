@@ -9,7 +9,10 @@
  * The bound is the log's size in bytes. Past it the oldest segment is deleted whole, and the
  * messages in it that were not yet sent are dropped and counted, so the consumer's sequence gaps
  * still add up exactly to `dropped`. Messages in flight stay in memory and are resent as usual.
- * Memory holds the same messages as the disk, so RAM use is bounded by the same bytes.
+ * Memory keeps the payloads of the newest `HOT` unsent messages and of those in flight; older
+ * ones (a backlog from an outage or from before a restart) stay on disk only and are read back a
+ * batch at a time, one segment read, as the session reaches them. So a long outage costs RAM only
+ * a small record per message, not its payload.
  */
 import { Outbox, type OutboxEntry, type OutboxMessage } from './outbox.ts';
 import type { Logger, TimerHandle, Timers } from './runtime.ts';
@@ -22,6 +25,10 @@ export interface DurableOutboxOptions {
   segmentBytes?: number;
   fsync: FsyncPolicy;
 }
+
+/** Unsent messages whose payloads stay in memory; also how many are read back at once. */
+const HOT = 64;
+const COLD = new Uint8Array(0);
 
 export class DurableOutbox extends Outbox {
   private readonly log: SegmentLog;
@@ -38,8 +45,9 @@ export class DurableOutbox extends Outbox {
     super(Number.MAX_SAFE_INTEGER);
     const segmentBytes = options.segmentBytes ?? Math.min(1 << 20, Math.floor(options.maxBytes / 8));
     this.log = SegmentLog.open(files, { dir: options.dir, maxBytes: options.maxBytes, segmentBytes, fsync: options.fsync }, (m) => logger.warn(m));
-    for (const { index, record } of this.log.replayed) this.hold({ ...record, index });
-    if (this.log.replayed.length > 0) logger.info(`outbox ${options.dir}: ${this.log.replayed.length} records from before the restart, sent first`);
+    const replayed = this.log.replayed.splice(0);
+    replayed.forEach(({ index, record }, position) => this.hold(position < HOT ? { ...record, index } : { ...record, payload: COLD, index, cold: true }));
+    if (replayed.length > 0) logger.info(`outbox ${options.dir}: ${replayed.length} records from before the restart, sent first`);
   }
 
   /** Bytes the log takes on disk. */
@@ -68,7 +76,15 @@ export class DurableOutbox extends Outbox {
     }
     this.hold(entry);
     this.boundMemoryOnly();
+    this.coolBacklog();
     this.scheduleSync();
+  }
+
+  /** The oldest message not yet sent, its payload read back from disk if it was there only. */
+  override nextUnsent(): OutboxEntry | undefined {
+    const entry = super.nextUnsent();
+    if (entry?.cold) this.warm(entry);
+    return entry?.cold ? this.nextUnsent() : entry;
   }
 
   /** Fsyncs what is pending and records how far the broker has acknowledged. */
@@ -90,6 +106,34 @@ export class DurableOutbox extends Outbox {
     const entry = super.take(position);
     if (entry.index === undefined) this.memoryOnlyBytes -= entry.payload.length;
     return entry;
+  }
+
+  /** Leaves on disk only the payload of the unsent message just past the newest HOT. */
+  private coolBacklog(): void {
+    const entry = this.entries[this.entries.length - HOT - 1];
+    if (entry && entry.index !== undefined && entry.packetId === undefined && !entry.cold) {
+      entry.payload = COLD;
+      entry.cold = true;
+    }
+  }
+
+  /** Reads back the payloads of `entry` and the cold messages after it (one segment read); one that cannot be read is dropped and counted. */
+  private warm(entry: OutboxEntry): void {
+    const records = new Map(this.log.read(entry.index!, HOT).map(({ index, record }) => [index, record]));
+    const start = this.entries.indexOf(entry);
+    for (let position = start; position < this.entries.length && position < start + HOT; position++) {
+      const e = this.entries[position]!;
+      const record = e.cold ? records.get(e.index!) : undefined;
+      if (record && record.topic === e.topic) {
+        e.payload = record.payload;
+        delete e.cold;
+      }
+    }
+    if (entry.cold) {
+      this.logger.warn(`outbox ${this.options.dir}: record ${entry.index} could not be read back from disk; dropped`);
+      this.take(start);
+      this.droppedCount++;
+    }
   }
 
   /** While the disk fails, messages held in memory only are bounded by the same bytes as the log. */

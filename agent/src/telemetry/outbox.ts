@@ -21,6 +21,8 @@ export interface OutboxEntry extends OutboxMessage {
   packetId?: number;
   /** Its position in the durable log; absent in memory only. */
   index?: number;
+  /** The payload is on disk only (a durable outbox's backlog): `payload` is empty until read back. */
+  cold?: boolean;
 }
 
 export class Outbox {

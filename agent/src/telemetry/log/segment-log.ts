@@ -155,6 +155,25 @@ export class SegmentLog {
     while (this.segments.length > 1 && this.segments[0]!.base + this.segments[0]!.count <= this.firstNeeded) this.deleteOldest();
   }
 
+  /**
+   * Reads back up to `count` records from `from` on, within the segment that holds `from` (one
+   * file read); fewer, or none, when the segment was deleted or damaged since.
+   */
+  read(from: number, count: number): Array<{ index: number; record: LogRecord }> {
+    const segment = this.segments.find((s) => s.base <= from && from < s.base + s.count);
+    if (!segment) return [];
+    let bytes: Uint8Array;
+    try {
+      bytes = this.files.readFile(this.path(segmentName(segment.base)));
+    } catch (error) {
+      this.warn(`outbox ${this.options.dir}: cannot read ${segmentName(segment.base)} back (${(error as Error).message})`);
+      return [];
+    }
+    const records = scanSegment(bytes).records;
+    const first = from - segment.base;
+    return records.slice(first, first + count).map((record, offset) => ({ index: from + offset, record }));
+  }
+
   /** Writes `acked` when it moved since it was last written. */
   checkpoint(): void {
     if (this.firstNeeded === this.ackedOnDisk) return;
