@@ -11,6 +11,11 @@
  * records made, sent, received, dropped by the outbox and lost (missing sequence numbers that
  * the outbox did not count as dropped). Measurements only; nothing here passes or fails except
  * a run that cannot start.
+ *
+ * The reference, in the same run and through the same broker restarts: an MQTT.js client that
+ * publishes numbered QoS 1 messages at the agent's rate of records to the same subscriber. What
+ * it misses although the broker acknowledged it is lost by the broker (mosquitto's persistence
+ * across a restart), not by the agent.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -61,6 +66,10 @@ let lastCounters: StatusCounters | undefined;
 let finalCounters: StatusCounters | undefined;
 const subscriber = await mqtt.connectAsync(broker.url, { clientId: 'mote-soak-subscriber', clean: false, reconnectPeriod: 200, connectTimeout: 5000 });
 subscriber.on('message', (topic, payload) => {
+  if (topic === REFERENCE_TOPIC) {
+    referenceReceived.add(Number(payload.toString()));
+    return;
+  }
   if (topic.endsWith('/status')) {
     const status = decodeStatus(payload);
     if (!status.counters) return;
@@ -76,6 +85,12 @@ subscriber.on('message', (topic, payload) => {
   maxSeq.set(e.module, Math.max(maxSeq.get(e.module) ?? -1, e.sequence));
 });
 await subscriber.subscribeAsync(`mote/v1/${DEVICE}/#`, { qos: 1 });
+const REFERENCE_TOPIC = 'soak/reference';
+await subscriber.subscribeAsync(REFERENCE_TOPIC, { qos: 1 });
+const referenceReceived = new Set<number>();
+const reference = await mqtt.connectAsync(broker.url, { clientId: 'mote-soak-reference', clean: true, reconnectPeriod: 300, connectTimeout: 5000 });
+let referencePublished = 0;
+let referenceAcked = 0;
 
 const args = ['run', '--device', DEVICE, '--broker', broker.url, '--interval-ms', String(INTERVAL_MS), '--outbox-dir', outboxDir, '--outbox-bytes', String(OUTBOX_BYTES), '--status-interval-ms', '5000'];
 const agent = spawn(agentBinary.host, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -89,6 +104,13 @@ console.log(`soak: mosquitto restarted every ${RESTART_EVERY_MS / 1000} s, away 
 console.log('  min   RSS KiB   CPU %   fds      sent  received   outbox depth   outbox bytes   broker');
 
 const pid = agent.pid!;
+// The reference publisher sends about as many messages a second as the agent makes records.
+const referenceTimer = setInterval(() => {
+  const n = referencePublished++;
+  reference.publish(REFERENCE_TOPIC, String(n), { qos: 1 }, (error) => {
+    if (!error) referenceAcked++;
+  });
+}, 25);
 const started = Date.now();
 const durationMs = minutes * 60_000;
 const outageAt = Math.floor(minutes / 2) * 60_000;
@@ -137,6 +159,7 @@ for (let minuteEnd = started + 60_000; Date.now() - started < durationMs; minute
   previousAt = now;
 }
 clearInterval(statusTimer);
+clearInterval(referenceTimer);
 
 // Let the outbox drain with the broker up, then stop the agent cleanly for its final counters.
 await waitFor(() => (lastCounters?.depth ?? 1) === 0, 'the outbox to drain', 300_000).catch(() => console.log('soak: the outbox did not drain within 5 min'));
@@ -144,6 +167,7 @@ agent.kill('SIGTERM');
 await exited(agent);
 await waitFor(() => finalCounters !== undefined, 'the final offline status', 30_000).catch(() => console.log('soak: no final status arrived'));
 await sleep(2000);
+await reference.endAsync();
 await subscriber.endAsync();
 await broker.stop();
 rmSync(outboxDir, { recursive: true, force: true });
@@ -174,4 +198,5 @@ for (const key of missing.slice(0, 20)) {
   const nearest = restarts.reduce((best, t) => (Math.abs(t - before) < Math.abs(best - before) ? t : best), Infinity);
   console.log(`soak: missing ${module} #${seq}: the record before it arrived ${((before - nearest) / 1000).toFixed(1)} s from the nearest broker restart`);
 }
+console.log(`soak: reference MQTT.js publisher through the same broker: published ${referencePublished}, acknowledged ${referenceAcked}, received ${referenceReceived.size}, missing ${referencePublished - referenceReceived.size} (lost by the broker across its restarts)`);
 console.log(`soak: records made ${made}, sent ${counters.sent} (agent), received ${received.size} unique (+${duplicates} duplicates), sequence gaps ${gaps}, dropped ${dropped} (outbox bound), still held ${counters.depth}, lost ${lost}; reconnects ${counters.reconnects}${finalCounters ? '' : ' (no final status: last status used)'}`);
