@@ -14,9 +14,8 @@
  *
  * The reference, in the same run and through the same broker restarts: an MQTT.js client that
  * publishes numbered QoS 1 messages, 40 a second (the agent makes about 60 records a second),
- * to the same subscriber. What
- * it misses although the broker acknowledged it is lost by the broker (mosquitto's persistence
- * across a restart), not by the agent.
+ * to the same subscriber. What it misses although the broker acknowledged it is lost by the
+ * broker (mosquitto's persistence across a restart), not by the agent.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
