@@ -48,15 +48,19 @@ export class Mosquitto {
   }
 
   /**
-   * Writes the config and starts the broker; resolves once it accepts connections. `settings`
-   * are more mosquitto.conf lines, e.g. `max_queued_messages 0` for a subscriber that must see all.
+   * Writes the config and starts the broker; resolves once it accepts connections. `persistent`:
+   * sessions, subscriptions and queued QoS 1 messages survive a `kill()` and `startAgain()`
+   * (saved to its directory on SIGTERM), so a subscriber with a persistent session misses nothing.
+   * `settings` are more mosquitto.conf lines, e.g. `max_queued_messages 0` for a subscriber that
+   * must see all.
    */
-  static async start(settings: string[] = []): Promise<Mosquitto> {
+  static async start(options: { persistent?: boolean; settings?: string[] } = {}): Promise<Mosquitto> {
     const directory = mkdtempSync(join(tmpdir(), 'mote-mosquitto-'));
     const broker = new Mosquitto(await freeLoopbackPort(), directory);
+    const persistence = options.persistent ? ['persistence true', `persistence_location ${directory}/`, 'max_queued_messages 0', 'max_queued_bytes 0'] : ['persistence false'];
     writeFileSync(
       join(directory, 'mosquitto.conf'),
-      [`listener ${broker.port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ...settings, ''].join('\n'),
+      [`listener ${broker.port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'log_dest stderr', 'log_type error', 'log_type warning', ...(options.settings ?? []), ''].join('\n'),
     );
     await broker.startAgain();
     return broker;

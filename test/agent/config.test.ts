@@ -23,6 +23,9 @@ describe('config file', () => {
     ['{"intervalMs": 0}', /'intervalMs' must be an integer >= 10 \(milliseconds\)/],
     ['{"qos": 2}', /'qos' must be one of 0, 1/],
     ['{"outbox": {"capacity": -1}}', /'outbox.capacity' must be an integer >= 1/],
+    ['{"outbox": {"file": "/o"}}', /'outbox' has unknown key 'file'; known keys: capacity, dir, maxBytes, fsync/],
+    ['{"outbox": {"maxBytes": 100}}', /'outbox.maxBytes' must be an integer >= 4096 \(bytes\)/],
+    ['{"outbox": {"fsync": "sometimes"}}', /'outbox.fsync' must be an integer >= 1 \(milliseconds, or "always"\)/],
     ['{"modules": {"syscount": {"enabled": "yes"}}}', /'modules.syscount.enabled' must be true or false/],
     ['{"modules": {"syscount": {"constants": {"pid": [1]}}}}', /'modules.syscount.constants.pid' must be a number or a string/],
     ['{"modules": {"syscount": {"intervalMs": 5, "x": 1}}}', /'modules.syscount' has unknown key 'x'/],
@@ -33,13 +36,22 @@ describe('config file', () => {
   });
 
   it('lays flags over the file, TLS and outbox field by field', () => {
-    const file = parseConfig('{"broker": "mqtts://b:8883", "tls": {"ca": "/ca.pem", "serverName": "b"}, "outbox": {"capacity": 50, "file": "/o"}, "qos": 1}', 'c');
+    const file = parseConfig('{"broker": "mqtts://b:8883", "tls": {"ca": "/ca.pem", "serverName": "b"}, "outbox": {"capacity": 50, "dir": "/o", "fsync": "always"}, "qos": 1}', 'c');
     const flags = parseRunFlags(['--config', 'c', '--cert', '/c.pem', '--key', '/k.pem', '--outbox', '7', '--qos', '0', '--device', 'd1']);
     expect(overlay(file, flags)).toEqual({
       broker: 'mqtts://b:8883', device: 'd1', qos: 0,
       tls: { ca: '/ca.pem', serverName: 'b', cert: '/c.pem', key: '/k.pem' },
-      outbox: { capacity: 7, file: '/o' },
+      outbox: { capacity: 7, dir: '/o', fsync: 'always' },
     });
+    expect(overlay(file, parseRunFlags(['--outbox-dir', '/p', '--outbox-bytes', '65536', '--outbox-fsync', '250'])).outbox).toEqual({ capacity: 50, dir: '/p', maxBytes: 65536, fsync: 250 });
+  });
+
+  it('takes one broker or several, from the file or the repeated flag, the flags winning', () => {
+    expect(parseConfig('{"brokers": ["mqtt://a", "mqtts://b:8883"]}', 'c').brokers).toEqual(['mqtt://a', 'mqtts://b:8883']);
+    expect(overlay(parseConfig('{"broker": "mqtt://a"}', 'c'), parseRunFlags(['--broker', 'mqtt://b', '--broker', 'mqtt://c']))).toEqual({ brokers: ['mqtt://b', 'mqtt://c'] });
+    expect(overlay(parseConfig('{"broker": "mqtt://a"}', 'c'), parseRunFlags([]))).toEqual({ broker: 'mqtt://a' });
+    expect(() => parseConfig('{"broker": "mqtt://a", "brokers": ["mqtt://b"]}', 'c')).toThrowError(/'brokers' and 'broker' are both given: list every broker under 'brokers'/);
+    expect(() => parseConfig('{"brokers": []}', 'c')).toThrowError(/'brokers' must be a non-empty array of broker URLs/);
   });
 
   it('takes OTA keys and store from the file or the flags', () => {
@@ -53,6 +65,7 @@ describe('config file', () => {
     [['--qos', '2'], /--qos must be 0 or 1/],
     [['--interval-ms', 'soon'], /--interval-ms must be an integer >= 10/],
     [['--outbox', '0'], /--outbox must be an integer >= 1/],
+    [['--outbox-fsync', 'never'], /--outbox-fsync must be 'always' or a number of milliseconds >= 1, not 'never'/],
     [['--bogus'], /unknown option --bogus/],
     [['stray'], /unexpected argument 'stray'/],
   ])('rejects the flags %j', (args, message) => {

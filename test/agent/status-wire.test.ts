@@ -34,3 +34,11 @@ it('still reads the four-counter form', () => {
   const decoded = decodeStatus(encodeStatus({ ...status, counters: { sent: 1, dropped: 0, reconnects: 0, depth: 0 } }));
   expect(decoded.counters).toEqual({ sent: 1, dropped: 0, reconnects: 0, depth: 0 });
 });
+
+it('round-trips the outbox counters (bytes, oldest record, cut tails), and python3-cbor2 finds nine uints', () => {
+  const counters = { sent: 10, dropped: 1, reconnects: 2, depth: 3, rejected: 4, malformed: 5, bytes: 1_048_576, oldestMs: 1767225599000, cut: 1 };
+  const bytes = encodeStatus({ ...status, counters });
+  expect(decodeStatus(bytes).counters).toEqual(counters);
+  const [verdict] = checkWithCbor2([['status', bytes]]);
+  expect(verdict).toEqual({ ok: true, summary: expect.objectContaining({ counters: { sent: 10, dropped: 1, reconnects: 2, depth: 3, rejected: 4, malformed: 5, bytes: 1_048_576, oldest: 1767225599000, cut: 1 } }) });
+});

@@ -42,7 +42,7 @@ interface Run {
 }
 
 /** A broker that never drops a message for a slow subscriber (no bound on its queue and in-flight window). */
-const startBroker = () => Mosquitto.start(['max_queued_messages 0', 'max_inflight_messages 0']);
+const startBroker = () => Mosquitto.start({ settings: ['max_queued_messages 0', 'max_inflight_messages 0'] });
 
 /** Runs the simulator against a fresh broker with a subscriber to everything, then waits (at most 15 s) for the subscriber to have every acknowledged record. */
 async function simulate(options: Omit<FleetSimOptions, 'brokers'> & { seconds: number }): Promise<Run> {

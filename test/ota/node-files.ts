@@ -13,7 +13,7 @@ function sysError(error: unknown, call: string): Error {
   return Object.assign(new Error(`${call}: ${message}`), { code: code ?? 'EIO', errno: Math.abs(errno ?? 5), call });
 }
 
-function wrap<T>(call: string, run: () => T): T {
+export function wrap<T>(call: string, run: () => T): T {
   try {
     return run();
   } catch (error) {

@@ -123,8 +123,8 @@ def check_status(m):
             check(tail == [] or (len(tail) == 1 and isinstance(tail[0], str)) or (len(tail) == 2 and tail[0] is None and isinstance(tail[1], str)), f"bad module {module!r}")
         summary["modules"] = m[12]
     if 13 in m:
-        check(isinstance(m[13], list) and len(m[13]) in (4, 6) and all(is_uint(v) for v in m[13]), "label 13 (counters) must be 4 or 6 uints")
-        summary["counters"] = dict(zip(["sent", "dropped", "reconnects", "depth", "rejected", "malformed"], m[13]))
+        check(isinstance(m[13], list) and len(m[13]) in (4, 6, 9) and all(is_uint(v) for v in m[13]), "label 13 (counters) must be 4, 6 or 9 uints")
+        summary["counters"] = dict(zip(["sent", "dropped", "reconnects", "depth", "rejected", "malformed", "bytes", "oldest", "cut"], m[13]))
     return summary
 
 

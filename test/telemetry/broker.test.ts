@@ -33,7 +33,7 @@ describe.each([4, 5] as const)('telemetry over MQTT protocol version %i', (proto
     await agent.telemetry.stop();
     await waitUntil('offline status', () => subscriber.statuses(device).some((s) => s.state === 'offline'));
     const offline = subscriber.statuses(device).find((s) => s.state === 'offline')!;
-    expect(offline.counters).toEqual({ sent: 7, dropped: 0, reconnects: 0, depth: 0, rejected: 0, malformed: 0 });
+    expect(offline.counters).toEqual({ sent: 7, dropped: 0, reconnects: 0, depth: 0, rejected: 0, malformed: 0, bytes: 0, oldestMs: 0, cut: 0 });
     expect(offline.modules).toEqual([{ name: 'syscount', version: '1.2.0' }, { name: 'biolatency', version: '1.0.0', error: 'no BTF' }]);
     await subscriber.close();
 

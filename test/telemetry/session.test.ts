@@ -4,6 +4,8 @@ import { afterEach, expect, it } from 'vitest';
 import { startAgent, waitUntil, type TestAgent } from './harness.ts';
 import { syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
 import { acknowledge, CONNACK_OK, ScriptedBroker } from './scripted-broker.ts';
+import { FailoverTransport } from '../../agent/src/telemetry/failover-transport.ts';
+import { NetTransport } from './net-transport.ts';
 
 const window = { startMs: 0, lengthMs: 1000 };
 let agent: TestAgent | undefined;
@@ -36,7 +38,7 @@ it('resends an unacknowledged QoS 1 message with DUP and the same packet id afte
   expect(first).toMatchObject({ connection: 0, packet: { qos: 1, dup: false } });
   expect(second).toMatchObject({ connection: 1, packet: { qos: 1, dup: true, messageId: first!.packet.messageId } });
   expect(second!.packet.payload).toEqual(first!.packet.payload);
-  expect(agent.telemetry.counters()).toEqual({ sent: 1, dropped: 0, reconnects: 1, depth: 0, rejected: 0, malformed: 0 });
+  expect(agent.telemetry.counters()).toEqual({ sent: 1, dropped: 0, reconnects: 1, depth: 0, rejected: 0, malformed: 0, bytes: 0, oldestMs: 0, cut: 0 });
 });
 
 it('counts malformed packets from the broker, drops that connection and reconnects', async () => {
@@ -87,4 +89,34 @@ it('sends its Last Will and credentials in CONNECT', async () => {
   const connect = broker.packets('connect')[0]!.packet;
   expect(connect).toMatchObject({ clientId: 'mote-dev-will', clean: true, username: 'gw', will: { topic: 'mote/v1/dev-will/status', qos: 1, retain: true } });
   expect(Buffer.from((connect as { password: Buffer }).password).toString()).toBe('s3cret');
+});
+
+it('moves to the next broker when the first drops it, resending the unacknowledged message there with DUP, counted once', async () => {
+  broker = await ScriptedBroker.start((connection, packet) => {
+    if (packet.cmd === 'connect') connection.send(CONNACK_OK);
+    if (packet.cmd === 'publish' && packet.topic.includes('/telemetry/')) connection.close();
+    else acknowledge(connection, packet);
+  });
+  const second = await ScriptedBroker.start((connection, packet) => {
+    if (packet.cmd === 'connect') connection.send(CONNACK_OK);
+    acknowledge(connection, packet);
+  });
+  try {
+    const transport = new FailoverTransport([new NetTransport('127.0.0.1', broker.port), new NetTransport('127.0.0.1', second.port)]);
+    agent = startAgent(broker.port, 'dev-failover', { transport });
+    await waitUntil('connection to the first broker', () => agent!.telemetry.session.connected);
+    agent.telemetry.publish('syscount', '1.2.0', window, syscountRecord);
+    await waitUntil('the acknowledgement from the second broker', () => agent!.telemetry.counters().sent === 1);
+    const [onFirst] = telemetryPublishes(broker);
+    const [onSecond] = telemetryPublishes(second);
+    expect(onFirst).toMatchObject({ packet: { qos: 1, dup: false } });
+    expect(onSecond).toMatchObject({ packet: { qos: 1, dup: true } });
+    expect(onSecond!.packet.payload).toEqual(onFirst!.packet.payload);
+    expect(second.packets('connect')).toHaveLength(1);
+    expect(agent.telemetry.counters()).toMatchObject({ sent: 1, dropped: 0, reconnects: 1, depth: 0 });
+  } finally {
+    await agent?.telemetry.stop();
+    agent = undefined;
+    await second.close();
+  }
 });

@@ -19,6 +19,7 @@ export interface RunFlags {
 export function overlay(file: AgentConfig, flags: RunFlags): AgentConfig {
   const { overrides } = flags;
   const merged: AgentConfig = { ...file, ...overrides };
+  if (overrides.brokers) delete merged.broker;
   if (file.tls || overrides.tls) merged.tls = { ...file.tls, ...overrides.tls };
   if (file.outbox || overrides.outbox) merged.outbox = { ...file.outbox, ...overrides.outbox };
   if (file.ota || overrides.ota) merged.ota = { ...file.ota, ...overrides.ota };

@@ -9,6 +9,9 @@ import type { TlsFiles } from '../telemetry/transports/tls-files.ts';
 
 export class ConfigError extends MoteError {}
 
+/** The smallest on-disk outbox: two segments of the smallest size. */
+export const MIN_OUTBOX_BYTES = 4096;
+
 /** One module's entry under `modules`: its settings, and whether it runs (default true). */
 export interface ModuleConfig extends ModuleSettings {
   enabled?: boolean;
@@ -17,6 +20,8 @@ export interface ModuleConfig extends ModuleSettings {
 /** What the file (and the flags) may say; every field optional. */
 export interface AgentConfig {
   broker?: string;
+  /** Several brokers for failover, tried in turn; instead of `broker`. */
+  brokers?: string[];
   tls?: TlsFiles;
   username?: string;
   password?: string;
@@ -26,7 +31,11 @@ export interface AgentConfig {
   protocolVersion?: 4 | 5;
   keepaliveSeconds?: number;
   statusIntervalMs?: number;
-  outbox?: { capacity?: number; file?: string };
+  /**
+   * The outbox: `capacity` messages in memory; or, with `dir`, an on-disk log of at most
+   * `maxBytes`, fsynced on every record (`fsync: "always"`) or that many ms after one.
+   */
+  outbox?: { capacity?: number; dir?: string; maxBytes?: number; fsync?: 'always' | number };
   /** Module updates over the air: trusted public key files, and the module store directory. */
   ota?: { keys?: string[]; store?: string };
   /** When present, only the modules listed here (and not `enabled: false`) run. */
@@ -68,7 +77,7 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['broker', 'tls', 'username', 'password', 'device', 'intervalMs', 'qos', 'protocolVersion', 'keepaliveSeconds', 'statusIntervalMs', 'outbox', 'ota', 'modules'];
+const TOP_KEYS = ['broker', 'brokers', 'tls', 'username', 'password', 'device', 'intervalMs', 'qos', 'protocolVersion', 'keepaliveSeconds', 'statusIntervalMs', 'outbox', 'ota', 'modules'];
 const MODULE_KEYS = ['enabled', 'intervalMs', 'topN', 'constants', 'variant', 'interface'];
 
 function moduleConfig(r: Reader, value: unknown, field: string): ModuleConfig {
@@ -108,6 +117,11 @@ export function parseConfig(text: string, origin: string): AgentConfig {
     if (value !== undefined) config[key] = value;
   };
   set('broker', r.text(top.broker, 'broker'));
+  if (top.brokers !== undefined) {
+    const brokers: unknown[] = Array.isArray(top.brokers) && top.brokers.length > 0 ? top.brokers : r.fail('brokers', 'must be a non-empty array of broker URLs');
+    if (config.broker !== undefined) r.fail('brokers', "and 'broker' are both given: list every broker under 'brokers'");
+    config.brokers = brokers.map((url, i) => r.text(url, `brokers[${i}]`) ?? r.fail(`brokers[${i}]`, 'must be a broker URL'));
+  }
   set('username', r.text(top.username, 'username'));
   set('password', r.text(top.password, 'password'));
   set('device', r.text(top.device, 'device'));
@@ -125,12 +139,15 @@ export function parseConfig(text: string, origin: string): AgentConfig {
     }
   }
   if (top.outbox !== undefined) {
-    const outbox = r.object(top.outbox, 'outbox', ['capacity', 'file']);
+    const outbox = r.object(top.outbox, 'outbox', ['capacity', 'dir', 'maxBytes', 'fsync']);
     config.outbox = {};
     const capacity = r.integer(outbox.capacity, 'outbox.capacity', 1, 'messages');
     if (capacity !== undefined) config.outbox.capacity = capacity;
-    const file = r.text(outbox.file, 'outbox.file');
-    if (file !== undefined) config.outbox.file = file;
+    const dir = r.text(outbox.dir, 'outbox.dir');
+    if (dir !== undefined) config.outbox.dir = dir;
+    const maxBytes = r.integer(outbox.maxBytes, 'outbox.maxBytes', MIN_OUTBOX_BYTES, 'bytes');
+    if (maxBytes !== undefined) config.outbox.maxBytes = maxBytes;
+    if (outbox.fsync !== undefined) config.outbox.fsync = outbox.fsync === 'always' ? 'always' : r.integer(outbox.fsync, 'outbox.fsync', 1, 'milliseconds, or "always"');
   }
   if (top.ota !== undefined) {
     const ota = r.object(top.ota, 'ota', ['keys', 'store']);

@@ -31,17 +31,29 @@ export function readConfig(sys: Sys, flags: RunFlags): AgentConfig {
   return overlay(parseConfig(decodeUtf8(bytes), `config ${flags.configPath}`), flags);
 }
 
-export interface ConnectionSettings {
+export const DEFAULT_OUTBOX_BYTES = 1 << 20;
+export const DEFAULT_OUTBOX_FSYNC_MS = 1000;
+
+export interface BrokerSettings {
   broker: BrokerAddress;
   tls: TlsCredentials | undefined;
+}
+
+export interface ConnectionSettings {
+  /** One or more, in the order they are tried. */
+  brokers: BrokerSettings[];
   device: string;
 }
 
 export function connectionSettings(sys: Sys, config: AgentConfig): ConnectionSettings {
-  const broker = parseBrokerUrl(config.broker ?? DEFAULT_BROKER);
+  const urls = config.brokers ?? [config.broker ?? DEFAULT_BROKER];
+  const brokers = urls.map((url) => {
+    const broker = parseBrokerUrl(url);
+    return { broker, tls: tlsCredentials(sys, broker, config.tls ?? {}) };
+  });
   const device = config.device ?? defaultDeviceId(sys);
   checkTopicLevel('device id', device);
-  return { broker, tls: tlsCredentials(sys, broker, config.tls ?? {}), device };
+  return { brokers, device };
 }
 
 /** The part of a config that only a restart applies: all of it but the modules and intervals. */

@@ -61,9 +61,10 @@ export function encodeStatus(status: Status): Uint8Array {
     map.set(Label.Modules, status.modules.map(moduleStatusToWire));
   }
   if (status.counters) {
-    const { sent, dropped, reconnects, depth, rejected, malformed } = status.counters;
-    const inbound = rejected === undefined && malformed === undefined ? [] : [rejected ?? 0, malformed ?? 0];
-    map.set(Label.Counters, [sent, dropped, reconnects, depth, ...inbound].map(wireInteger));
+    const { sent, dropped, reconnects, depth, rejected, malformed, bytes, oldestMs, cut } = status.counters;
+    const outbox = bytes === undefined && oldestMs === undefined && cut === undefined ? [] : [bytes ?? 0, oldestMs ?? 0, cut ?? 0];
+    const inbound = rejected === undefined && malformed === undefined && outbox.length === 0 ? [] : [rejected ?? 0, malformed ?? 0];
+    map.set(Label.Counters, [sent, dropped, reconnects, depth, ...inbound, ...outbox].map(wireInteger));
   }
   return encodePlain(map);
 }
@@ -184,9 +185,11 @@ export function decodeStatus(bytes: Uint8Array): Status {
   }
   if (f.has(Label.Counters)) {
     const raw = f.raw(Label.Counters, 'counters');
-    const [sent, dropped, reconnects, depth, rejected, malformed] = f.uints(Label.Counters, 'counters', Array.isArray(raw) && raw.length === 6 ? 6 : 4);
+    const length = Array.isArray(raw) && (raw.length === 6 || raw.length === 9) ? raw.length : 4;
+    const [sent, dropped, reconnects, depth, rejected, malformed, bytes, oldestMs, cut] = f.uints(Label.Counters, 'counters', length);
     const counters: StatusCounters = { sent: sent!, dropped: dropped!, reconnects: reconnects!, depth: depth! };
     if (rejected !== undefined) Object.assign(counters, { rejected, malformed });
+    if (bytes !== undefined) Object.assign(counters, { bytes, oldestMs, cut });
     status.counters = counters;
   }
   return status;

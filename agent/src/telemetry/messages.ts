@@ -35,6 +35,12 @@ export interface StatusCounters {
   rejected?: number;
   /** Inbound bytes that did not parse as MQTT, or packets a client must not receive. */
   malformed?: number;
+  /** Bytes the outbox takes (on disk for a durable outbox, payloads in memory otherwise). */
+  bytes?: number;
+  /** When the oldest record in the outbox was made (epoch ms); 0 when it is empty. */
+  oldestMs?: number;
+  /** Torn or corrupt log tails cut off when the outbox was opened. */
+  cut?: number;
 }
 
 /** The retained status message; the Last Will carries it without modules and counters. */

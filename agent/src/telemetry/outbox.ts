@@ -3,6 +3,8 @@
  * Bounded: when full, the oldest message not yet in flight is dropped and counted, so the
  * consumer's sequence gaps add up exactly to `dropped`. Messages in flight (sent with QoS 1,
  * not yet acknowledged) are never dropped; they are resent with DUP after a reconnect.
+ * This one lives in memory; `DurableOutbox` (durable-outbox.ts) keeps the same messages in an
+ * on-disk log as well and bounds them by bytes instead of by count.
  */
 import { MoteError } from '../errors.ts';
 
@@ -10,17 +12,23 @@ export interface OutboxMessage {
   topic: string;
   payload: Uint8Array;
   qos: 0 | 1;
+  /** When the record was made (epoch ms): the status reports the oldest one held. */
+  timeMs?: number;
 }
 
 /** A message in the outbox; `packetId` is set while it is in flight. */
 export interface OutboxEntry extends OutboxMessage {
   packetId?: number;
+  /** Its position in the durable log; absent in memory only. */
+  index?: number;
+  /** The payload is on disk only (a durable outbox's backlog): `payload` is empty until read back. */
+  cold?: boolean;
 }
 
 export class Outbox {
-  private entries: OutboxEntry[] = [];
-  private droppedCount = 0;
-  private changes = 0;
+  protected entries: OutboxEntry[] = [];
+  protected droppedCount = 0;
+  private heldBytes = 0;
 
   /** `capacity`: how many messages it holds, in flight included, before dropping. */
   constructor(readonly capacity: number) {
@@ -39,13 +47,22 @@ export class Outbox {
     return this.droppedCount;
   }
 
-  /** Grows on every change; persistence compares it to skip needless writes. */
-  get version(): number {
-    return this.changes;
+  /** Bytes the outbox takes: here the payloads held. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  /** Damaged log tails cut off when the outbox was opened (a durable outbox's; here none). */
+  get cutTails(): number {
+    return 0;
+  }
+
+  /** When the oldest message held was made (epoch ms), or undefined when empty. */
+  get oldestMs(): number | undefined {
+    return this.entries[0]?.timeMs;
   }
 
   push(message: OutboxMessage): void {
-    this.changes++;
     if (this.entries.length >= this.capacity) {
       const oldest = this.entries.findIndex((entry) => entry.packetId === undefined);
       if (oldest < 0) {
@@ -53,10 +70,10 @@ export class Outbox {
         this.droppedCount++;
         return;
       }
-      this.entries.splice(oldest, 1);
+      this.take(oldest);
       this.droppedCount++;
     }
-    this.entries.push({ topic: message.topic, payload: message.payload, qos: message.qos });
+    this.hold({ topic: message.topic, payload: message.payload, qos: message.qos, ...(message.timeMs !== undefined && { timeMs: message.timeMs }) });
   }
 
   /** The oldest message not yet sent. */
@@ -65,7 +82,6 @@ export class Outbox {
   }
 
   markInFlight(entry: OutboxEntry, packetId: number): void {
-    this.changes++;
     entry.packetId = packetId;
   }
 
@@ -78,21 +94,38 @@ export class Outbox {
   acknowledge(packetId: number): OutboxEntry | undefined {
     const index = this.entries.findIndex((entry) => entry.packetId === packetId);
     if (index < 0) return undefined;
-    this.changes++;
-    return this.entries.splice(index, 1)[0];
+    const entry = this.take(index);
+    this.delivered();
+    return entry;
   }
 
   /** Removes a QoS 0 message once it was written. */
   remove(entry: OutboxEntry): void {
     const index = this.entries.indexOf(entry);
     if (index >= 0) {
-      this.changes++;
-      this.entries.splice(index, 1);
+      this.take(index);
+      this.delivered();
     }
   }
 
-  /** All messages, oldest first, for persistence. */
+  /** All messages, oldest first. */
   snapshot(): OutboxMessage[] {
     return this.entries.map(({ topic, payload, qos }) => ({ topic, payload, qos }));
   }
+
+  /** Adds an entry at the end. */
+  protected hold(entry: OutboxEntry): void {
+    this.entries.push(entry);
+    this.heldBytes += entry.payload.length;
+  }
+
+  /** Removes the entry at `position` and returns it. */
+  protected take(position: number): OutboxEntry {
+    const entry = this.entries.splice(position, 1)[0]!;
+    this.heldBytes -= entry.payload.length;
+    return entry;
+  }
+
+  /** After a message left because the broker has it: where a durable outbox trims its log. */
+  protected delivered(): void {}
 }

@@ -40,7 +40,7 @@ export interface TelemetryOptions {
   password?: string;
   /** How often the status is republished. Default 60 s. */
   statusIntervalMs?: number;
-  /** Called every `statusIntervalMs` and on stop: where a PersistentOutbox gets saved. */
+  /** Called every `statusIntervalMs` and on stop: where a DurableOutbox gets flushed. */
   onPeriodic?(): void;
   /** OTA commands, decoded from CBOR; `path` is the topic below `.../ota/`. May throw to reject. */
   onCommand?(path: string, command: Map<unknown, unknown>): void;
@@ -101,7 +101,7 @@ export class Telemetry {
       window: { startMs: Math.floor(window.startMs), lengthMs: Math.round(window.lengthMs) },
       record,
     });
-    this.options.outbox.push({ topic: telemetryTopic(this.options.deviceId, module), payload, qos: this.options.qos ?? 1 });
+    this.options.outbox.push({ topic: telemetryTopic(this.options.deviceId, module), payload, qos: this.options.qos ?? 1, timeMs: Math.floor(this.options.clock.realtimeMs()) });
     this.session.drain();
     return sequence;
   }
@@ -109,7 +109,7 @@ export class Telemetry {
   counters(): StatusCounters {
     const { outbox } = this.options;
     const { sent, reconnects, rejectedMessages: rejected, malformedPackets: malformed } = this.session.stats;
-    return { sent, dropped: outbox.dropped, reconnects, depth: outbox.depth, rejected, malformed };
+    return { sent, dropped: outbox.dropped, reconnects, depth: outbox.depth, rejected, malformed, bytes: outbox.bytes, oldestMs: outbox.oldestMs ?? 0, cut: outbox.cutTails };
   }
 
   /** Publishes `offline` with the final counters, disconnects cleanly and stops the timers. */
