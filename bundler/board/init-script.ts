@@ -2,7 +2,8 @@
  * The emulated board's /init: mounts proc, sys, devtmpfs, tracefs and bpffs, loads the board's
  * network, ram disk and loop modules, brings up its network interface (QEMU user networking:
  * the host is 10.0.2.2), optionally starts the workload, then runs mote-agent with the image's
- * config. Kernel command line: `mote.seconds=N` stops the agent after N seconds (SIGTERM),
+ * config. Kernel command line: `mote.seconds=N` stops the agent after N seconds (SIGTERM; on
+ * a board still running the workload then, 10 s after the workload ends),
  * `mote.workload=1` runs /etc/mote/workload.sh once the agent is up (`mote.workload=loop`:
  * every few seconds, for the live demo), and `mote.jit=0|1` sets net.core.bpf_jit_enable first
  * (0: every BPF program runs in the kernel's interpreter).
@@ -48,9 +49,15 @@ fi
 agent=$!
 touch /run/mote-agent.log
 tail -f /run/mote-agent.log &
-if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh once & fi
+workload=
+if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh once & workload=$!; fi
 if grep -q 'mote.workload=loop' /proc/cmdline; then /etc/mote/workload.sh loop & fi
-if [ -n "$seconds" ]; then (sleep "$seconds"; kill -TERM $agent) & fi
+# A slow board may still be in the workload when the time is up: then the agent gets 10 s more after it.
+if [ -n "$seconds" ]; then (
+  sleep "$seconds"
+  if [ -n "$workload" ] && kill -0 $workload 2>/dev/null; then while kill -0 $workload 2>/dev/null; do sleep 1; done; sleep 10; fi
+  kill -TERM $agent
+) & fi
 wait $agent
 echo "mote-init: mote-agent exited with status $?"
 sync
