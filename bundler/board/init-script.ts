@@ -73,8 +73,9 @@ poweroff -f
  */
 export function workloadScript(): string {
   return `#!/bin/sh
-# Wait until the agent has loaded its modules (it logs "modules running: ..."), at most a minute.
-for i in $(seq 1 60); do grep -q "modules running" /run/mote-agent.log 2>/dev/null && break; sleep 1; done
+# Wait until the agent has loaded its modules (it logs "modules running: ..."), at most ten
+# minutes: loading every module takes long under emulation on a busy host.
+for i in $(seq 1 600); do grep -q "modules running" /run/mote-agent.log 2>/dev/null && break; sleep 1; done
 round() {
   echo "mote-workload: start"
   for i in 1 2 3 4 5; do /bin/busybox true; done
