@@ -53,7 +53,10 @@ debian_packages() {
   step "Debian packages"
   hint="Run as root on Debian 12 with working apt sources; 'apt-get install' the packages listed in bundler/debian-packages.txt by hand to see the error."
   if [ "$(id -u)" != 0 ]; then echo "[bootstrap] must run as root to install Debian packages" >&2; false; fi
-  if ! dpkg --print-foreign-architectures | grep -qx armhf; then dpkg --add-architecture armhf; fi
+  local arch
+  for arch in armhf armel; do
+    if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then dpkg --add-architecture "$arch"; fi
+  done
   local wanted missing=() package
   mapfile -t wanted < <(sed -e 's/#.*//' -e '/^\s*$/d' "$here/bundler/debian-packages.txt")
   for package in "${wanted[@]}"; do

@@ -15,14 +15,35 @@ export type BtfSource =
   /** pahole on the vmlinux from Debian's -dbg package of the board's kernel. */
   | { source: 'debian-dbg-package'; package: string };
 
+/** How an emulated board boots in qemu-system-arm, with a Debian kernel. */
+export interface BoardEmulation {
+  qemuMachine: string;
+  /** Left out for machines whose CPU is fixed (raspi0, mcimx6ul-evk). */
+  qemuCpu?: string;
+  memoryMb: number;
+  /** Debian's kernel metapackage, `linux-image-<flavour>`, of the board's architecture. */
+  kernelPackage: string;
+  /** The device tree the kernel boots with, from the kernel package's /usr/lib/linux-image-<release>/. */
+  dtb?: string;
+  /** Kernel modules /init loads, in order (dependencies first). */
+  modules: string[];
+  /** The serial console's device name, e.g. ttyAMA0. */
+  console: string;
+  /** Extra kernel command line words, e.g. to keep a driver away from a device QEMU does not model. */
+  kernelArgs?: string[];
+  /** QEMU arguments that give the board its network on QEMU user networking, and the guest's name for it. */
+  network: { qemuArgs: string[]; interface: string };
+}
+
 export interface BoardDescriptor {
   name: string;
   description: string;
-  arch: 'armhf';
-  compiler: { cpuFlags: string[]; floatAbi: 'hard' | 'softfp'; thumb: boolean };
+  /** Debian's architecture: armhf (ARMv7, hard float) or armel (ARMv5/ARMv6, soft-float ABI). */
+  arch: 'armhf' | 'armel';
+  compiler: { cpuFlags: string[]; floatAbi: 'hard' | 'softfp' | 'soft'; thumb: boolean };
   yoctoMachine: string;
   kernel: { release?: string; config: Record<string, string>; btf: BtfSource };
-  emulation?: { qemuMachine: string; qemuCpu: string; memoryMb: number; kernelPackage: string; modules: string[] };
+  emulation?: BoardEmulation;
 }
 
 /** Kernel options every board must state (y, m or n). */
@@ -42,8 +63,8 @@ const SHAPE: Shape = {
   object: {
     name: 'string',
     description: 'string',
-    arch: { enum: ['armhf'] },
-    compiler: { object: { cpuFlags: { arrayOf: 'string' }, floatAbi: { enum: ['hard', 'softfp'] }, thumb: 'boolean' } },
+    arch: { enum: ['armhf', 'armel'] },
+    compiler: { object: { cpuFlags: { arrayOf: 'string' }, floatAbi: { enum: ['hard', 'softfp', 'soft'] }, thumb: 'boolean' } },
     yoctoMachine: 'string',
     kernel: {
       object: {
@@ -61,7 +82,18 @@ const SHAPE: Shape = {
       optional: ['release'],
     },
     emulation: {
-      object: { qemuMachine: 'string', qemuCpu: 'string', memoryMb: 'number', kernelPackage: 'string', modules: { arrayOf: 'string' } },
+      object: {
+        qemuMachine: 'string',
+        qemuCpu: 'string',
+        memoryMb: 'number',
+        kernelPackage: 'string',
+        dtb: 'string',
+        modules: { arrayOf: 'string' },
+        console: 'string',
+        kernelArgs: { arrayOf: 'string' },
+        network: { object: { qemuArgs: { arrayOf: 'string' }, interface: 'string' } },
+      },
+      optional: ['qemuCpu', 'dtb', 'kernelArgs'],
     },
   },
   optional: ['emulation'],
@@ -113,5 +145,11 @@ export function validateBoard(value: unknown, origin: string): BoardDescriptor {
   const missing = REQUIRED_KERNEL_CONFIG.filter((option) => !(option in board.kernel.config));
   if (missing.length) throw new BoardError(`${origin}.kernel.config: missing ${missing.join(', ')}`);
   if (!origin.includes(board.name)) throw new BoardError(`${origin}: name '${board.name}' does not match the file name`);
+  if (board.emulation && !/^linux-image-[a-z0-9-]+$/.test(board.emulation.kernelPackage)) {
+    throw new BoardError(`${origin}.emulation.kernelPackage: expected Debian's 'linux-image-<flavour>' metapackage, found '${board.emulation.kernelPackage}'`);
+  }
+  if ((board.arch === 'armel') !== (board.compiler.floatAbi !== 'hard')) {
+    throw new BoardError(`${origin}.compiler.floatAbi: '${board.compiler.floatAbi}' does not fit arch '${board.arch}' (armhf is 'hard'; armel is 'soft' or 'softfp')`);
+  }
   return board;
 }

@@ -1,6 +1,6 @@
 /**
  * The BTF an image carries on disk for a kernel whose BTF is not embedded in the agent (the
- * agent embeds the default suite's kernel only; see bundler/build/modules.ts). It is that
+ * agent embeds the default suite's armmp-lpae kernel only; see bundler/build/modules.ts). It is that
  * kernel's full BTF, made from its `-dbg` package, minimized for the armhf objects of every
  * built-in module together, and goes to /usr/lib/mote/btf/<release>.btf, where the agent looks
  * for the running kernel's BTF after its embedded ones (agent/src/kernel/btf-source.ts). So the
@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_BTF_DIR } from '../../agent/src/kernel/btf-source.ts';
-import { ensureArmhfBtf } from '../btf/armhf.ts';
+import { ensureArmhfBtf, type DebianKernelFlavour } from '../btf/armhf.ts';
 import { minimizeBtf } from '../btf/minimize.ts';
 import { progress } from '../btf/run-tool.ts';
 import { withBuildLock } from '../build/build-lock.ts';
@@ -27,9 +27,9 @@ export interface DiskBtf {
   fullBytes: number;
 }
 
-/** The minimized BTF of `suite`'s armhf kernel for the built-in modules, made once per object set. */
-export async function builtinModulesDiskBtf(suite: string, log: (line: string) => void): Promise<DiskBtf> {
-  const kernel = await ensureArmhfBtf(suite);
+/** The minimized BTF of `suite`'s kernel of a flavour for the built-in modules, made once per object set. */
+export async function builtinModulesDiskBtf(suite: string, flavour: DebianKernelFlavour, log: (line: string) => void): Promise<DiskBtf> {
+  const kernel = await ensureArmhfBtf(suite, flavour);
   const modules = await withBuildLock(buildDir, () => buildModules(() => {}), log);
   const objects = modules.flatMap((m) => m.objects.filter((o) => o.arch === 'armhf').map((o) => o.path));
   const hash = createHash('sha256');

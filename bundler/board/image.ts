@@ -1,10 +1,10 @@
 /**
  * `mote build --board <name>`: everything an emulated board boots, in build/boards/<name>/:
- * the armhf mote-agent built with the board's CPU flags, its config file, and a bootable
- * initramfs (busybox, kernel modules, /init, the agent, the config, the workload script), plus
- * the kernel it boots. The kernel is
- * Debian's armhf kernel of a suite, bookworm by default; for another suite the image also
- * carries that kernel's minimized BTF on disk, since the agent embeds bookworm's only.
+ * the mote-agent built for the board's architecture and CPU flags, its config file, and a
+ * bootable initramfs (busybox, kernel modules, /init, the agent, the config, the workload
+ * script), plus the kernel it boots and its device tree. The kernel is Debian's kernel of the
+ * board's flavour of a suite, bookworm by default; for any kernel but bookworm's armmp-lpae the
+ * image also carries that kernel's minimized BTF on disk, since the agent embeds that one only.
  */
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { buildBoardAgent } from '../build/agent.ts';
 import { DEFAULT_SUITE } from '../btf/debian-suite.ts';
 import { ensureBusybox } from './busybox.ts';
 import { builtinModulesDiskBtf } from './disk-btf.ts';
-import { ensureGuestKernel } from './guest-kernel.ts';
+import { boardKernelFlavour, ensureGuestKernel } from './guest-kernel.ts';
+import { DEFAULT_FLAVOUR } from '../btf/armhf.ts';
 import { initScript, workloadScript } from './init-script.ts';
 
 /** The part of mote-agent's config file an image sets (see README, `mote-agent run`). */
@@ -29,6 +30,8 @@ export interface AgentConfig {
 export interface BoardImage {
   dir: string;
   kernel: string;
+  /** The device tree qemu passes to the kernel, for boards that boot with one. */
+  dtb?: string;
   initramfs: string;
   agent: string;
   config: string;
@@ -52,11 +55,13 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   const dir = extras.dir ?? join(buildDir, 'boards', board.name);
   const root = join(dir, 'root');
   const suite = extras.kernelSuite ?? DEFAULT_SUITE;
-  const agent = await buildBoardAgent(board.name, board.compiler.cpuFlags, log);
-  log(`[board] ${board.name}: guest kernel (${suite})`);
+  const agent = await buildBoardAgent(board, log);
+  const flavour = boardKernelFlavour(board);
+  log(`[board] ${board.name}: guest kernel (${suite}, ${flavour.arch} ${flavour.flavour})`);
   const kernel = await ensureGuestKernel(board, suite);
-  const diskBtf = suite === DEFAULT_SUITE ? undefined : await builtinModulesDiskBtf(suite, log);
-  const busybox = await ensureBusybox();
+  const embedded = suite === DEFAULT_SUITE && flavour.flavour === DEFAULT_FLAVOUR.flavour && flavour.arch === DEFAULT_FLAVOUR.arch;
+  const diskBtf = embedded ? undefined : await builtinModulesDiskBtf(suite, flavour, log);
+  const busybox = await ensureBusybox(board.arch);
   rmSync(root, { recursive: true, force: true });
   for (const sub of ['bin', 'etc/mote', 'lib/modules', 'proc', 'sys', 'dev', 'run', 'tmp']) mkdirSync(join(root, sub), { recursive: true });
   copyFileSync(busybox, join(root, 'bin', 'busybox'));
@@ -65,7 +70,7 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   const configText = `${JSON.stringify(config, null, 2)}\n`;
   writeFileSync(join(root, 'etc', 'mote', 'config.json'), configText);
   writeFileSync(join(dir, 'config.json'), configText);
-  writeFileSync(join(root, 'init'), initScript({ modules: board.emulation?.modules ?? [], hostname: config.device }));
+  writeFileSync(join(root, 'init'), initScript({ modules: board.emulation?.modules ?? [], hostname: config.device, interface: board.emulation?.network.interface ?? 'eth0' }));
   writeFileSync(join(root, 'etc', 'mote', 'workload.sh'), workloadScript());
   const files = { ...(diskBtf ? { [diskBtf.guestPath]: diskBtf.path } : {}), ...extras.files };
   for (const [guestPath, hostPath] of Object.entries(files)) {
@@ -83,6 +88,7 @@ export async function buildBoardImage(board: BoardDescriptor, config: AgentConfi
   });
   copyFileSync(agent, join(dir, 'mote-agent'));
   copyFileSync(kernel.vmlinuz, join(dir, 'vmlinuz'));
-  const image = { dir, kernel: join(dir, 'vmlinuz'), initramfs, agent: join(dir, 'mote-agent'), config: join(dir, 'config.json'), release: kernel.release };
+  if (kernel.dtb) copyFileSync(kernel.dtb, join(dir, 'board.dtb'));
+  const image = { dir, kernel: join(dir, 'vmlinuz'), ...(kernel.dtb ? { dtb: join(dir, 'board.dtb') } : {}), initramfs, agent: join(dir, 'mote-agent'), config: join(dir, 'config.json'), release: kernel.release };
   return diskBtf ? { ...image, diskBtf: { guestPath: diskBtf.guestPath, bytes: diskBtf.bytes, fullBytes: diskBtf.fullBytes } } : image;
 }

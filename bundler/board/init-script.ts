@@ -1,14 +1,18 @@
 /**
- * The emulated board's /init: mounts proc, sys, devtmpfs, tracefs and bpffs, loads the virtio
- * network, ram disk and loop modules, brings up the network (QEMU user networking: the host is
- * 10.0.2.2), optionally starts the workload, then runs mote-agent with the image's config.
- * Kernel command line: `mote.seconds=N` stops the agent after N seconds (SIGTERM), and
+ * The emulated board's /init: mounts proc, sys, devtmpfs, tracefs and bpffs, loads the board's
+ * network, ram disk and loop modules, brings up its network interface (QEMU user networking:
+ * the host is 10.0.2.2), optionally starts the workload, then runs mote-agent with the image's
+ * config. Kernel command line: `mote.seconds=N` stops the agent after N seconds (SIGTERM; on
+ * a board still running the workload then, 10 s after the workload ends),
  * `mote.workload=1` runs /etc/mote/workload.sh once the agent is up (`mote.workload=loop`:
- * every few seconds, for the live demo).
+ * every few seconds, for the live demo), and `mote.jit=0|1` sets net.core.bpf_jit_enable first
+ * (0: every BPF program runs in the kernel's interpreter).
  */
 export interface InitOptions {
   modules: string[];
   hostname: string;
+  /** The guest's name for the network interface QEMU user networking is on. */
+  interface: string;
 }
 
 export function initScript(options: InitOptions): string {
@@ -26,9 +30,14 @@ for module in ${options.modules.join(' ')}; do
 done
 hostname ${options.hostname}
 ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0
+# A USB or PHY-attached interface may appear a moment after its module is loaded.
+for i in $(seq 1 20); do [ -e /sys/class/net/${options.interface} ] && break; sleep 0.5; done
+ip link set ${options.interface} up
+ip addr add 10.0.2.15/24 dev ${options.interface}
 ip route add default via 10.0.2.2
+jit=$(sed -n 's/.*mote\\.jit=\\([01]\\).*/\\1/p' /proc/cmdline)
+if [ -n "$jit" ]; then echo "$jit" > /proc/sys/net/core/bpf_jit_enable || echo "mote-init: cannot set bpf_jit_enable"; fi
+echo "mote-init: bpf_jit_enable=$(cat /proc/sys/net/core/bpf_jit_enable)"
 seconds=$(sed -n 's/.*mote\\.seconds=\\([0-9]*\\).*/\\1/p' /proc/cmdline)
 if [ -x /etc/mote/command.sh ]; then
   echo "mote-init: network up; running /etc/mote/command.sh"
@@ -40,9 +49,15 @@ fi
 agent=$!
 touch /run/mote-agent.log
 tail -f /run/mote-agent.log &
-if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh once & fi
+workload=
+if grep -q 'mote.workload=1' /proc/cmdline; then /etc/mote/workload.sh once & workload=$!; fi
 if grep -q 'mote.workload=loop' /proc/cmdline; then /etc/mote/workload.sh loop & fi
-if [ -n "$seconds" ]; then (sleep "$seconds"; kill -TERM $agent) & fi
+# A slow board may still be in the workload when the time is up: then the agent gets 10 s more after it.
+if [ -n "$seconds" ]; then (
+  sleep "$seconds"
+  if [ -n "$workload" ] && kill -0 $workload 2>/dev/null; then while kill -0 $workload 2>/dev/null; do sleep 1; done; sleep 10; fi
+  kill -TERM $agent
+) & fi
 wait $agent
 echo "mote-init: mote-agent exited with status $?"
 sync
@@ -58,8 +73,9 @@ poweroff -f
  */
 export function workloadScript(): string {
   return `#!/bin/sh
-# Wait until the agent has loaded its modules (it logs "modules running: ..."), at most a minute.
-for i in $(seq 1 60); do grep -q "modules running" /run/mote-agent.log 2>/dev/null && break; sleep 1; done
+# Wait until the agent has loaded its modules (it logs "modules running: ..."), at most ten
+# minutes: loading every module takes long under emulation on a busy host.
+for i in $(seq 1 600); do grep -q "modules running" /run/mote-agent.log 2>/dev/null && break; sleep 1; done
 round() {
   echo "mote-workload: start"
   for i in 1 2 3 4 5; do /bin/busybox true; done

@@ -1,7 +1,7 @@
 /**
- * apt for one Debian suite's armhf packages. The default suite (bookworm) is the system's own
+ * apt for one Debian suite's armhf (or armel) packages. The default suite (bookworm) is the system's own
  * apt, as configured. Any other suite (bullseye, trixie...) gets a project-local configuration
- * in the cache: a `deb [arch=armhf] <mirror> <suite> main` line, with the mirror read from the
+ * in the cache: a `deb [arch=armhf] <mirror> <suite> main` line (armel: its own configuration), with the mirror read from the
  * system's apt sources, and its own package lists, so the system's sources are never touched.
  * The lists are fetched when missing and refreshed a day after the last fetch.
  */
@@ -56,15 +56,15 @@ function listsAreFresh(stamp: string): boolean {
 }
 
 /** The apt options for `suite`, fetching its package lists first when they are missing or old. */
-export async function suiteApt(suite: string = DEFAULT_SUITE): Promise<SuiteApt> {
+export async function suiteApt(suite: string = DEFAULT_SUITE, arch: 'armhf' | 'armel' = 'armhf'): Promise<SuiteApt> {
   if (suite === DEFAULT_SUITE) return { suite, options: [] };
   if (!/^[a-z]+$/.test(suite)) throw new BtfSourcingError('configure apt', `'${suite}' is not a Debian suite name`, `Use a code name such as ${KERNEL_SUITES.join(', ')}.`);
-  const dir = moteCacheDir('apt', suite);
+  const dir = moteCacheDir('apt', arch === 'armhf' ? suite : `${suite}-${arch}`);
   const sourcesList = join(dir, 'sources.list');
   const listsDir = join(dir, 'lists');
   mkdirSync(join(listsDir, 'partial'), { recursive: true });
   mkdirSync(join(dir, 'cache', 'archives', 'partial'), { recursive: true });
-  const line = `deb [arch=armhf] ${systemDebianMirror()} ${suite} main\n`;
+  const line = `deb [arch=${arch}] ${systemDebianMirror()} ${suite} main\n`;
   const changed = !existsSync(sourcesList) || readFileSync(sourcesList, 'utf8') !== line;
   if (changed) writeFileSync(sourcesList, line);
   const options = [
@@ -73,7 +73,7 @@ export async function suiteApt(suite: string = DEFAULT_SUITE): Promise<SuiteApt>
   ];
   const stamp = join(dir, 'lists-fetched');
   if (changed || !listsAreFresh(stamp)) {
-    progress(`fetching the ${suite} armhf package lists (apt configuration in ${dir})`);
+    progress(`fetching the ${suite} ${arch} package lists (apt configuration in ${dir})`);
     await runTool({
       step: `apt-get update for ${suite}`,
       command: 'apt-get',

@@ -98,20 +98,31 @@ export async function buildAgent(log: (line: string) => void = console.log): Pro
 }
 
 /**
- * The armhf agent for one board, compiled with the board's CPU flags (QuickJS and mbedTLS
- * too, cached per flags) from the armhf bundle: build/boards/<board>/armhf/mote-agent.
+ * The agent for one board, compiled with the board's CPU flags (QuickJS and mbedTLS too, cached
+ * per flags) from the armhf bundle: build/boards/<board>/<arch>/mote-agent. An armel board
+ * (ARMv5/ARMv6) links the same bytecode and assets (the bytecode is portable, and its BPF
+ * objects are the 32-bit ARM ones) with Debian's armel toolchain and musl, soft-float ABI.
  */
-export async function buildBoardAgent(boardName: string, cpuFlags: string[], log: (line: string) => void = console.log): Promise<string> {
+export interface BoardTarget {
+  name: string;
+  arch: 'armhf' | 'armel';
+  compiler: { cpuFlags: string[]; floatAbi: string };
+}
+
+export async function buildBoardAgent(board: BoardTarget, log: (line: string) => void = console.log): Promise<string> {
   await buildAgent(log);
-  const out = join(buildDir, 'boards', boardName);
+  const out = join(buildDir, 'boards', board.name);
+  const { arch } = board;
+  const flags = board.compiler.cpuFlags.join(' ');
   return withBuildLock(buildDir, async () => {
-    mkdirSync(join(out, 'armhf'), { recursive: true });
+    mkdirSync(join(out, arch), { recursive: true });
     for (const generated of ['agent_bytecode.c', 'agent_assets.c']) {
-      copyFileSync(join(buildDir, 'armhf', generated), join(out, 'armhf', `${generated}.new`));
-      replaceIfChanged(join(out, 'armhf', `${generated}.new`), join(out, 'armhf', generated));
+      copyFileSync(join(buildDir, 'armhf', generated), join(out, arch, `${generated}.new`));
+      replaceIfChanged(join(out, arch, `${generated}.new`), join(out, arch, generated));
     }
-    log(`[build] linking mote-agent for ${boardName} (${cpuFlags.join(' ')})`);
-    run('link', 'make', [...makeArgs(out), `ARMHF_CPU_FLAGS=${cpuFlags.join(' ')}`, 'armhf-agent'], 'the compiler error above names the file and line');
-    return join(out, 'armhf', 'mote-agent');
+    log(`[build] linking mote-agent for ${board.name} (${arch}, ${flags})`);
+    const variables = arch === 'armhf' ? [`ARMHF_CPU_FLAGS=${flags}`] : [`ARMEL_CPU_FLAGS=${flags}`, `ARMEL_FLOAT_ABI=${board.compiler.floatAbi}`];
+    run('link', 'make', [...makeArgs(out), ...variables, `${arch}-agent`], 'the compiler error above names the file and line');
+    return join(out, arch, 'mote-agent');
   }, log);
 }

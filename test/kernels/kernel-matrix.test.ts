@@ -1,29 +1,48 @@
 /**
  * The kernel matrix (`npm run test:kernels`, not part of `npm test`): the board end to end of
- * test/board/end-to-end.test.ts on Debian 11, 12 and 13's armhf kernels (5.10, 6.1, 6.12). The
- * agent and its module objects are the same for all three, compiled once against bookworm's
- * vmlinux.h; CO-RE relocates them against each kernel's BTF (bookworm's embedded, the others'
- * installed on the image's disk). A module that cannot load on a kernel must fail for the reason
- * recorded below, and every other module must still run and see the workload. The resulting
- * table goes to build/kernel-matrix.md and the console; the README shows it.
+ * test/board/end-to-end.test.ts on every (kernel × board) row of MATRIX_ROWS: Debian 11, 12 and
+ * 13's armhf LPAE kernels (5.10, 6.1, 6.12) on QEMU `virt`, once more on 6.1 with the BPF JIT on,
+ * Debian 12's non-LPAE armmp kernel on `vexpress-a9` (Cortex-A9) and on `mcimx6ul-evk` (i.MX 6UL),
+ * and Debian 12's armel rpi kernel on `raspi0` (ARMv6) with the armel agent. The agent's
+ * bytecode and module objects are the same for all, compiled once against bookworm's
+ * armmp-lpae vmlinux.h; CO-RE relocates them against each kernel's BTF (bookworm armmp-lpae's
+ * embedded, the others' installed on the image's disk). Each module's hook variant is the one
+ * the agent reports; a module that cannot load on a kernel must fail for the reason recorded
+ * in EXPECTED_FAILURES (a feature that kernel lacks), and every other module must load and see
+ * the workload. The table goes to build/kernel-matrix.md and the console; the README shows it.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBoard } from '../../bundler/board/board-catalog.ts';
+import { boardKernelFlavour } from '../../bundler/board/guest-kernel.ts';
 import { guestBrokerUrl } from '../../bundler/board/guest-broker.ts';
-import { ensureArmhfBtf, resolveArmhfKernelPackage } from '../../bundler/btf/armhf.ts';
-import { DEBIAN_RELEASE, DEFAULT_SUITE, KERNEL_SUITES } from '../../bundler/btf/debian-suite.ts';
+import { DEFAULT_FLAVOUR, ensureArmhfBtf, resolveArmhfKernelPackage } from '../../bundler/btf/armhf.ts';
+import { DEBIAN_RELEASE, DEFAULT_SUITE, type KERNEL_SUITES } from '../../bundler/btf/debian-suite.ts';
 import { buildDir } from '../../bundler/paths.ts';
 import { bootOnce, type BootResult } from '../../bundler/board/boot-once.ts';
-import { checkPublishedInSequence, endToEndConfig, loadedModules, moduleStatuses, MODULES, TelemetryCapture, WORKLOAD_CHECKS } from '../support/end-to-end.ts';
+import { bpfJitEnabled, checkPublishedInSequence, endToEndConfig, loadedModules, moduleStatuses, MODULES, TelemetryCapture, WORKLOAD_CHECKS } from '../support/end-to-end.ts';
 import { matrixMarkdown, type KernelRow } from '../support/kernel-matrix.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 
-/** Modules known not to load on a suite's kernel, and the reason the agent must give. */
-const EXPECTED_FAILURES: Partial<Record<(typeof KERNEL_SUITES)[number], Record<string, RegExp>>> = {
-  // 5.10's block_rq_complete tracepoint has its own event struct, not the block_rq_completion class.
-  bullseye: { bitehist: /trace_event_raw_block_rq_completion/ },
-};
+interface MatrixRow {
+  board: string;
+  suite: (typeof KERNEL_SUITES)[number];
+  /** bpf_jit_enable for the boot; the kernel's default (Debian's: off) when left out. */
+  jit?: boolean;
+  /** Modules this kernel cannot run, and the reason the agent must give (a feature it lacks). */
+  expectedFailures?: Record<string, RegExp>;
+}
+
+const MATRIX_ROWS: MatrixRow[] = [
+  { board: 'qemu-armv7', suite: 'bullseye' },
+  { board: 'qemu-armv7', suite: 'bookworm' },
+  { board: 'qemu-armv7', suite: 'bookworm', jit: true },
+  { board: 'qemu-armv7', suite: 'trixie' },
+  { board: 'qemu-vexpress-a9', suite: 'bookworm' },
+  { board: 'qemu-imx6ul', suite: 'bookworm' },
+  { board: 'qemu-raspi0', suite: 'bookworm' },
+];
 
 const MATRIX_FILE = join(buildDir, 'kernel-matrix.md');
 const rows: KernelRow[] = [];
@@ -43,23 +62,29 @@ afterAll(async () => {
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
-for (const suite of KERNEL_SUITES) {
-  describe(`Debian ${DEBIAN_RELEASE[suite]} (${suite}) armhf kernel end to end`, () => {
-    const device = `matrix-${suite}-${process.pid}`;
-    const expectedFailures = EXPECTED_FAILURES[suite] ?? {};
+for (const spec of MATRIX_ROWS) {
+  const board = findBoard(spec.board);
+  const flavour = boardKernelFlavour(board);
+  const jitLabel = spec.jit === undefined ? '' : `, JIT ${spec.jit ? 'on' : 'off'}`;
+  describe(`${board.name}: Debian ${DEBIAN_RELEASE[spec.suite]} (${spec.suite}) ${flavour.arch} ${flavour.flavour} kernel${jitLabel}, end to end`, () => {
+    const rowName = `${board.name}-${spec.suite}${spec.jit === undefined ? '' : `-jit${spec.jit ? 1 : 0}`}`;
+    const device = `matrix-${rowName}-${process.pid}`;
+    const expectedFailures = spec.expectedFailures ?? {};
     let telemetry: TelemetryCapture;
     let boot: BootResult;
     let row: KernelRow;
 
     beforeAll(async () => {
-      const kernel = await resolveArmhfKernelPackage(suite);
-      row = { release: kernel.release, debian: `${DEBIAN_RELEASE[suite]} ${suite} (${kernel.version})`, btf: 'not made', modules: new Map(), recordsChecked: 0 };
+      const kernel = await resolveArmhfKernelPackage(spec.suite, flavour);
+      row = { release: kernel.release, board: `${board.name} (${board.emulation!.qemuMachine})`, debian: `${DEBIAN_RELEASE[spec.suite]} ${spec.suite} (${kernel.version})`, bpf: 'not booted', btf: 'not made', modules: new Map(), recordsChecked: 0 };
       rows.push(row);
-      const full = kib(statSync((await ensureArmhfBtf(suite)).btfPath).size);
+      const full = kib(statSync((await ensureArmhfBtf(spec.suite, flavour)).btfPath).size);
       telemetry = await TelemetryCapture.start(broker.url, device);
-      const extras = { kernelSuite: suite, dir: join(buildDir, 'kernels', suite) };
-      boot = await bootOnce(endToEndConfig(guestBrokerUrl(broker.url), device), extras, { seconds: 45, workload: true, limitMs: 300_000, consoleName: 'end-to-end.log' });
+      const extras = { kernelSuite: spec.suite, dir: join(buildDir, 'kernels', rowName) };
+      boot = await bootOnce(endToEndConfig(guestBrokerUrl(broker.url), device), extras, { board: board.name, jit: spec.jit, seconds: 45, workload: true, limitMs: 900_000, consoleName: 'end-to-end.log' });
       await telemetry.stop();
+      const jit = bpfJitEnabled(boot.console);
+      row.bpf = jit === undefined ? 'unknown' : jit ? 'JIT' : 'interpreter';
       row.btf = boot.diskBtf ? `${full} → ${kib(boot.diskBtf.bytes)}, on disk` : `${full} → per module, embedded`;
     });
 
@@ -68,9 +93,14 @@ for (const suite of KERNEL_SUITES) {
       expect(boot.console).toMatch(/mote-init: mote-agent exited with status 0/);
     });
 
-    it(`takes the kernel's BTF from ${suite === DEFAULT_SUITE ? 'the agent' : "the image's disk"}`, () => {
+    it(`runs BPF programs ${spec.jit ? 'through the JIT' : "in the kernel's interpreter (Debian's default)"}`, () => {
+      expect(bpfJitEnabled(boot.console)).toBe(spec.jit ?? false);
+    });
+
+    const embedded = spec.suite === DEFAULT_SUITE && flavour.flavour === DEFAULT_FLAVOUR.flavour && flavour.arch === DEFAULT_FLAVOUR.arch;
+    it(`takes the kernel's BTF from ${embedded ? 'the agent' : "the image's disk"}`, () => {
+      expect(boot.diskBtf === undefined).toBe(embedded);
       const wanted = boot.diskBtf ? boot.diskBtf.guestPath : `embedded:${boot.release}`;
-      expect(boot.diskBtf === undefined).toBe(suite === DEFAULT_SUITE);
       for (const [module, loaded] of loadedModules(boot.console)) expect(loaded.btf, module).toBe(wanted);
     });
 
@@ -82,7 +112,7 @@ for (const suite of KERNEL_SUITES) {
         const reason = status?.error?.replace(/^module '\w+' \([^)]*\): /, '') ?? 'not loaded, and not in the status';
         if (!loaded) row.modules.set(module, `✗ ${reason}`);
         if (expectedFailure) {
-          expect(loaded, `${module} loaded on ${boot.release}; remove it from EXPECTED_FAILURES`).toBeUndefined();
+          expect(loaded, `${module} loaded on ${boot.release}; remove it from the row's expectedFailures`).toBeUndefined();
           expect(status?.error).toMatch(expectedFailure);
           return;
         }

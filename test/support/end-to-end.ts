@@ -65,6 +65,12 @@ export function loadedModules(console: string): Map<string, LoadedModule> {
   return loaded;
 }
 
+/** bpf_jit_enable as the guest's /init logged it before starting the agent (undefined: not logged). */
+export function bpfJitEnabled(console: string): boolean | undefined {
+  const value = /mote-init: bpf_jit_enable=(\d)/.exec(console)?.[1];
+  return value === undefined ? undefined : value !== '0';
+}
+
 /** The first online status that lists modules: which run and why the others do not. */
 export function moduleStatuses(statuses: Status[]): Status['modules'] {
   return statuses.find((s) => s.state === 'online' && (s.modules?.length ?? 0) > 0)?.modules;

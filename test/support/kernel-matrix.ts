@@ -1,11 +1,16 @@
 /**
- * The kernel matrix's table (README, "Kernel matrix"): one row per kernel, its Debian release,
- * where its BTF came from with the sizes, each module's hook variant or the reason it did not
- * load, and how many telemetry records were checked. Written as Markdown by the matrix test.
+ * The kernel matrix's table (README, "Kernel matrix"): one row per kernel and board, its Debian
+ * release, whether BPF ran through the JIT or the interpreter, where its BTF came from with the
+ * sizes, each module's hook variant or the reason it did not load, and how many telemetry
+ * records were checked. Written as Markdown by the matrix test.
  */
 export interface KernelRow {
   release: string;
+  /** The board and its QEMU machine. */
+  board: string;
   debian: string;
+  /** `JIT` or `interpreter`. */
+  bpf: string;
   btf: string;
   /** Module -> `variant`, or why it failed. */
   modules: Map<string, string>;
@@ -15,12 +20,12 @@ export interface KernelRow {
 export function matrixMarkdown(rows: KernelRow[], modules: string[]): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
   const lines = [
-    `| kernel | Debian | kernel BTF (full → minimized) | ${modules.join(' | ')} | records checked |`,
-    `|---|---|---|${modules.map(() => '---').join('|')}|---|`,
+    `| kernel | board | Debian | BPF | kernel BTF (full → minimized) | ${modules.join(' | ')} | records checked |`,
+    `|---|---|---|---|---|${modules.map(() => '---').join('|')}|---|`,
   ];
   for (const row of rows) {
     const cells = modules.map((m) => cell(row.modules.get(m) ?? 'not run'));
-    lines.push(`| ${row.release} | ${row.debian} | ${cell(row.btf)} | ${cells.join(' | ')} | ${row.recordsChecked} |`);
+    lines.push(`| ${row.release} | ${cell(row.board)} | ${row.debian} | ${row.bpf} | ${cell(row.btf)} | ${cells.join(' | ')} | ${row.recordsChecked} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,9 +9,10 @@ import { validateBoard } from '../../bundler/board/descriptor.ts';
 const boards = loadBoards();
 const qemu = boards.find((b) => b.name === 'qemu-armv7')!;
 
-it('has the six boards, each validated', () => {
-  expect(boards.map((b) => b.name)).toEqual(['beaglebone-black', 'imx6ull', 'qemu-armv7', 'raspberrypi2', 'raspberrypi3-32', 'stm32mp157']);
+it('has the nine boards, each validated', () => {
+  expect(boards.map((b) => b.name)).toEqual(['beaglebone-black', 'imx6ull', 'qemu-armv7', 'qemu-imx6ul', 'qemu-raspi0', 'qemu-vexpress-a9', 'raspberrypi2', 'raspberrypi3-32', 'stm32mp157']);
   expect(qemu.emulation?.qemuMachine).toBe('virt');
+  expect(boards.filter((b) => b.arch === 'armel').map((b) => b.name)).toEqual(['qemu-raspi0']);
 });
 
 it.each([
@@ -23,6 +24,10 @@ it.each([
   ['a missing kernel option', { ...qemu, kernel: { ...qemu.kernel, config: { CONFIG_BPF_SYSCALL: 'y' } } }, /missing CONFIG_BPF_EVENTS/],
   ['an unknown BTF source', { ...qemu, kernel: { ...qemu.kernel, btf: { source: 'magic' } } }, /btf: source must be one of/],
   ['an unknown emulation field', { ...qemu, emulation: { ...qemu.emulation, smp: 2 } }, /emulation: unknown field 'smp'/],
+  ['an unknown architecture', { ...qemu, arch: 'arm64' }, /\.arch: expected one of armhf, armel/],
+  ['a float ABI that does not fit the architecture', { ...qemu, arch: 'armel' }, /floatAbi: 'hard' does not fit arch 'armel'/],
+  ['a kernel package that is not a linux-image metapackage', { ...qemu, emulation: { ...qemu.emulation, kernelPackage: 'vmlinuz' } }, /kernelPackage: expected Debian's 'linux-image-<flavour>'/],
+  ['a network without its guest interface', { ...qemu, emulation: { ...qemu.emulation, network: { qemuArgs: ['-nic', 'user'] } } }, /network: missing field 'interface'/],
 ])('refuses %s', (_, descriptor, message) => {
   expect(() => validateBoard(JSON.parse(JSON.stringify(descriptor)), 'boards/qemu-armv7.json')).toThrow(message);
 });

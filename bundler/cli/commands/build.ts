@@ -39,7 +39,7 @@ export const buildCommand: Command = {
     }
     const { board, config, kernelSuite } = boardFromArgs(values);
     if (!board.emulation) {
-      const agent = await buildBoardAgent(board.name, board.compiler.cpuFlags);
+      const agent = await buildBoardAgent(board);
       console.log(`[board] ${board.name}: ${agent}; install it on the device, or with the Yocto layer (yocto/meta-mote, MACHINE = "${board.yoctoMachine}")`);
       return 0;
     }
