@@ -50,6 +50,12 @@ const table: Record<string, Row[]> = {
     { misuse: 'bad value', args: ['--board', 'qemu-armv7', '--interval-ms', '10'], says: /--interval-ms '10' is not an integer of at least 100/ },
   ],
   'build-agent': [unknownFlag(), { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ }],
+  dist: [
+    unknownFlag(),
+    { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ },
+    { misuse: 'missing file', args: ['--out', MISSING], says: /--out '.*no-such-folder' does not exist; create the folder first/ },
+    { misuse: 'missing argument', args: ['--out'], says: /option '--out' needs a value/ },
+  ],
   inspect: [
     unknownFlag('x.o'),
     { misuse: 'missing argument', args: [], says: /missing the object file <obj\.o>/ },

@@ -4,6 +4,7 @@ import { benchCommand } from './bench.ts';
 import { btfCommand } from './btf.ts';
 import { buildCommand } from './build.ts';
 import { buildAgentCommand } from './build-agent.ts';
+import { distCommand } from './dist.ts';
 import { inspectCommand } from './inspect.ts';
 import { keygenCommand } from './keygen.ts';
 import { packCommand } from './pack.ts';
@@ -15,4 +16,4 @@ import { sizeCommand } from './size.ts';
 import { startCommand } from './start.ts';
 import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, inspectCommand, keygenCommand, packCommand, publishCommand, removeCommand, runCommand, serveCommand, sizeCommand, startCommand, watchCommand];
+export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, distCommand, inspectCommand, keygenCommand, packCommand, publishCommand, removeCommand, runCommand, serveCommand, sizeCommand, startCommand, watchCommand];
