@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The kernel matrix boots three kernels: `npm run test:kernels` (vitest.kernels.config.ts).
-    exclude: [...configDefaults.exclude, 'test/kernels/**'],
+    // Bitbake's parse of meta-mote and the recipes' steps: `npm run test:yocto` (vitest.yocto.config.ts).
+    exclude: [...configDefaults.exclude, 'test/kernels/**', 'test/yocto/**'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
