@@ -21,7 +21,7 @@ INITSCRIPT_NAME = "mote-agent"
 INITSCRIPT_PARAMS = "defaults 90 10"
 
 MOTE_QJSC_MODULES = "std os mote:sys"
-MOTE_CFLAGS = "-fwrapv -D_GNU_SOURCE -I${S}/native -I${STAGING_INCDIR}/quickjs"
+MOTE_CFLAGS = "-fwrapv -I${S}/native -I${STAGING_INCDIR}/quickjs"
 MOTE_LIBS = "-lquickjs -lmbedtls -lmbedx509 -lmbedcrypto -lm -ldl -lpthread"
 
 do_compile() {
