@@ -9,7 +9,6 @@ LIC_FILES_CHKSUM = "file://LICENSE;md5=00d0a5fff8216c94faadd9a51b23695e"
 SRC_URI = "${DEBIAN_MIRROR}/main/q/quickjs/quickjs_${PV}.orig.tar.xz"
 SRC_URI[sha256sum] = "ec81da5b3249ed648dbc7df4a1654988910e66a118d9b71cb63534216efcfbbe"
 
-UNPACKDIR ?= "${WORKDIR}"
 S = "${UNPACKDIR}/quickjs-${PV}"
 B = "${WORKDIR}/build"
 
