@@ -110,7 +110,7 @@ export async function ensureArmhfBtf(suite: string = DEFAULT_SUITE, kernel: Debi
   return result;
 }
 
-async function extractVmlinux(pkg: ArmhfKernelPackage, dir: string, vmlinuxPath: string): Promise<void> {
+export async function extractVmlinux(pkg: ArmhfKernelPackage, dir: string, vmlinuxPath: string): Promise<void> {
   const debPath = await downloadDeb(pkg, join(dir, 'download'));
   const member = `./usr/lib/debug/boot/vmlinux-${pkg.release}`;
   progress(`extracting ${member} (about 20 s)`);

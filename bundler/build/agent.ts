@@ -23,7 +23,7 @@ export class BuildError extends MoteError {}
 
 const RUNTIME_MODULES = ['std', 'os', 'mote:sys'];
 
-function packageVersion(): string {
+export function packageVersion(): string {
   return JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
 }
 

@@ -1,36 +1,60 @@
 /**
- * The Yocto layer stays consistent with the rest of the repository: its kernel fragment turns
- * on every option the board descriptors require, its recipe's files exist, and its service
- * starts the agent with flags the agent knows.
+ * The Yocto layer stays consistent with the rest of the repository: its kernel fragments turn
+ * on every option the board descriptors require, its recipes' files exist, its QuickJS is the one
+ * Mote pins, it keeps the current series' conventions, and its service starts the agent with
+ * flags the agent knows. Bitbake itself parses and checks the layer in test/yocto/
+ * (`npm run test:yocto`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { loadBoards } from '../../bundler/board/board-catalog.ts';
 import { REQUIRED_KERNEL_CONFIG } from '../../bundler/board/descriptor.ts';
-import { repoRoot } from '../../bundler/paths.ts';
+import { repoRoot, sourcePin } from '../../bundler/paths.ts';
 import { agentBinary, runHostAgent } from '../support/agent.ts';
 
 const layer = join(repoRoot, 'yocto', 'meta-mote');
 const read = (path: string) => readFileSync(join(layer, path), 'utf8');
 
-it('the kernel fragment enables every option the boards require', () => {
+it('the kernel fragments enable every option the boards require, BTF only in its own fragment', () => {
   const fragment = read('recipes-kernel/linux/files/mote-bpf.cfg');
-  for (const option of REQUIRED_KERNEL_CONFIG) expect(fragment).toMatch(new RegExp(`^${option}=y$`, 'm'));
+  const withBtf = fragment + read('recipes-kernel/linux/files/mote-kernel-btf.cfg');
+  for (const option of REQUIRED_KERNEL_CONFIG) expect(withBtf).toMatch(new RegExp(`^${option}=y$`, 'm'));
+  expect(fragment).not.toMatch(/^CONFIG_DEBUG_INFO_BTF=/m);
+  expect(fragment).toMatch(/^CONFIG_DEBUG_INFO=y$/m);
   for (const board of loadBoards()) {
     const wanted = Object.entries(board.kernel.config).filter(([option, value]) => value === 'y' && option !== 'CONFIG_DEBUG_INFO_BTF');
     for (const [option] of wanted) expect(fragment, `${board.name}: ${option}`).toMatch(new RegExp(`^${option}=[ym]$`, 'm'));
   }
 });
 
-it('the recipe ships the files it names', () => {
+it('the recipe ships the files it names, besides the release tarball', () => {
   const recipe = read('recipes-mote/mote-agent/mote-agent_0.1.0.bb');
   const files = [...recipe.matchAll(/file:\/\/([\w.-]+)/g)].map((m) => m[1]);
-  expect(files.length).toBeGreaterThanOrEqual(3);
+  expect(files).toEqual(['mote-agent.service', 'mote-agent.init', 'mote.json']);
   for (const file of files) expect(existsSync(join(layer, 'recipes-mote/mote-agent/files', file)), file).toBe(true);
+  expect(read('recipes-mote/include/mote-dist.inc')).toMatch(/SRC_URI = "file:\/\/mote-\$\{PV\}\.tar\.gz"/);
   expect(read('conf/layer.conf')).toMatch(/BBFILE_COLLECTIONS \+= "mote"/);
+});
+
+it('the quickjs recipe fetches the very tarball bundler/quickjs.pin pins', () => {
+  const recipe = read(`recipes-devtools/quickjs/quickjs_${sourcePin('quickjs', 'version')}.bb`);
+  expect(recipe).toContain(`SRC_URI[sha256sum] = "${sourcePin('quickjs', 'orig_sha256')}"`);
+  expect(recipe).toMatch(/^BBCLASSEXTEND = "native"$/m);
+});
+
+it('follows the conventions of the series it names', () => {
+  expect(read('conf/layer.conf')).toMatch(/^LAYERSERIES_COMPAT_mote = "scarthgap wrynose"$/m);
+  const recipes = ['recipes-mote/include/mote-dist.inc', 'recipes-mote/mote-agent/mote-agent_0.1.0.bb', 'recipes-mote/mote-btf/mote-btf_0.1.0.bb', 'recipes-devtools/quickjs/quickjs_2025.04.26.bb'].map(read).join('\n');
+  expect(recipes).not.toMatch(/S = "\$\{WORKDIR\}"|\$\{WORKDIR\}\/mote|bb\.fatal/);
+  expect(existsSync(join(layer, 'SECURITY.md'))).toBe(true);
+  expect(read('README.md')).toMatch(/maintainer/i);
+  // The kernel is touched only through bbappends of kernel recipes that the distro feature gates.
+  const kernelAppends = readdirSync(join(layer, 'recipes-kernel/linux')).filter((name) => name.endsWith('.bbappend'));
+  expect(kernelAppends).toEqual(['linux-yocto_%.bbappend']);
+  expect(read('recipes-kernel/linux/linux-yocto_%.bbappend')).toMatch(/bb\.utils\.contains\('DISTRO_FEATURES', 'mote', 'mote-kernel\.inc', '', d\)/);
 });
 
 it('the service and init script start `mote-agent run` with flags the agent accepts', () => {

@@ -73,6 +73,12 @@ const table: Record<string, Row[]> = {
     { misuse: 'missing file', args: ['gw-1', '--password-file', join(MISSING, 'passwd')], says: /the folder of --password-file '.*no-such-folder' does not exist/ },
     { misuse: 'bad value', args: ['gw-1', '--ca', A_FILE, '--ca-key', A_FILE, '--days', '0'], says: /--days '0' is not an integer of at least 1/ },
   ],
+  dist: [
+    unknownFlag(),
+    { misuse: 'unexpected argument', args: ['extra'], says: /unexpected argument 'extra'/ },
+    { misuse: 'missing file', args: ['--out', MISSING], says: /--out '.*no-such-folder' does not exist; create the folder first/ },
+    { misuse: 'missing argument', args: ['--out'], says: /option '--out' needs a value/ },
+  ],
   inspect: [
     unknownFlag('x.o'),
     { misuse: 'missing argument', args: [], says: /missing the object file <obj\.o>/ },

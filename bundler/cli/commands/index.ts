@@ -4,6 +4,7 @@ import { benchCommand } from './bench.ts';
 import { btfCommand } from './btf.ts';
 import { buildCommand } from './build.ts';
 import { buildAgentCommand } from './build-agent.ts';
+import { distCommand } from './dist.ts';
 import { enrollCommand } from './enroll.ts';
 import { fleetSimCommand } from './fleet-sim.ts';
 import { inspectCommand } from './inspect.ts';
@@ -17,4 +18,4 @@ import { sizeCommand } from './size.ts';
 import { startCommand } from './start.ts';
 import { watchCommand } from './watch.ts';
 
-export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, enrollCommand, fleetSimCommand, inspectCommand, keygenCommand, packCommand, publishCommand, removeCommand, runCommand, serveCommand, sizeCommand, startCommand, watchCommand];
+export const commands: Command[] = [benchCommand, btfCommand, buildCommand, buildAgentCommand, distCommand, enrollCommand, fleetSimCommand, inspectCommand, keygenCommand, packCommand, publishCommand, removeCommand, runCommand, serveCommand, sizeCommand, startCommand, watchCommand];

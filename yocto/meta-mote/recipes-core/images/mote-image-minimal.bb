@@ -1,3 +1,3 @@
-SUMMARY = "A minimal flashable image with the Mote agent"
+SUMMARY = "A minimal image with the Mote agent and its minimized kernel BTF"
 require recipes-core/images/core-image-minimal.bb
-IMAGE_INSTALL:append = " mote-agent"
+IMAGE_INSTALL:append = " mote-agent mote-btf"
