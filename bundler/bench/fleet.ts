@@ -26,10 +26,10 @@ import { VictoriaClient } from '../store/victoria/victoria-client.ts';
 import { VictoriaProcess } from '../store/victoria/victoria-process.ts';
 import { cpuSeconds } from './fleet-cpu.ts';
 
-const DEVICES = 500;
-const RECORDS_PER_DEVICE = 100;
+const DEVICES = 200;
+const RECORDS_PER_DEVICE = 50;
 const SIM_DEVICES = 1000;
-const SIM_RATE_HZ = 0.5;
+const SIM_RATE_HZ = 0.2;
 const SIM_SECONDS = 30;
 const GROUP = 'bench-ingest';
 
@@ -39,6 +39,11 @@ const envelopeOf = (device: string, n: number) => ({ ...corpus[n % corpus.length
 const samplesPerRecord = corpus.reduce((sum, envelope) => sum + recordSeries(envelope).length, 0) / corpus.length;
 
 const [cluster, victoria] = await Promise.all([NatsCluster.launch(3), VictoriaProcess.launch()]);
+const running: ServerProcess[] = [];
+// Whatever happens, the servers this benchmark started stop with it.
+process.on('exit', () => {
+  for (const server of [...running, ...cluster.nodes.map((node) => node.process), victoria]) if (server.pid !== undefined) process.kill(server.pid, 'SIGKILL');
+});
 const database = new VictoriaClient(victoria.url, 60_000);
 const nats = await connect({ servers: cluster.natsUrls });
 const jetstream = nats.jetstream();
@@ -48,6 +53,7 @@ async function startWorker(): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
   const worker = new ServerProcess('ingest worker', process.execPath, [join(repoRoot, 'bundler', 'cli', 'mote.mjs'), 'serve', '--ingest-only', '--database', victoria.url, ...cluster.natsUrls.flatMap((url) => ['--jetstream', url]), '--group', GROUP, '--listen', `127.0.0.1:${port}`], port);
   await worker.start(60_000);
+  running.push(worker);
   return worker;
 }
 
