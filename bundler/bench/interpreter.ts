@@ -1,13 +1,13 @@
 /**
  * Per-event overhead of the BPF interpreter against the JIT, on the emulated qemu-armv7 board
- * (Debian's armhf kernel), from one boot (interpreter-run.ts): `dd bs=1` makes N reads and N
+ * (Debian's armhf kernel), from one boot (board/interpreter-run.ts): `dd bs=1` makes N reads and N
  * writes, each running syscount's two programs (sys_enter and sys_exit); its run time with no
  * program attached is the reference, and the extra time with syscount and execsnoop attached,
  * per program run (fastest of three timings each), is the overhead under bpf_jit_enable=1 and 0. Under qemu's emulation the
  * absolute numbers are far from a real board's; the ratio is the result. Needs root (qemu).
  */
 import { buildAgent } from '../build/agent.ts';
-import { interpreterRun } from './interpreter-run.ts';
+import { interpreterRun } from '../board/interpreter-run.ts';
 
 /** Enough one-byte copies that /proc/uptime's 10 ms steps are small against the JIT's overhead. */
 const DD_BYTES = 100_000;

@@ -7,7 +7,7 @@
  * `mote bench interpreter`, not here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXECS, interpreterRun, type InterpreterRun, type JitPhase } from '../../bundler/bench/interpreter-run.ts';
+import { EXECS, interpreterRun, type InterpreterRun, type JitPhase } from '../../bundler/board/interpreter-run.ts';
 
 const READ_ARM_EABI = 3;
 const DD_BYTES = 20_000;

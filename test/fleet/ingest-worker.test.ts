@@ -79,12 +79,12 @@ describe('ingest workers on a NATS JetStream cluster', () => {
 
   it('stores every record the broker acknowledged, once, even when sent twice', async () => {
     await publishAll(device, 'js-1', range(0, 300));
-    await publishAll(device, 'js-1', range(100, 110)); // a device resending after a reconnect
     await waitFor(async () => (await storedSequences(database, victoria, 'js-1')).length === 300, 'the 300 records in the database', 30_000);
+    await publishAll(device, 'js-1', range(100, 110)); // a device resending after a reconnect
+    await waitFor(async () => (await metricValue(worker, 'mote_ingest_messages_total', 'outcome="duplicate"')) === 10, 'the 10 resent records settled as duplicates', 30_000);
     expect(await storedSequences(database, victoria, 'js-1')).toEqual(range(0, 300));
     const counted = await database.query(`count_over_time(${SEQUENCE_METRIC}{device="js-1"}[1h])`);
     expect(counted.map((sample) => sample.value)).toEqual([300]);
-    await waitFor(async () => (await metricValue(worker, 'mote_ingest_messages_total', 'outcome="duplicate"')) === 10, 'the 10 resent records settled as duplicates', 10_000);
   });
 
   it('acknowledges nothing while the database is away, then fills it from the backlog', async () => {

@@ -9,6 +9,8 @@
  * streams and the consumer when they are missing, and uses them as they are when they exist.
  */
 import { AckPolicy, connect, DeliverPolicy, DiscardPolicy, headers, nanos, RetentionPolicy, StorageType, type Consumer, type JsMsg, type NatsConnection } from 'nats';
+import { MoteError } from '../../../agent/src/errors.ts';
+import { backoffDelayMs } from '../../../agent/src/telemetry/backoff.ts';
 import type { MessageSource, SourceMessage } from './message-source.ts';
 
 export const TELEMETRY_STREAM = 'MOTE_TELEMETRY';
@@ -26,7 +28,14 @@ export interface JetStreamOptions {
   /** How long telemetry may wait for a worker (default 24 h), and how much (default 10 GiB). */
   maxAgeMs?: number;
   maxBytes?: number;
+  /** How long to wait for the cluster's JetStream to answer at start (default 60 s). */
+  readyTimeoutMs?: number;
   log: (line: string) => void;
+}
+
+/** A JetStream API answer that the stream or consumer does not exist (rather than no answer). */
+function notFound(error: unknown): boolean {
+  return /not found/i.test((error as Error).message);
 }
 
 /** The MQTT topic of a NATS subject that NATS made from one. */
@@ -55,6 +64,24 @@ export class JetStreamSource implements MessageSource {
         if (status.type === 'disconnect' || status.type === 'reconnect') options.log(`JetStream: ${status.type} ${String(status.data)}`);
       }
     })();
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return new JetStreamSource(connection, await JetStreamSource.prepare(connection, options), options);
+      } catch (error) {
+        const why = (error as Error).message;
+        if (Date.now() > deadline) {
+          await connection.close();
+          throw new MoteError(`JetStream on ${options.servers.join(',')}: ${why}; check that the cluster runs with JetStream enabled and has elected a leader (nats-server's log says so)`);
+        }
+        if (attempt === 0) options.log(`JetStream not ready yet (${why}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(attempt, { initialMs: 250, maxMs: 5000 }, Math.random)));
+      }
+    }
+  }
+
+  /** Makes the streams and the durable consumer when they are missing; the consumer to pull from. */
+  private static async prepare(connection: NatsConnection, options: JetStreamOptions): Promise<Consumer> {
     const manager = await connection.jetstreamManager();
     const limits = { max_age: nanos(options.maxAgeMs ?? 24 * 3600_000), max_bytes: options.maxBytes ?? 10 * 2 ** 30, discard: DiscardPolicy.Old, num_replicas: options.replicas, storage: StorageType.File, retention: RetentionPolicy.Limits };
     for (const [name, subjects] of [
@@ -63,18 +90,19 @@ export class JetStreamSource implements MessageSource {
     ] as const) {
       try {
         await manager.streams.info(name);
-      } catch {
+      } catch (error) {
+        if (!notFound(error)) throw error;
         await manager.streams.add({ name, subjects: [...subjects], ...limits });
         options.log(`JetStream: made stream ${name} (${subjects.join(', ')}, ${options.replicas} replica(s))`);
       }
     }
     try {
       await manager.consumers.info(TELEMETRY_STREAM, options.group);
-    } catch {
+    } catch (error) {
+      if (!notFound(error)) throw error;
       await manager.consumers.add(TELEMETRY_STREAM, { durable_name: options.group, ack_policy: AckPolicy.Explicit, ack_wait: nanos(ACK_WAIT_MS), deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000 });
     }
-    const consumer = await connection.jetstream().consumers.get(TELEMETRY_STREAM, options.group);
-    return new JetStreamSource(connection, consumer, options);
+    return connection.jetstream().consumers.get(TELEMETRY_STREAM, options.group);
   }
 
   async next(max: number, waitMs: number): Promise<SourceMessage[]> {

@@ -31,7 +31,7 @@ describe('tracefsRoot', () => {
   });
 
   it('says a mounted but refused tracefs is not readable by this uid, not that it is missing', () => {
-    expect(() => tracefsRoot(scriptedSys(65534, 'EACCES', 'EPERM'))).toThrow(/^tracefs at \/sys\/kernel\/tracing is not readable by uid 65534: run mote-agent as root/);
+    expect(() => tracefsRoot(scriptedSys(65534, 'EACCES', 'EPERM'))).toThrow(/^tracefs at \/sys\/kernel\/tracing is not readable by uid 65534: run 'mote-agent setup --user <the user of uid 65534>' as root once before starting the agent, or run mote-agent as root$/);
   });
 
   it('says tracefs is not mounted, and how to mount it, when this uid may not mount it', () => {

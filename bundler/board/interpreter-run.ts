@@ -8,7 +8,7 @@
  * sampling does not compete with dd for the guest's one CPU).
  * Used by test/board/interpreter.test.ts (exact counts) and `mote bench interpreter` (timing).
  */
-import { bootOnce } from '../board/boot-once.ts';
+import { bootOnce } from './boot-once.ts';
 
 export const EXECS = 6;
 
