@@ -45,9 +45,6 @@ process.on('exit', () => {
   for (const server of [...running, ...cluster.nodes.map((node) => node.process), victoria]) if (server.pid !== undefined) process.kill(server.pid, 'SIGKILL');
 });
 const database = new VictoriaClient(victoria.url, 60_000);
-const nats = await connect({ servers: cluster.natsUrls });
-const jetstream = nats.jetstream();
-const manager = await nats.jetstreamManager();
 
 async function startWorker(): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
@@ -103,6 +100,12 @@ async function ingestWith(count: number): Promise<{ perSecond: number; perCpuSec
   return { perSecond: records / seconds, perCpuSecond: records / cpu };
 }
 
+// The first worker waits for the cluster's JetStream and makes the streams and the consumer.
+await (await startWorker()).kill();
+const nats = await connect({ servers: cluster.natsUrls });
+const jetstream = nats.jetstream();
+const manager = await nats.jetstreamManager();
+
 // The reference: the same kind of records' samples written straight into the database.
 const reference = await (async () => {
   const batches = [];
@@ -112,8 +115,6 @@ const reference = await (async () => {
   for (const batch of batches) await database.write(batch);
   return { perSecond: (DEVICES * RECORDS_PER_DEVICE) / ((performance.now() - started) / 1000), databaseCpu: cpuSeconds(victoria.pid) - cpuBefore };
 })();
-// The first worker makes the streams and the consumer: start and stop one before the backlog.
-await (await startWorker()).kill();
 const one = await ingestWith(1);
 const two = await ingestWith(2);
 
