@@ -2,7 +2,8 @@
  * The agent's own counters across a restart, from the real host agent: it runs, publishes
  * statuses with its counters, stops cleanly, starts again (a new boot id, counters from zero)
  * and is SIGKILLed so the broker publishes its Last Will. `mote_agent_sent_total` never goes
- * backwards and ends at what both runs sent, and `mote_device_up` ends at 0.
+ * backwards and ends at what both runs sent, `mote_device_up` ends at 0, and the outbox's bytes
+ * and oldest record are the last status's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetMetrics } from '../../bundler/metrics/fleet-metrics.ts';
@@ -67,5 +68,15 @@ describe.skipIf(skipReason !== null)('agent counters across a restart', () => {
     expect(totals).toEqual([...totals].sort((a, b) => a - b));
     expect(totals.at(-1)).toBe(lastSent(boots[0]!) + lastSent(boots[1]!));
     expect(exposedSamples(await metrics.metrics()).find((s) => s.name === 'mote_device_up')).toMatchObject({ labels: { device: DEVICE }, value: 0 });
+  });
+
+  it("exports the outbox's bytes and oldest record of the last status as gauges", async () => {
+    const metrics = new FleetMetrics({ seriesCap: 200 });
+    for (const event of fleetEventsOf(subscriber)) metrics.accept(event);
+    const last = subscriber.statuses(DEVICE).filter((s) => s.counters).at(-1)!.counters!;
+    expect(last.bytes).toBeTypeOf('number');
+    const samples = exposedSamples(await metrics.metrics());
+    expect(samples.find((s) => s.name === 'mote_agent_outbox_bytes')).toMatchObject({ labels: { device: DEVICE }, value: last.bytes });
+    expect(samples.find((s) => s.name === 'mote_agent_outbox_oldest_record_timestamp_seconds')).toMatchObject({ labels: { device: DEVICE }, value: last.oldestMs! / 1000 });
   });
 });
