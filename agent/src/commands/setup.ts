@@ -3,7 +3,7 @@
  * starts as its own user, so that the agent itself needs only CAP_BPF, CAP_PERFMON and
  * CAP_NET_RAW. It mounts bpffs and tracefs where they are missing, gives the user's group read
  * access to what attaching to tracepoints needs in tracefs (kernel/attach/tracefs-access.ts),
- * and makes the state directory (module store, outbox file) the user's. Every step is
+ * and makes the state directory (module store, outbox directory) the user's. Every step is
  * idempotent; systemd runs it as `ExecStartPre=+`, the init script before it drops root.
  */
 import * as std from 'std';
@@ -19,7 +19,7 @@ const USAGE = `usage: mote-agent setup --user NAME [--state-dir DIR]
 
 As root, once before every start of the agent as user NAME: mounts bpffs (${BPFFS_MOUNT_POINT}) and
 tracefs where they are missing, lets NAME's group read tracefs's event ids, and makes DIR
-(default /var/lib/mote: the module store and the outbox file) belong to NAME.`;
+(default /var/lib/mote: the module store and the outbox directory) belong to NAME.`;
 
 export const DEFAULT_STATE_DIR = '/var/lib/mote';
 
