@@ -5,43 +5,24 @@
  * on the same port to play an outage. (QEMU user networking shows the host's loopback to a
  * guest as 10.0.2.2, so guests reach it too.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort, ServerProcess } from './server-process.ts';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
-/** A port nobody listens on right now, on 127.0.0.1. */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
-export async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
+export { accepts, freeLoopbackPort } from './server-process.ts';
 
 export class Mosquitto {
-  private process: ChildProcess | undefined;
-  private output = '';
+  private readonly process: ServerProcess;
 
   private constructor(
     readonly port: number,
     private readonly directory: string,
-  ) {}
+  ) {
+    this.process = new ServerProcess('mosquitto', MOSQUITTO, ['-c', join(directory, 'mosquitto.conf')], port);
+  }
 
   get url(): string {
     return `mqtt://127.0.0.1:${this.port}`;
@@ -68,25 +49,12 @@ export class Mosquitto {
 
   /** Starts a new broker process on the same port and config (first start, or after `kill()`). */
   async startAgain(): Promise<void> {
-    const child = spawn(MOSQUITTO, ['-c', join(this.directory, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.process = child;
-    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    for (let tries = 0; tries < 100; tries++) {
-      if (child.exitCode !== null) break;
-      if (await accepts(this.port)) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`mosquitto did not start on 127.0.0.1:${this.port} (exit ${child.exitCode}): ${this.output}`);
+    await this.process.start(5_000);
   }
 
   /** Kills the broker process (SIGTERM) and waits for it to exit; its port and config stay for `startAgain()`. */
   async kill(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await this.process.kill();
   }
 
   /** Kills the broker for good and removes its config. */

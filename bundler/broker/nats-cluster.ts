@@ -9,8 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort } from './mosquitto.ts';
-import { ServerProcess } from './server-process.ts';
+import { freeLoopbackPort, ServerProcess } from './server-process.ts';
 
 export const NATS_SERVER = '/usr/sbin/nats-server';
 

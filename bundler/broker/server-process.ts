@@ -1,11 +1,33 @@
 /**
- * A server program started for tests, benchmarks and `mote start` (nats-server, VictoriaMetrics):
- * spawned with its arguments, ready once it accepts TCP connections on its loopback port, killed
- * with a signal of the caller's choice (SIGKILL plays a crash), and started again with the same
- * arguments. Its output is kept for error messages.
+ * A server program started for tests, benchmarks and `mote start` (mosquitto, nats-server,
+ * VictoriaMetrics): spawned with its arguments, ready once it accepts TCP connections on its
+ * loopback port, killed with a signal of the caller's choice (SIGKILL plays a crash), and started
+ * again with the same arguments. Its output is kept for error messages. Also the loopback port
+ * helpers they share.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accepts } from './mosquitto.ts';
+import net from 'node:net';
+
+/** A port nobody listens on right now, on 127.0.0.1. */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
+export async function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
 
 export class ServerProcess {
   private child: ChildProcess | undefined;

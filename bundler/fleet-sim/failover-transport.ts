@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import type { BrokerAddress } from '../../agent/src/telemetry/transports/broker-url.ts';
+import { nodeSocketConnection } from '../broker/node-socket-connection.ts';
 import type { Connection, ConnectionEvents, Transport } from '../../agent/src/telemetry/transport.ts';
 
 export class FailoverTransport implements Transport {
@@ -39,17 +40,7 @@ export class FailoverTransport implements Transport {
     const { host, port } = this.brokers[this.index]!;
     const socket = net.connect({ host, port, noDelay: true });
     this.socket = socket;
-    let failure: Error | undefined;
-    socket.on('connect', () => events.onOpen());
-    socket.on('data', (bytes) => events.onData(bytes));
-    socket.on('error', (error) => (failure = error));
-    socket.on('close', () => events.onClose(failure));
-    return {
-      write: (bytes) => {
-        if (!socket.destroyed) socket.write(bytes);
-      },
-      close: () => socket.destroy(),
-    };
+    return nodeSocketConnection(socket, events);
   }
 
   /** Resets the live connection (TCP RST): the broker sees a lost client and sends its Last Will. */

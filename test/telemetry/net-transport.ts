@@ -4,6 +4,7 @@
  * network were down.
  */
 import net from 'node:net';
+import { nodeSocketConnection } from '../../bundler/broker/node-socket-connection.ts';
 import type { Connection, ConnectionEvents, Transport } from '../../agent/src/telemetry/transport.ts';
 
 export class NetTransport implements Transport {
@@ -26,17 +27,7 @@ export class NetTransport implements Transport {
     }
     const socket = net.connect({ host: this.host, port: this.port });
     this.socket = socket;
-    let failure: Error | undefined;
-    socket.on('connect', () => events.onOpen());
-    socket.on('data', (bytes) => events.onData(bytes));
-    socket.on('error', (error) => (failure = error));
-    socket.on('close', () => events.onClose(failure));
-    return {
-      write: (bytes) => {
-        if (!socket.destroyed) socket.write(bytes);
-      },
-      close: () => socket.destroy(),
-    };
+    return nodeSocketConnection(socket, events);
   }
 
   /** Destroys the live socket abruptly (RST), as if the agent's process died. */

@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort } from '../../broker/mosquitto.ts';
-import { ServerProcess } from '../../broker/server-process.ts';
+import { freeLoopbackPort, ServerProcess } from '../../broker/server-process.ts';
 
 export const VICTORIA_METRICS = '/usr/bin/victoria-metrics';
 
