@@ -22,21 +22,20 @@ export interface NatsNode {
   process: ServerProcess;
 }
 
-/** The configuration file of one node. */
-export function natsNodeConfig(node: { name: string; clientPort: number; clusterPort: number; mqttPort: number; storeDir: string }, routePorts: number[]): string {
+/** The configuration file of one node; a cluster of one is a plain server (JetStream not clustered). */
+export function natsNodeConfig(node: { name: string; clientPort: number; clusterPort: number; mqttPort: number; storeDir: string }, routePorts: number[], users: string[] = []): string {
+  const authorization = users.length === 0 ? [] : ['authorization {', '  users: [', ...users.map((user) => `    ${user}`), '  ]', '}'];
+  const cluster = routePorts.length < 2 ? [] : ['cluster {', '  name: mote', `  listen: 127.0.0.1:${node.clusterPort}`, `  routes: [${routePorts.map((port) => `nats-route://127.0.0.1:${port}`).join(', ')}]`, '}'];
   return [
     `server_name: ${node.name}`,
     `listen: 127.0.0.1:${node.clientPort}`,
     `jetstream { store_dir: "${node.storeDir}" }`,
-    'cluster {',
-    '  name: mote',
-    `  listen: 127.0.0.1:${node.clusterPort}`,
-    `  routes: [${routePorts.map((port) => `nats-route://127.0.0.1:${port}`).join(', ')}]`,
-    '}',
+    ...cluster,
     // Each MQTT subscription at QoS 1 (a device's OTA topic) is a JetStream consumer: one copy, in
     // memory, dropped a minute after its device left. A device that moves to another node
     // subscribes again there. The messages devices publish stay replicated.
     `mqtt { listen: 127.0.0.1:${node.mqttPort}, max_ack_pending: 1024, consumer_replicas: 1, consumer_memory_storage: true, consumer_inactive_threshold: "1m" }`,
+    ...authorization,
     '',
   ].join('\n');
 }
@@ -55,7 +54,8 @@ export class NatsCluster {
     return this.nodes.map((node) => node.mqttUrl);
   }
 
-  static async launch(size = 3): Promise<NatsCluster> {
+  /** `users`: entries of an authorization block (bundler/enroll/acl.ts), none for an open cluster. */
+  static async launch(size = 3, users: string[] = []): Promise<NatsCluster> {
     const directory = mkdtempSync(join(tmpdir(), 'mote-nats-'));
     const ports = [];
     for (let i = 0; i < size; i++) ports.push({ clientPort: await freeLoopbackPort(), clusterPort: await freeLoopbackPort(), mqttPort: await freeLoopbackPort() });
@@ -65,7 +65,7 @@ export class NatsCluster {
       const storeDir = join(directory, name);
       mkdirSync(storeDir);
       const config = join(directory, `${name}.conf`);
-      writeFileSync(config, natsNodeConfig({ name, storeDir, ...port }, routePorts));
+      writeFileSync(config, natsNodeConfig({ name, storeDir, ...port }, routePorts, users));
       return { name, natsUrl: `nats://127.0.0.1:${port.clientPort}`, mqttUrl: `mqtt://127.0.0.1:${port.mqttPort}`, process: new ServerProcess(`nats-server ${name}`, NATS_SERVER, ['-c', config], port.mqttPort) };
     });
     const cluster = new NatsCluster(nodes, directory);

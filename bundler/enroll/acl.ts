@@ -9,6 +9,7 @@
  */
 import { otaTopic } from '../../agent/src/ota/messages.ts';
 import { TOPIC_ROOT, statusTopic, telemetryTopic } from '../../agent/src/telemetry/topics.ts';
+import { PARKED_SUBJECTS } from '../ingest/worker/jetstream-source.ts';
 
 const USERNAME = '%u';
 
@@ -43,10 +44,23 @@ export function aclFile(operators: string[]): string {
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }
 
-/** An MQTT topic filter as the NATS subject the NATS MQTT gateway maps it to ('/' '.', '+' '*', '#' '>'). */
-function natsSubject(topic: string): string {
-  return topic.replaceAll('/', '.').replaceAll('+', '*').replaceAll('#', '>');
+/**
+ * An MQTT topic filter as the NATS subjects the NATS MQTT gateway maps it to: levels joined by
+ * '.', a '.' inside a level written '//', '+' as '*', and a trailing '#' as both its parent
+ * subject and '>' below it ('#' also matches the level above it).
+ */
+function natsSubjects(topic: string): string[] {
+  const levels = topic.split('/').map((level) => (level === '+' ? '*' : level === '#' ? '>' : level.replaceAll('.', '//')));
+  const subject = levels.join('.');
+  return levels.at(-1) === '>' ? [levels.slice(0, -1).join('.'), subject] : [subject];
 }
+
+/**
+ * Where the NATS MQTT gateway delivers QoS 1 subscriptions (one JetStream consumer each). Every
+ * MQTT client that subscribes at QoS 1 needs it; MQTT clients cannot subscribe to it themselves
+ * (topics starting with '$' are refused), and devices may not use plain NATS connections.
+ */
+const MQTT_DELIVERIES = '$MQTT.sub.>';
 
 export interface NatsPermissions {
   publish: { allow: string[] };
@@ -56,25 +70,29 @@ export interface NatsPermissions {
 /**
  * The same rules as NATS permissions for the user `name` (NATS configuration files have no
  * per-user templates like %u, so each device gets its own entry). An operator also gets the
- * JetStream API and inboxes that a durable consumer (`mote serve`) and request-reply need.
+ * JetStream API, acknowledgements and inboxes that an ingest worker (`mote serve --jetstream`)
+ * needs, and the subjects where it parks messages it cannot use.
  */
 export function natsPermissions(name: string, role: 'device' | 'operator'): NatsPermissions {
   if (role === 'device') {
     const rules = deviceRules(name);
-    return {
-      publish: { allow: rules.filter(([access]) => access === 'write').map(([, topic]) => natsSubject(topic)) },
-      subscribe: { allow: rules.filter(([access]) => access === 'read').map(([, topic]) => natsSubject(topic)) },
-    };
+    const subjects = (access: 'write' | 'read') => rules.filter(([rule]) => rule === access).flatMap(([, topic]) => natsSubjects(topic));
+    return { publish: { allow: subjects('write') }, subscribe: { allow: [...subjects('read'), MQTT_DELIVERIES] } };
   }
   return {
-    publish: { allow: [natsSubject(otaTopic('+', 'install')), natsSubject(otaTopic('+', 'remove')), '$JS.API.>', '$JS.ACK.>'] },
-    subscribe: { allow: [natsSubject(`${TOPIC_ROOT}/#`), '_INBOX.>'] },
+    publish: { allow: [...natsSubjects(otaTopic('+', 'install')), ...natsSubjects(otaTopic('+', 'remove')), PARKED_SUBJECTS, '$JS.API.>', '$JS.ACK.>'] },
+    subscribe: { allow: [...natsSubjects(`${TOPIC_ROOT}/#`), MQTT_DELIVERIES, '_INBOX.>'] },
   };
 }
 
-/** One entry of a NATS `authorization { users: [...] }` list; the password is a bcrypt hash or a placeholder. */
+/**
+ * One entry of a NATS `authorization { users: [...] }` list; `password` is a bcrypt hash (or a
+ * placeholder). A device may connect only through the MQTT gateway: over plain NATS it could
+ * subscribe to every device's QoS 1 deliveries.
+ */
 export function natsUserEntry(name: string, role: 'device' | 'operator', password: string): string {
   const list = (subjects: string[]) => `[${subjects.map((s) => JSON.stringify(s)).join(', ')}]`;
   const permissions = natsPermissions(name, role);
-  return `{ user: ${JSON.stringify(name)}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: ${list(permissions.publish.allow)} }, subscribe: { allow: ${list(permissions.subscribe.allow)} } } }`;
+  const connectionTypes = role === 'device' ? ', allowed_connection_types: ["MQTT"]' : '';
+  return `{ user: ${JSON.stringify(name)}, password: ${JSON.stringify(password)}, permissions: { publish: { allow: ${list(permissions.publish.allow)} }, subscribe: { allow: ${list(permissions.subscribe.allow)} } }${connectionTypes} }`;
 }

@@ -1,12 +1,14 @@
 /**
  * Broker credentials for a device or an operator, made by maintained tools: a random password
  * whose hash mosquitto_passwd adds to a mosquitto password file, or an ECDSA P-256 key and a
- * client certificate whose CN is the name, signed by the operator's CA with the openssl CLI.
+ * client certificate whose CN is the name, signed by the operator's CA with the openssl CLI. The
+ * same password's bcrypt hash (bcryptjs) goes into a NATS server's user entry.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
 import { MoteError } from '../../agent/src/errors.ts';
 
 export class EnrollError extends MoteError {}
@@ -27,6 +29,11 @@ function run(tool: string, args: string[]): void {
     if (failed.code === 'ENOENT') throw new EnrollError(`${tool} is not installed: apt-get install ${tool === 'openssl' ? 'openssl' : 'mosquitto'}`);
     throw new EnrollError(`${tool} ${args[0]} failed: ${failed.stderr?.toString().trim().split('\n').at(-1) ?? String(error)}`);
   }
+}
+
+/** The bcrypt hash (cost 11) of `password`, as a NATS server's authorization block takes it. */
+export function natsPasswordHash(password: string): string {
+  return bcrypt.hashSync(password, 11);
 }
 
 /** A new random password for `name`, its hash added to (or replaced in) `passwordFile`. */

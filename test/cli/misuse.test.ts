@@ -136,6 +136,8 @@ const table: Record<string, Row[]> = {
     { misuse: 'missing argument', args: ['--ingest-only', '--jetstream', 'nats://n1:4222'], says: /--ingest-only needs --database URL/, spawn: true },
     { misuse: 'bad URL', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'mqtt://n1:1883'], says: /--jetstream 'mqtt:\/\/n1:1883' is not a nats:\/\/ URL/ },
     { misuse: 'conflicting options', args: ['--jetstream', 'nats://n1:4222', '--database', 'http://v:8428'], says: /--jetstream is for ingest workers/ },
+    { misuse: 'missing argument', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://fleet-operator@n1:4222'], says: /--jetstream names the user 'fleet-operator' but no password; set MOTE_JETSTREAM_PASSWORD/ },
+    { misuse: 'conflicting options', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://a:x@n1:4222', '--jetstream', 'nats://b:y@n2:4222'], says: /--jetstream URLs name different users or passwords/ },
     { misuse: 'conflicting options', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://n1:4222', '--broker', 'mqtt://b'], says: /either a JetStream cluster \(--jetstream\) or MQTT 5 brokers/ },
     { misuse: 'bad value', args: ['--ingest-only', '--database', 'http://v:8428', '--broker', 'mqtt://b', '--group', 'a b'], says: /--group 'a b' is not a group name/ },
   ],

@@ -256,7 +256,7 @@ describe.skipIf(skip !== null)('the real mote-agent with its credentials', () =>
 
 describe('the documented configuration', () => {
   const docs = readFileSync(join(repoRoot, 'docs', 'security.md'), 'utf8');
-  const natsEntries = [natsUserEntry('gw-0042', 'device', '$2a$11$<bcrypt hash>'), natsUserEntry('fleet-operator', 'operator', '$2a$11$<bcrypt hash>')];
+  const natsEntries = [natsUserEntry('gw-0042', 'device', '$2b$11$<bcrypt hash>'), natsUserEntry('fleet-operator', 'operator', '$2b$11$<bcrypt hash>')];
 
   it('docs/security.md shows the ACL file and the NATS entries this code makes', () => {
     expect(docs).toContain(aclFile(['fleet-operator']));

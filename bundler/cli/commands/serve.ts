@@ -10,6 +10,7 @@ import { UsageError } from '../command.ts';
 import { brokerOption, existingPath, integerOption, parseCommandLine } from '../options.ts';
 import { startFleetService, type FleetServiceOptions } from '../../web/fleet-service.ts';
 import { startWorkerService, type WorkerServiceOptions } from '../../ingest/worker/worker-service.ts';
+import type { NatsCredentials } from '../../ingest/worker/jetstream-source.ts';
 
 const HELP = `usage: mote serve [--broker URL]... [--ca FILE --cert FILE --key FILE] [--listen HOST:PORT]
                   [--token-file FILE] [--history-minutes N] [--series-cap N] [--max-series N]
@@ -47,7 +48,9 @@ database and acknowledges it only once the database accepted it.
                         -dedup.minScrapeInterval=1ms (see the README's fleet section)
   --ingest-only         be an ingest worker: no dashboard; /metrics and /healthz on --listen
   --jetstream URL       nats://host:port of the NATS cluster, repeat for each node: share its
-                        JetStream stream MOTE_TELEMETRY (made if missing) with the other workers
+                        JetStream stream MOTE_TELEMETRY (made if missing) with the other workers;
+                        nats://USER@host:port logs in as an enrolled operator, its password in
+                        $MOTE_JETSTREAM_PASSWORD
   --broker URL          (with --ingest-only) an MQTT 5 broker: share $share/<group>/... with
                         the other workers; repeat for several brokers
   --group NAME          the workers' group: JetStream durable consumer, MQTT share name
@@ -69,10 +72,25 @@ function httpUrlOption(option: string, raw: string, example: string): string {
   return url.href;
 }
 
-function natsUrlOption(raw: string): string {
-  const url = URL.canParse(raw) ? new URL(raw) : null;
-  if (!url || url.protocol !== 'nats:' || url.hostname === '') throw new UsageError(`--jetstream '${raw}' is not a nats:// URL`, 'give a node of the NATS cluster, e.g. --jetstream nats://nats1:4222, once per node');
-  return raw;
+/**
+ * The --jetstream URLs as NATS servers, and the operator's credentials from their user part
+ * (nats://USER:PASSWORD@host:port, or nats://USER@host:port with the password in
+ * $MOTE_JETSTREAM_PASSWORD, out of the process list), the same on every URL.
+ */
+function jetstreamOption(raws: string[]): { servers: string[]; credentials?: NatsCredentials } {
+  const urls = raws.map((raw) => {
+    const url = URL.canParse(raw) ? new URL(raw) : null;
+    if (!url || url.protocol !== 'nats:' || url.hostname === '') throw new UsageError(`--jetstream '${raw}' is not a nats:// URL`, 'give a node of the NATS cluster, e.g. --jetstream nats://nats1:4222, once per node');
+    return url;
+  });
+  const users = new Set(urls.map((url) => `${url.username}:${url.password}`));
+  if (users.size > 1) throw new UsageError('the --jetstream URLs name different users or passwords', 'give every node the same nats://USER@host:port (the password in $MOTE_JETSTREAM_PASSWORD), or none');
+  const servers = urls.map((url) => `nats://${url.host}`);
+  const user = decodeURIComponent(urls[0]!.username);
+  if (user === '') return { servers };
+  const pass = urls[0]!.password !== '' ? decodeURIComponent(urls[0]!.password) : process.env.MOTE_JETSTREAM_PASSWORD;
+  if (pass === undefined || pass === '') throw new UsageError(`--jetstream names the user '${user}' but no password`, 'set MOTE_JETSTREAM_PASSWORD to the password mote enroll printed for it (or write nats://USER:PASSWORD@host:port)');
+  return { servers, credentials: { user, pass } };
 }
 
 function groupOption(raw: string): string {
@@ -167,7 +185,7 @@ export const serveCommand: Command = {
     const log = (line: string) => console.error(`mote serve: ${line}`);
     if (values['ingest-only']) {
       return serveIngest({
-        ...(values.jetstream !== undefined && { jetstream: { servers: values.jetstream.map(natsUrlOption), replicas: integerOption('replicas', values.replicas, 1) } }),
+        ...(values.jetstream !== undefined && { jetstream: { ...jetstreamOption(values.jetstream), replicas: integerOption('replicas', values.replicas, 1) } }),
         brokers,
         tls,
         group: groupOption(values.group),

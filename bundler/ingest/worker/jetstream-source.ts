@@ -15,12 +15,16 @@ import type { MessageSource, SourceMessage } from './message-source.ts';
 
 export const TELEMETRY_STREAM = 'MOTE_TELEMETRY';
 export const PARKED_STREAM = 'MOTE_PARKED';
+/** The subjects parked messages are published on: `mote.parked.<reason>`. */
+export const PARKED_SUBJECTS = 'mote.parked.>';
 const TELEMETRY_SUBJECT = 'mote.v1.*.telemetry.*';
 /** How long the broker waits for an acknowledgement before it hands the message to another worker. */
 const ACK_WAIT_MS = 30_000;
 
 export interface JetStreamOptions {
   servers: string[];
+  /** The operator's NATS user and password, when the cluster has an authorization block. */
+  credentials?: NatsCredentials;
   /** The durable consumer all workers of the fleet share. */
   group: string;
   /** Copies of each stream (3 on a cluster of 3 or more, 1 on a single server). */
@@ -31,6 +35,11 @@ export interface JetStreamOptions {
   /** How long to wait for the cluster's JetStream to answer at start (default 60 s). */
   readyTimeoutMs?: number;
   log: (line: string) => void;
+}
+
+export interface NatsCredentials {
+  user: string;
+  pass: string;
 }
 
 /** A JetStream API answer that the stream or consumer does not exist (rather than no answer). */
@@ -58,7 +67,7 @@ export class JetStreamSource implements MessageSource {
   }
 
   static async open(options: JetStreamOptions): Promise<JetStreamSource> {
-    const connection = await connect({ servers: options.servers, name: `mote-ingest ${options.group}`, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
+    const connection = await connect({ servers: options.servers, ...options.credentials, name: `mote-ingest ${options.group}`, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
     void (async () => {
       for await (const status of connection.status()) {
         if (status.type === 'disconnect' || status.type === 'reconnect') options.log(`JetStream: ${status.type} ${String(status.data)}`);
@@ -86,7 +95,7 @@ export class JetStreamSource implements MessageSource {
     const limits = { max_age: nanos(options.maxAgeMs ?? 24 * 3600_000), max_bytes: options.maxBytes ?? 10 * 2 ** 30, discard: DiscardPolicy.Old, num_replicas: options.replicas, storage: StorageType.File, retention: RetentionPolicy.Limits };
     for (const [name, subjects] of [
       [TELEMETRY_STREAM, [TELEMETRY_SUBJECT]],
-      [PARKED_STREAM, ['mote.parked.>']],
+      [PARKED_STREAM, [PARKED_SUBJECTS]],
     ] as const) {
       try {
         await manager.streams.info(name);

@@ -12,14 +12,14 @@ import { RemoteWriteSender } from '../../store/remote-write/sender.ts';
 import { VictoriaClient } from '../../store/victoria/victoria-client.ts';
 import type { BrokerTls } from '../broker-subscriptions.ts';
 import { defaultWorkerId, IngestWorker } from './ingest-worker.ts';
-import { JetStreamSource } from './jetstream-source.ts';
+import { JetStreamSource, type NatsCredentials } from './jetstream-source.ts';
 import type { MessageSource } from './message-source.ts';
 import { SharedSubscriptionSource } from './shared-subscription-source.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
 export interface WorkerServiceOptions {
   /** NATS servers of the JetStream cluster; without them, `brokers` with shared subscriptions. */
-  jetstream?: { servers: string[]; replicas: number };
+  jetstream?: { servers: string[]; replicas: number; credentials?: NatsCredentials };
   brokers: string[];
   tls: BrokerTls;
   /** The group the workers share the stream in (JetStream durable name, MQTT share name). */
@@ -42,7 +42,7 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
   const id = options.id ?? defaultWorkerId();
   const database = new VictoriaClient(options.database);
   const sources: MessageSource[] = options.jetstream
-    ? [await JetStreamSource.open({ servers: options.jetstream.servers, group: options.group, replicas: options.jetstream.replicas, log: options.log })]
+    ? [await JetStreamSource.open({ servers: options.jetstream.servers, credentials: options.jetstream.credentials, group: options.group, replicas: options.jetstream.replicas, log: options.log })]
     : options.brokers.map((url, i) => new SharedSubscriptionSource(url, options.group, `${options.group}-${id}-${i}`, options.tls, options.log));
   const metrics = new WorkerMetrics(id);
   const workers = sources.map((source) => new IngestWorker({ source, database, log: options.log, metrics }));
