@@ -184,6 +184,50 @@ describe('SegmentLog', () => {
   });
 });
 
+describe('read-back', () => {
+  /** nodeLogFiles that counts the bytes read through descriptors and the opens. */
+  function countingFiles() {
+    const counts = { bytes: 0, opens: 0 };
+    const files = { ...nodeLogFiles, open: (path: string, flags: number, mode: number) => (counts.opens++, nodeLogFiles.open(path, flags, mode)), read: (fd: number, bytes: Uint8Array) => { const got = nodeLogFiles.read(fd, bytes); counts.bytes += got; return got; } };
+    return { files, counts };
+  }
+
+  it('reads a segment forward once while draining it in batches, and starts again for a read behind', () => {
+    const dir = freshDir();
+    const writer = openLog(dir, { segmentBytes: 1 << 19 });
+    for (let n = 0; n < 2000; n++) writer.append(record(n, 100));
+    writer.close();
+    const { files, counts } = countingFiles();
+    const log = SegmentLog.open(files, { dir, maxBytes: 1 << 20, segmentBytes: 1 << 19, fsync: 1000 }, () => {});
+    const read: Array<{ index: number; record: LogRecord }> = [];
+    for (let from = 0; from < 2000; from = (read.at(-1)?.index ?? -1) + 1) {
+      const batch = log.read(from, 64);
+      expect(batch.length).toBeGreaterThan(0);
+      read.push(...batch);
+    }
+    expect(read.map(({ index }) => index)).toEqual(Array.from({ length: 2000 }, (_, n) => n));
+    expect(read.map(({ record: r }) => r)).toEqual(Array.from({ length: 2000 }, (_, n) => record(n, 100)));
+    const onDisk = segmentFiles(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+    expect(counts.bytes).toBe(onDisk); // every byte once, not a segment per batch
+    expect(counts.opens).toBe(segmentFiles(dir).length);
+    expect(log.read(10, 2).map(({ index, record: r }) => [index, r.timeMs])).toEqual([[10, record(10).timeMs], [11, record(11).timeMs]]);
+    expect(counts.opens).toBe(segmentFiles(dir).length + 1);
+    log.close();
+  });
+
+  it('reads a record larger than its buffer, and what was appended after it reached the end', () => {
+    const dir = freshDir();
+    const log = openLog(dir, { segmentBytes: 1 << 19 });
+    log.append(record(0, 200_000));
+    log.append(record(1, 10));
+    expect(log.read(0, 64).map(({ record: r }) => r)).toEqual([record(0, 200_000), record(1, 10)]);
+    log.append(record(2, 70_000));
+    log.sync();
+    expect(log.read(2, 64).map(({ index, record: r }) => [index, r])).toEqual([[2, record(2, 70_000)]]);
+    log.close();
+  });
+});
+
 describe('DurableOutbox', () => {
   const message = (n: number) => ({ topic: `t/${n}`, payload: new Uint8Array(40).fill(n & 0xff), qos: 1 as const, timeMs: 1000 + n });
   const open = (dir: string, maxBytes = 1 << 20) => new DurableOutbox(nodeLogFiles, { dir, maxBytes, fsync: 'always' }, nodeTimers, new MemoryLogger());

@@ -67,23 +67,36 @@ function decodeBody(body: Uint8Array): LogRecord | string {
   return { topic, payload: body.slice(BODY_HEAD + topicLength), qos, timeMs: view.getFloat64(0, true) };
 }
 
+/**
+ * The frame at `offset` of `bytes`: its record and size, 'short' when `bytes` ends inside it
+ * (more may follow on disk), or why it is damaged.
+ */
+export function readFrame(bytes: Uint8Array, view: DataView, offset: number): { record: LogRecord; size: number } | 'short' | { damage: string } {
+  if (bytes.length - offset < FRAME_HEAD) return 'short';
+  const length = view.getUint32(offset, true);
+  if (length <= BODY_HEAD || length > MAX_BODY) return { damage: `a frame length of ${length}` };
+  if (bytes.length - offset - FRAME_HEAD < length) return 'short';
+  const body = bytes.subarray(offset + FRAME_HEAD, offset + FRAME_HEAD + length);
+  if (crc32(body) !== view.getUint32(offset + 4, true)) return { damage: 'a checksum mismatch' };
+  const record = decodeBody(body);
+  if (typeof record === 'string') return { damage: `a checked frame with a bad body (${record})` };
+  return { record, size: FRAME_HEAD + length };
+}
+
 /** Reads the frames of one segment, stopping at the first one that is torn or corrupt. */
 export function scanSegment(bytes: Uint8Array): SegmentScan {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const records: LogRecord[] = [];
   let offset = 0;
-  const stop = (damage: string): SegmentScan => ({ records, goodLength: offset, damage: `${damage} at byte ${offset}` });
   while (offset < bytes.length) {
-    if (bytes.length - offset < FRAME_HEAD) return stop('a frame head cut short');
-    const length = view.getUint32(offset, true);
-    if (length <= BODY_HEAD || length > MAX_BODY) return stop(`a frame length of ${length}`);
-    if (bytes.length - offset - FRAME_HEAD < length) return stop('a frame body cut short');
-    const body = bytes.subarray(offset + FRAME_HEAD, offset + FRAME_HEAD + length);
-    if (crc32(body) !== view.getUint32(offset + 4, true)) return stop('a checksum mismatch');
-    const record = decodeBody(body);
-    if (typeof record === 'string') return stop(`a checked frame with a bad body (${record})`);
-    records.push(record);
-    offset += FRAME_HEAD + length;
+    const frame = readFrame(bytes, view, offset);
+    if (frame === 'short') {
+      const whole = bytes.length - offset >= FRAME_HEAD;
+      return { records, goodLength: offset, damage: `${whole ? 'a frame body cut short' : 'a frame head cut short'} at byte ${offset}` };
+    }
+    if ('damage' in frame) return { records, goodLength: offset, damage: `${frame.damage} at byte ${offset}` };
+    records.push(frame.record);
+    offset += frame.size;
   }
   return { records, goodLength: offset };
 }

@@ -22,8 +22,9 @@ import type { Sys } from '../../sys/types.ts';
 import { isSysError, MoteError } from '../../errors.ts';
 import { decodeUtf8, encodeUtf8 } from '../../bytes/utf8.ts';
 import { encodeFrame, scanSegment, type LogRecord } from './frame.ts';
+import { SegmentReader } from './segment-reader.ts';
 
-export type LogFiles = Pick<Sys, 'open' | 'close' | 'write' | 'fsync' | 'readFile' | 'writeFileAtomic' | 'unlink' | 'mkdir' | 'readDir'>;
+export type LogFiles = Pick<Sys, 'open' | 'close' | 'read' | 'write' | 'fsync' | 'readFile' | 'writeFileAtomic' | 'unlink' | 'mkdir' | 'readDir'>;
 
 /** `always`: fsync every record; a number: fsync at most that many ms after a record. */
 export type FsyncPolicy = 'always' | number;
@@ -72,6 +73,8 @@ export class SegmentLog {
   private readonly segments: Segment[] = [];
   private totalBytes = 0;
   private fd: number | undefined;
+  /** Where read-back stopped, kept for the next read of the same segment. */
+  private reader: SegmentReader | undefined;
   private firstNeeded = 0;
   private ackedOnDisk = -1;
   private unsynced = false;
@@ -156,22 +159,27 @@ export class SegmentLog {
   }
 
   /**
-   * Reads back up to `count` records from `from` on, within the segment that holds `from` (one
-   * file read); fewer, or none, when the segment was deleted or damaged since.
+   * Reads back up to `count` records from `from` on, within the segment that holds `from`,
+   * continuing where the last read of that segment stopped; fewer, or none, when the segment was
+   * deleted or damaged since.
    */
   read(from: number, count: number): Array<{ index: number; record: LogRecord }> {
     const segment = this.segments.find((s) => s.base <= from && from < s.base + s.count);
     if (!segment) return [];
-    let bytes: Uint8Array;
+    if (this.reader?.base !== segment.base) {
+      this.reader?.close();
+      this.reader = new SegmentReader(this.files, this.path(segmentName(segment.base)), segment.base);
+    }
     try {
-      bytes = this.files.readFile(this.path(segmentName(segment.base)));
+      const { records, damage } = this.reader.read(from, Math.min(count, segment.base + segment.count - from));
+      if (damage !== undefined) this.warn(`outbox ${this.options.dir}: ${segmentName(segment.base)} is damaged on read-back (${damage})`);
+      return records;
     } catch (error) {
       this.warn(`outbox ${this.options.dir}: cannot read ${segmentName(segment.base)} back (${(error as Error).message})`);
+      this.reader.close();
+      this.reader = undefined;
       return [];
     }
-    const records = scanSegment(bytes).records;
-    const first = from - segment.base;
-    return records.slice(first, first + count).map((record, offset) => ({ index: from + offset, record }));
   }
 
   /** Writes `acked` when it moved since it was last written. */
@@ -191,6 +199,8 @@ export class SegmentLog {
     this.checkpoint();
     if (this.fd !== undefined) this.files.close(this.fd);
     this.fd = undefined;
+    this.reader?.close();
+    this.reader = undefined;
   }
 
   private path(name: string): string {
@@ -291,6 +301,10 @@ export class SegmentLog {
   }
 
   private unlinkSegment(base: number): void {
+    if (this.reader?.base === base) {
+      this.reader.close();
+      this.reader = undefined;
+    }
     this.directoryChanged = true;
     try {
       this.files.unlink(this.path(segmentName(base)));
