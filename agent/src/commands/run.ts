@@ -9,6 +9,8 @@
 import * as os from 'os';
 import { builtinModules } from 'mote:builtin-modules';
 import { agentFeatureProbes } from './feature-probes.ts';
+import { agentRelocationCache } from './relocation-cache.ts';
+import { DEFAULT_CACHE_DIR } from '../kernel/loader/relocation-cache.ts';
 import { AgentOta } from '../ota/agent-ota.ts';
 import { BpfModuleLoader } from '../lifecycle/bpf-module-loader.ts';
 import type { Sys } from '../sys/types.ts';
@@ -70,7 +72,12 @@ export const runCommand: AgentCommand = {
     const ota = new AgentOta(sys, { keyFiles: config.ota?.keys ?? [], ...(config.ota?.store !== undefined && { storeDir: config.ota.store }), ...(crashPoint && { crashPoint }) }, catalogOf(builtinModules), log);
     const { telemetry, device } = deviceTelemetry(sys, config, log, ota.onCommand);
     const features = agentFeatureProbes(sys);
-    const kernelLoader = new BpfModuleLoader(sys, features, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
+    const kernelLoader = new BpfModuleLoader(sys, features, {
+      watchReadable: (fd, handler) => os.setReadHandler(fd, handler),
+      afterThisTurn: (task) => os.setTimeout(task, 0),
+      relocationCache: agentRelocationCache(sys, config.cacheDir ?? DEFAULT_CACHE_DIR, (line) => log.warn(line)),
+      log: (line) => log.info(line),
+    });
     const loader = withBpfPreflight(features, sys.geteuid(), kernelLoader);
     const agent = new Agent({ telemetry, loader, catalog: ota.catalog, timers: quickjsTimers, clock: sysClock(sys), log });
     agent.start(plan(config, flags, ota));

@@ -14,6 +14,7 @@ import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } 
 import { parseManifest } from '../sample/decode/manifest.ts';
 import { skipReason } from '../lifecycle/module-load-error.ts';
 import { agentFeatureProbes } from './feature-probes.ts';
+import { agentRelocationCache } from './relocation-cache.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { Sys } from '../sys/types.ts';
 import { MoteError, isSysError } from '../errors.ts';
@@ -29,6 +30,7 @@ const USAGE = `usage: mote-agent sample [options]
   --variant <module=name>  force a hook variant instead of the feature probes' choice (repeatable)
   --interface <name>       interface for socket-filter modules (default: each manifest's)
   --top <n>                entries of top-N records
+  --cache-dir <dir>        keep CO-RE results in this relocation cache and reuse them (default: none)
   --timing                 add sampleMs, the time each sample() took, to every line
   --json                   one compact JSON document per line (default: indented)`;
 
@@ -90,7 +92,7 @@ export const sampleCommand: AgentCommand = {
     }
     const parsed = parseAgentArgs('sample', args, {
       modules: { value: true }, 'interval-ms': { value: true }, seconds: { value: true }, set: { value: true, repeat: true },
-      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, timing: {}, json: {}, object: { value: true }, manifest: { value: true },
+      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, timing: {}, json: {}, object: { value: true }, manifest: { value: true }, 'cache-dir': { value: true },
     });
     if (parsed.positionals.length) throw new ArgumentError(`sample: unexpected '${parsed.positionals[0]}'\n${USAGE}`);
     if ((typeof parsed.options.object === 'string') !== (typeof parsed.options.manifest === 'string')) throw new ArgumentError('sample: --object and --manifest go together');
@@ -109,7 +111,13 @@ export const sampleCommand: AgentCommand = {
     };
 
     const features = agentFeatureProbes(sys);
-    const kernelLoader = new BpfModuleLoader(sys, features, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
+    const cacheDir = parsed.options['cache-dir'];
+    const kernelLoader = new BpfModuleLoader(sys, features, {
+      watchReadable: (fd, handler) => os.setReadHandler(fd, handler),
+      afterThisTurn: (task) => os.setTimeout(task, 0),
+      relocationCache: typeof cacheDir === 'string' ? agentRelocationCache(sys, cacheDir, log) : null,
+      log,
+    });
     const loader = withBpfPreflight(features, sys.geteuid(), kernelLoader);
     const running: RunningModule[] = [];
     const sources = [...builtinModules.filter((m) => wanted.includes(m.name)), ...fromFiles];
