@@ -33,7 +33,7 @@ export class TargetBtf {
 
   btf(): Btf {
     if (this.released) throw new MoteError(`the BTF from ${this.source} was used after its release; this is a bug in the agent, please report it`);
-    this.parsed ??= Btf.parse(this.kernel.bytes);
+    this.parsed ??= Btf.parse(this.kernel.bytes, this.isKernelOwn);
     return this.parsed;
   }
 
