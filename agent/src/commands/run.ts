@@ -10,6 +10,7 @@ import * as os from 'os';
 import { builtinModules } from 'mote:builtin-modules';
 import { agentFeatureProbes } from './feature-probes.ts';
 import { agentRelocationCache } from './relocation-cache.ts';
+import { memoryLine, memoryReportWanted } from './memory-report.ts';
 import { DEFAULT_CACHE_DIR } from '../kernel/loader/relocation-cache.ts';
 import { AgentOta } from '../ota/agent-ota.ts';
 import { BpfModuleLoader } from '../lifecycle/bpf-module-loader.ts';
@@ -81,6 +82,10 @@ export const runCommand: AgentCommand = {
     const loader = withBpfPreflight(features, sys.geteuid(), kernelLoader);
     const agent = new Agent({ telemetry, loader, catalog: ota.catalog, timers: quickjsTimers, clock: sysClock(sys), log });
     agent.start(plan(config, flags, ota));
+    if (memoryReportWanted()) {
+      log.info(memoryLine(sys, 'modules loaded'));
+      os.setTimeout(() => log.info(memoryLine(sys, 'kernel BTF released')), 0);
+    }
     ota.serve(agent.registry, telemetry, device);
     return new Promise<number>((resolve) => {
       let stopping = false;

@@ -15,6 +15,7 @@ import { parseManifest } from '../sample/decode/manifest.ts';
 import { skipReason } from '../lifecycle/module-load-error.ts';
 import { agentFeatureProbes } from './feature-probes.ts';
 import { agentRelocationCache } from './relocation-cache.ts';
+import { memoryLine, memoryReportWanted } from './memory-report.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { Sys } from '../sys/types.ts';
 import { MoteError, isSysError } from '../errors.ts';
@@ -133,6 +134,10 @@ export const sampleCommand: AgentCommand = {
     }
     log(`mote-agent sample: ${running.length} of ${sources.length} modules running${running.length ? ` (${running.map((m) => `${m.name}: ${m.variant}`).join(', ')})` : ''}`);
     if (running.length === 0) return 1;
+    if (memoryReportWanted()) {
+      log(memoryLine(sys, 'modules loaded'));
+      os.setTimeout(() => log(memoryLine(sys, 'kernel BTF released')), 0);
+    }
 
     const report = (module: RunningModule, result: ModuleSampleResult | null, sampleMs: number) => {
       if (!result) return;
