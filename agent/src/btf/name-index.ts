@@ -28,8 +28,9 @@ export class NameIndex {
   constructor(blob: BtfBlob) {
     const { words, recordStarts, count } = blob;
     const strings = blob.strings.bytes;
+    // About two types a bucket: a kernel's 100,000 types take 256 KiB of heads.
     let buckets = 1;
-    while (buckets < count) buckets *= 2;
+    while (buckets * 2 < count) buckets *= 2;
     const mask = buckets - 1;
     const first = new Uint32Array(buckets);
     const next = new Uint32Array(count);

@@ -205,7 +205,8 @@ function indexRecords(words: Uint32Array, byteLength: number, stringLength: numb
 function measureRecords(words: Uint32Array, byteLength: number, reject: (id: number, word: number) => never): RecordIndex {
   const end = words.length;
   const limit = Math.ceil(byteLength / 4);
-  let recordStarts = new Uint32Array(1024);
+  // A kernel's records average about 25 bytes: sized for that, the table rarely has to grow.
+  let recordStarts = new Uint32Array(Math.max(1024, Math.ceil(byteLength / 24)));
   let count = 1;
   for (let word = 0; word < limit; count++) {
     if (count === recordStarts.length) {
