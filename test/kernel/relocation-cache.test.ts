@@ -69,7 +69,7 @@ describe.skipIf(skipReason !== null)('the relocation cache on the real kernel', 
     expect(run.stdout, run.stderr).not.toBe('');
     return { result: JSON.parse(run.stdout) as LoadResult, stderr: run.stderr };
   };
-  const entries = () => readdirSync(dir).filter((name) => name.endsWith('.json'));
+  const entries = () => readdirSync(dir).filter((name) => name.startsWith('core-'));
   const entryPath = () => join(dir, entries()[0]!);
 
   it('relocates on the first load and keeps exactly what CO-RE computes', async () => {

@@ -13,7 +13,7 @@ import { loadObject, setRodata, type BpfObject } from '../object/index.ts';
 import { findKernelBtf } from '../kernel/btf-source.ts';
 import { TargetBtf } from '../kernel/loader/target-btf.ts';
 import { agentRelocationCache } from './relocation-cache.ts';
-import { agentFeatureProbes } from './feature-probes.ts';
+import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import { openEventBuffer } from '../kernel/event-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
@@ -26,7 +26,7 @@ import { kernelWordSize } from '../kernel/word-size.ts';
 
 const USAGE = `usage: mote-agent load <object.bpf.o> [options]
   --btf <file>          relocate against this BTF instead of the kernel's
-  --cache-dir <dir>     keep CO-RE results in this relocation cache and reuse them (default: none)
+  --cache-dir <dir>     keep CO-RE results and feature probe answers there and reuse them (default: none)
   --seconds <n>         how long the programs run before the dump (default 1)
   --set <name=value>    set a 'const volatile' global before load (repeatable)
   --interface <name>    interface for socket filters (default lo)
@@ -149,7 +149,8 @@ export const loadCommand: AgentCommand = {
     const target = new TargetBtf(sys, kernelBtf);
     const cacheDir = parsed.options['cache-dir'] as string | undefined;
     const cache = cacheDir ? { store: agentRelocationCache(sys, cacheDir, log), objectDigest: sys.hash(bytes) } : null;
-    const features = agentFeatureProbes(sys);
+    const featureCache = cacheDir ? agentFeatureCache(sys, cacheDir, log) : null;
+    const features = agentFeatureProbes(sys, featureCache);
     const objectName = (path.split('/').pop() ?? 'obj').replace(/\.bpf\.o$|\.o$/, '');
     const loaded = loadAndAttach(sys, object, {
       objectName, target, targetPointerSize: kernelWordSize(sys.uname().machine), cache, features, log,
@@ -186,10 +187,12 @@ export const loadCommand: AgentCommand = {
             relocations: loaded.relocations,
             targetBtfParsed: parsedTarget,
             ...(cache ? { relocationCache: cache.store.counters } : {}),
+            featureProbes: features.counts,
             programs: loaded.programs.map((p) => ({ name: p.program.name, section: p.program.sectionName, attached: p.link?.description ?? null, error: p.error })),
             maps: dumpMaps(sys, loaded, object, how, features.supported('batch map operations')),
             buffers: buffers.map((b) => ({ name: b.name, records: b.count, lost: b.lost, ...(parsed.options.events ? { data: b.records } : {}) })),
           };
+          featureCache?.keep(features);
           print(parsed.options.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
         } catch (error) {
           log(`mote-agent load: ${error instanceof Error ? error.message : String(error)}`);

@@ -13,7 +13,7 @@ import { BpfModuleLoader, moduleArch } from '../lifecycle/bpf-module-loader.ts';
 import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../lifecycle/module-types.ts';
 import { parseManifest } from '../sample/decode/manifest.ts';
 import { skipReason } from '../lifecycle/module-load-error.ts';
-import { agentFeatureProbes } from './feature-probes.ts';
+import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
 import { agentRelocationCache } from './relocation-cache.ts';
 import { memoryLine, memoryReportWanted } from './memory-report.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
@@ -31,7 +31,7 @@ const USAGE = `usage: mote-agent sample [options]
   --variant <module=name>  force a hook variant instead of the feature probes' choice (repeatable)
   --interface <name>       interface for socket-filter modules (default: each manifest's)
   --top <n>                entries of top-N records
-  --cache-dir <dir>        keep CO-RE results in this relocation cache and reuse them (default: none)
+  --cache-dir <dir>        keep CO-RE results and feature probe answers there and reuse them (default: none)
   --timing                 add sampleMs, the time each sample() took, to every line
   --json                   one compact JSON document per line (default: indented)`;
 
@@ -111,8 +111,9 @@ export const sampleCommand: AgentCommand = {
       std.out.flush();
     };
 
-    const features = agentFeatureProbes(sys);
     const cacheDir = parsed.options['cache-dir'];
+    const featureCache = typeof cacheDir === 'string' ? agentFeatureCache(sys, cacheDir, log) : null;
+    const features = agentFeatureProbes(sys, featureCache);
     const kernelLoader = new BpfModuleLoader(sys, features, {
       watchReadable: (fd, handler) => os.setReadHandler(fd, handler),
       afterThisTurn: (task) => os.setTimeout(task, 0),
@@ -133,6 +134,7 @@ export const sampleCommand: AgentCommand = {
       }
     }
     log(`mote-agent sample: ${running.length} of ${sources.length} modules running${running.length ? ` (${running.map((m) => `${m.name}: ${m.variant}`).join(', ')})` : ''}`);
+    featureCache?.keep(features);
     if (running.length === 0) return 1;
     if (memoryReportWanted()) {
       log(memoryLine(sys, 'modules loaded'));

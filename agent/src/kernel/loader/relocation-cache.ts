@@ -2,17 +2,17 @@
  * CO-RE results kept on disk, so that a restart on the same kernel skips relocation and never
  * parses the kernel's BTF. An entry is keyed by (object digest and the programs it loads, target
  * BTF digest, agent version and build) and holds the fixups and the attach_btf_ids of tracing
- * programs. Files are `<dir>/core-<object>-<btf>.json`, replaced atomically (Sys.writeFileAtomic);
- * the first line is the digest of the rest, so a truncated or damaged file is recognised,
- * counted, logged and rebuilt, never used. Writing for one BTF removes the entries of others (the
+ * programs. Files are `<dir>/core-<object>-<btf>.json` (cache-file.ts: replaced atomically, the
+ * first line the digest of the rest), so a truncated or damaged file is recognised, counted,
+ * logged and rebuilt, never used. Writing for one BTF removes the entries of others (the
  * kernel changed). Before use, every cached patch is checked against the instruction it
  * replaces (object/core fixupsFit). A directory that cannot be written costs the cache, not the
  * load.
  */
 import type { Sys } from '../../sys/types.ts';
 import type { CoreFixup, Patch, PatchField } from '../../object/index.ts';
-import { decodeUtf8, encodeUtf8 } from '../../bytes/utf8.ts';
-import { MoteError, isSysError } from '../../errors.ts';
+import { CacheFileError, readCacheFile, writeCacheFile } from '../cache-file.ts';
+import { isSysError } from '../../errors.ts';
 
 /** Under the agent's state directory, which `mote-agent setup` gives to the agent's user. */
 export const DEFAULT_CACHE_DIR = '/var/lib/mote/cache';
@@ -40,8 +40,8 @@ export interface CachedRelocations {
   attachBtfIds: Record<string, number>;
 }
 
-/** A cache file that is there but cannot be used: truncated, damaged, or not an entry. */
-export class RelocationCacheError extends MoteError {}
+/** An entry that is there but cannot be used: truncated, damaged, or not an entry. */
+export class RelocationCacheError extends CacheFileError {}
 
 export interface RelocationCacheCounters {
   hits: number;
@@ -111,41 +111,27 @@ export class RelocationCache {
   /** The entry for `key`; null when there is none, it is another key's, or it is damaged (then logged). */
   lookup(key: RelocationKey): CachedRelocations | null {
     const path = this.path(key);
-    let bytes: Uint8Array;
     try {
-      bytes = this.sys.readFile(path);
-    } catch (error) {
-      if (!isSysError(error)) throw error;
-      if (error.code !== 'ENOENT') this.log(`relocation cache ${path}: cannot read it (${error.code}); relocating`);
-      this.counters.misses++;
-      return null;
-    }
-    try {
-      const entry = this.decode(bytes, key);
+      const entry = this.decode(readCacheFile(this.sys, path), key);
       if (entry) this.counters.hits++;
       else this.counters.misses++;
       return entry;
     } catch (error) {
-      if (!(error instanceof RelocationCacheError)) throw error;
-      this.counters.damaged++;
       this.counters.misses++;
-      this.log(`relocation cache ${path}: ignored, ${error.message}; relocating and writing it again`);
+      if (error instanceof CacheFileError) {
+        this.counters.damaged++;
+        this.log(`relocation cache ${path}: ignored, ${error.message}; relocating and writing it again`);
+        return null;
+      }
+      if (!isSysError(error)) throw error;
+      this.log(`relocation cache ${path}: cannot read it (${error.code}); relocating`);
       return null;
     }
   }
 
-  /** Null for another key's entry (a stale one); throws RelocationCacheError for a damaged one. */
-  private decode(bytes: Uint8Array, key: RelocationKey): CachedRelocations | null {
-    const newline = bytes.indexOf(0x0a);
-    if (newline !== 16) throw new RelocationCacheError('it does not start with its digest (truncated or not a cache file)');
-    const body = bytes.subarray(newline + 1);
-    if (decodeUtf8(bytes.subarray(0, 16)) !== this.sys.hash(body)) throw new RelocationCacheError('its digest does not match its contents (truncated or damaged)');
-    let stored: unknown;
-    try {
-      stored = JSON.parse(decodeUtf8(body));
-    } catch {
-      throw new RelocationCacheError('its contents are not JSON');
-    }
+  /** Null for no entry or another key's (a stale one); throws RelocationCacheError for a damaged one. */
+  private decode(stored: unknown, key: RelocationKey): CachedRelocations | null {
+    if (stored === null) return null;
     if (!isRecord(stored) || stored.format !== FORMAT) throw new RelocationCacheError(`it is not a format ${FORMAT} entry`);
     if (!sameKey(stored, key)) return null;
     if (!Array.isArray(stored.fixups) || !isRecord(stored.attachBtfIds)) throw new RelocationCacheError('it lacks its fixups');
@@ -160,30 +146,14 @@ export class RelocationCache {
   /** Writes the entry for `key` atomically and drops the entries made for other BTFs. */
   store(key: RelocationKey, entry: CachedRelocations): void {
     const fixups = entry.fixups.map((f) => ({ ...f, patches: f.patches.map((p) => ({ field: p.field, from: p.from.toString(), to: p.to.toString() })) }));
-    const body = encodeUtf8(JSON.stringify({ format: FORMAT, ...key, fixups, attachBtfIds: entry.attachBtfIds }));
-    const file = new Uint8Array(17 + body.length);
-    file.set(encodeUtf8(`${this.sys.hash(body)}\n`));
-    file.set(body, 17);
     try {
-      this.makeDirectory();
-      this.sys.writeFileAtomic(this.path(key), file);
+      writeCacheFile(this.sys, this.dir, `core-${key.object}-${key.btf}.json`, { format: FORMAT, ...key, fixups, attachBtfIds: entry.attachBtfIds });
       this.dropOtherBtfs(key.btf);
     } catch (error) {
       if (!isSysError(error)) throw error;
       this.counters.writeFailures++;
       if (!this.warnedWrite) this.log(`relocation cache ${this.dir}: cannot write (${error.message}); loads relocate every time until it is writable by uid ${this.sys.geteuid()}`);
       this.warnedWrite = true;
-    }
-  }
-
-  private makeDirectory(): void {
-    const parts = this.dir.split('/').filter((part) => part !== '');
-    for (let depth = 1; depth <= parts.length; depth++) {
-      try {
-        this.sys.mkdir(`${this.dir.startsWith('/') ? '/' : ''}${parts.slice(0, depth).join('/')}`, 0o750);
-      } catch (error) {
-        if (!isSysError(error, 'EEXIST')) throw error;
-      }
     }
   }
 
