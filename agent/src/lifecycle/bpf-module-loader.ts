@@ -94,15 +94,16 @@ export class BpfModuleLoader implements ModuleLoader {
     let loaded: LoadedObject;
     try {
       loaded = loadAndAttach(this.sys, object, {
-      objectName: source.name,
-      target: kernel,
-      targetPointerSize: kernelWordSize(machine),
-      cache: cache ? { store: cache, objectDigest: this.sys.hash(bytes) } : null,
-      features: this.features,
-      log: () => {},
-      attach: { interface: settings.interface ?? manifest.interface, perfFrequencyHz: 99, useLinks: this.features.supported('perf-event links') },
+        objectName: source.name,
+        target: kernel,
+        targetPointerSize: kernelWordSize(machine),
+        cache: cache ? { store: cache, objectDigest: this.sys.hash(bytes) } : null,
+        features: this.features,
+        log: () => {},
+        attach: { interface: settings.interface ?? manifest.interface, perfFrequencyHz: 99, useLinks: this.features.supported('perf-event links') },
       });
     } finally {
+      // A module's own minimized BTF goes now; the kernel's is shared until the turn ends.
       if (kernel !== this.kernelOwn) kernel.release();
     }
     const failed = loaded.programs.filter((p) => p.error !== null);

@@ -4,8 +4,8 @@
  * BTF digest, agent version and build) and holds the fixups and the attach_btf_ids of tracing
  * programs. Files are `<dir>/core-<object>-<btf>.json` (cache-file.ts: replaced atomically, the
  * first line the digest of the rest), so a truncated or damaged file is recognised, counted,
- * logged and rebuilt, never used. Writing for one BTF removes the entries of others (the
- * kernel changed). Before use, every cached patch is checked against the instruction it
+ * logged and rebuilt, never used. Writing an object's entry for one BTF removes its entries
+ * for others (the kernel changed). Before use, every cached patch is checked against the instruction it
  * replaces (object/core fixupsFit). A directory that cannot be written costs the cache, not the
  * load.
  */
@@ -148,7 +148,7 @@ export class RelocationCache {
     const fixups = entry.fixups.map((f) => ({ ...f, patches: f.patches.map((p) => ({ field: p.field, from: p.from.toString(), to: p.to.toString() })) }));
     try {
       writeCacheFile(this.sys, this.dir, `core-${key.object}-${key.btf}.json`, { format: FORMAT, ...key, fixups, attachBtfIds: entry.attachBtfIds });
-      this.dropOtherBtfs(key.btf);
+      this.dropOtherBtfs(key.object, key.btf);
     } catch (error) {
       if (!isSysError(error)) throw error;
       this.counters.writeFailures++;
@@ -157,10 +157,11 @@ export class RelocationCache {
     }
   }
 
-  private dropOtherBtfs(btf: string): void {
+  /** Removes this object's entries for other BTFs (the kernel changed); other objects keep theirs (each module may have a minimized BTF of its own). */
+  private dropOtherBtfs(object: string, btf: string): void {
     for (const name of this.sys.readDir(this.dir)) {
-      const match = /^core-[0-9a-f]{16}-([0-9a-f]{16})\.json$/.exec(name);
-      if (!match || match[1] === btf) continue;
+      const match = /^core-([0-9a-f]{16})-([0-9a-f]{16})\.json$/.exec(name);
+      if (!match || match[1] !== object || match[2] === btf) continue;
       try {
         this.sys.unlink(`${this.dir}/${name}`);
       } catch (error) {
