@@ -46,6 +46,9 @@
  *   getpid() -> int; pageSize() -> int (sysconf(_SC_PAGESIZE), for ring and perf buffer mmaps)
  *   raiseMemlockLimit()             setrlimit(RLIMIT_MEMLOCK) to unlimited (soft and hard)
  *   monotonicNs() -> BigInt; realtimeNs() -> BigInt
+ *   hash(bytes) -> string   16 hex digits of a fast 64-bit non-cryptographic digest (cache keys)
+ *   memoryUsage() -> { mallocSize, memoryUsed, objects, strings, bytecode, arrayBuffers }
+ *       QuickJS's own heap (JS_ComputeMemoryUsage), in bytes
  *   tlsOpen, tlsHandshake, tlsRead, tlsWrite, tlsClose: TLS client sessions, see tls.h.
  *   SysError: the error class; constants: O_*, PROT_*, MAP_*, AF_*, SOCK_*, SOL_SOCKET.
  */

@@ -67,6 +67,8 @@ declare module 'mote:sys' {
   export const asset: Sys['asset'];
   export const monotonicNs: Sys['monotonicNs'];
   export const realtimeNs: Sys['realtimeNs'];
+  export const hash: Sys['hash'];
+  export const memoryUsage: Sys['memoryUsage'];
   export const SysError: new (message: string, errno: number, code: string, call: string) => import('../src/sys/types.ts').SysError;
   export const O_RDONLY: number;
   export const O_WRONLY: number;

@@ -7,7 +7,8 @@
  * views use (bundler/build/syscall-tables.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { replaceIfChanged } from './replace-if-changed.ts';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -35,6 +36,21 @@ function run(step: string, file: string, args: string[], hint: string): string {
   }
 }
 
+/** The folders whose code decides what CO-RE produces: a relocation cached by another build of them is not reused. */
+const RELOCATING_SOURCES = ['abi', 'bytes', 'elf', 'btf', 'object', join('kernel', 'loader')];
+
+/** A digest of the relocating sources, `__MOTE_BUILD__` in the bundle. */
+export function relocationBuildId(): string {
+  const hash = createHash('sha256');
+  for (const folder of RELOCATING_SOURCES) {
+    const dir = join(repoRoot, 'agent', 'src', folder);
+    for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).sort()) {
+      hash.update(`${folder}/${entry}\0`).update(readFileSync(join(dir, entry)));
+    }
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 const SETUP_HINT = "run 'npm run setup' to bootstrap QuickJS, then build again";
 
 /**
@@ -55,7 +71,7 @@ export async function bundleAgent(target: AgentTarget): Promise<string> {
     conditions: ['import', 'default'],
     external: RUNTIME_MODULES,
     alias: { 'mote:builtin-modules': GENERATED_MODULES },
-    define: { __MOTE_VERSION__: JSON.stringify(packageVersion()) },
+    define: { __MOTE_VERSION__: JSON.stringify(packageVersion()), __MOTE_BUILD__: JSON.stringify(relocationBuildId()) },
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',

@@ -32,9 +32,13 @@ export class Btf {
     this.strings = blob.strings;
   }
 
-  /** Checks the whole blob; types are decoded when first asked for, so `bytes` must not change afterwards. */
-  static parse(bytes: Uint8Array): Btf {
-    return new Btf(parseBtfBlob(bytes));
+  /**
+   * Checks the whole blob; types are decoded when first asked for, so `bytes` must not change
+   * afterwards. `checkedByKernel`: the running kernel's own BTF, measured rather than checked
+   * record by record (parse.ts).
+   */
+  static parse(bytes: Uint8Array, checkedByKernel = false): Btf {
+    return new Btf(parseBtfBlob(bytes, checkedByKernel));
   }
 
   get count(): number {

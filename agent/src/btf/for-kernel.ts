@@ -6,6 +6,7 @@
  * Pure: bytes in, bytes out.
  */
 import type { Btf } from './btf.ts';
+import type { BtfType } from './kinds.ts';
 import { Kind } from '../abi/btf-kinds.ts';
 
 const VAR_LINKAGE_GLOBAL_ALLOCATED = 1;
@@ -32,7 +33,9 @@ export function prepareBtfForKernel(raw: Uint8Array, btf: Btf, layout: DataSecti
   const out = raw.slice();
   const view = new DataView(out.buffer);
   const u32 = (at: number, value: number) => view.setUint32(at, value >>> 0, true);
-  for (const t of btf.all()) {
+  // Only these kinds are rewritten; the others are never decoded.
+  const rewritten = [Kind.DATASEC, Kind.VAR, Kind.DECL_TAG, Kind.TYPE_TAG, Kind.FLOAT] as const;
+  for (const t of rewritten.flatMap((kind): BtfType[] => [...btf.typesOfKind(kind)])) {
     switch (t.kind) {
       case Kind.DATASEC: {
         const size = layout.sizes.get(t.name);

@@ -1,9 +1,8 @@
 /**
  * Finds types by name without decoding names. Types are bucketed by the first four bytes of
- * their name, which a `___flavor` suffix leaves alone, and each name's byte length is kept, so a
- * lookup compares bytes only for the types of one bucket whose length fits. Names are compared
- * as bytes, so queries are ASCII: a non-ASCII name can decode from several byte sequences, and
- * Btf answers those by decoding.
+ * their name, which a `___flavor` suffix leaves alone, so a lookup compares bytes only for the
+ * types of one bucket. Names are compared as bytes, so queries are ASCII: a non-ASCII name can
+ * decode from several byte sequences, and Btf answers those by decoding.
  */
 import type { BtfBlob } from './parse.ts';
 
@@ -25,18 +24,16 @@ export class NameIndex {
   /** First id of each bucket (0: empty); ids follow in increasing order through `nextInBucket`. */
   private readonly firstInBucket: Uint32Array;
   private readonly nextInBucket: Uint32Array;
-  /** Byte length of each type's name. */
-  private readonly lengths: Uint32Array;
 
   constructor(blob: BtfBlob) {
     const { words, recordStarts, count } = blob;
     const strings = blob.strings.bytes;
+    // About two types a bucket: a kernel's 100,000 types take 256 KiB of heads.
     let buckets = 1;
-    while (buckets < count) buckets *= 2;
+    while (buckets * 2 < count) buckets *= 2;
     const mask = buckets - 1;
     const first = new Uint32Array(buckets);
     const next = new Uint32Array(count);
-    const lengths = new Uint32Array(count);
     for (let id = count - 1; id > 0; id--) {
       const offset = words[recordStarts[id]!]!;
       const b0 = strings[offset] ?? 0;
@@ -45,7 +42,6 @@ export class NameIndex {
       const b1 = strings[offset + 1]!;
       const b2 = b1 === 0 ? 0 : strings[offset + 2]!;
       const b3 = b2 === 0 ? 0 : strings[offset + 3]!;
-      lengths[id] = strings.indexOf(0, offset) - offset;
       const bucket = bucketOf(b0, b1, b2, b3) & mask;
       next[id] = first[bucket]!;
       first[bucket] = id;
@@ -54,7 +50,6 @@ export class NameIndex {
     this.mask = mask;
     this.firstInBucket = first;
     this.nextInBucket = next;
-    this.lengths = lengths;
   }
 
   /**
@@ -76,14 +71,15 @@ export class NameIndex {
     const n = name.length;
     const found: number[] = [];
     for (let id = this.firstInBucket[bucket]!; id !== 0; id = this.nextInBucket[id]!) {
-      const length = this.lengths[id]!;
       const offset = words[recordStarts[id]!]!;
-      const fits = length === n ||
-        (flavored && length >= n + 4 && strings[offset + n] === UNDERSCORE && strings[offset + n + 1] === UNDERSCORE && strings[offset + n + 2] === UNDERSCORE);
-      if (!fits) continue;
       let i = 0;
       while (i < n && strings[offset + i] === name[i]) i++;
-      if (i === n) found.push(id);
+      if (i < n) continue;
+      // The string table ends with a NUL, so these reads stop inside it.
+      const after = offset + n;
+      const exact = strings[after] === 0;
+      const withFlavor = flavored && strings[after] === UNDERSCORE && strings[after + 1] === UNDERSCORE && strings[after + 2] === UNDERSCORE && (strings[after + 3] ?? 0) !== 0;
+      if (exact || withFlavor) found.push(id);
     }
     return found;
   }

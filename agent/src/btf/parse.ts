@@ -31,7 +31,13 @@ export interface BtfBlob {
   typeStart: number;
 }
 
-export function parseBtfBlob(bytes: Uint8Array): BtfBlob {
+/**
+ * `checkedByKernel`: the blob is the running kernel's own BTF (/sys/kernel/btf/vmlinux), which
+ * the kernel checked when it booted. Its records are then only measured, not checked member by
+ * member (on a kernel's 100,000 types that is most of the work); decoding a record still checks
+ * every read and string, and a type id out of range is still a typed error.
+ */
+export function parseBtfBlob(bytes: Uint8Array, checkedByKernel = false): BtfBlob {
   const r = new ByteReader(bytes, (s, o, p) => new BtfError(s, o, p));
   const magic = r.u16('header', 0);
   if (magic !== BTF_MAGIC) {
@@ -56,10 +62,11 @@ export function parseBtfBlob(bytes: Uint8Array): BtfBlob {
   const typeSection = new ByteReader(r.slice('type section', typeStart, typeLength), (s, o, p) => new BtfError(s, typeStart + o, p));
   const words = littleEndianWords(typeSection.bytes);
   const decode = (id: number, word: number) => decodeType(typeSection, strings, id, word * 4, typeStart);
-  const { recordStarts, count, largestReference } = indexRecords(words, typeLength, stringLength, (id, word) => {
+  const reject = (id: number, word: number): never => {
     decode(id, word);
     throw new BtfError(`type [${id}]`, typeStart + word * 4, 'is malformed');
-  });
+  };
+  const { recordStarts, count, largestReference } = checkedByKernel ? measureRecords(words, typeLength, reject) : indexRecords(words, typeLength, stringLength, reject);
   if (largestReference >= count) {
     for (let id = 1; id < count; id++) checkReferences(decode(id, recordStarts[id]!), count);
     throw new BtfError('type section', typeStart, `refers to type [${largestReference}] but the BTF has only ${count} types`);
@@ -192,6 +199,37 @@ function indexRecords(words: Uint32Array, byteLength: number, stringLength: numb
     word = next;
   }
   return { recordStarts, count, largestReference };
+}
+
+/** Where each record starts, from each record's kind and vlen alone (see parseBtfBlob's `checkedByKernel`). */
+function measureRecords(words: Uint32Array, byteLength: number, reject: (id: number, word: number) => never): RecordIndex {
+  const end = words.length;
+  const limit = Math.ceil(byteLength / 4);
+  // A kernel's records average about 25 bytes: sized for that, the table rarely has to grow.
+  let recordStarts = new Uint32Array(Math.max(1024, Math.ceil(byteLength / 24)));
+  let count = 1;
+  for (let word = 0; word < limit; count++) {
+    if (count === recordStarts.length) {
+      const grown = new Uint32Array(recordStarts.length * 2);
+      grown.set(recordStarts);
+      recordStarts = grown;
+    }
+    recordStarts[count] = word;
+    const info = words[word + 1]!;
+    const vlen = info & 0xffff;
+    let next = word + 3;
+    switch ((info >>> 24) & 0x1f) {
+      case STRUCT: case UNION: case DATASEC: case ENUM64: next += vlen * 3; break;
+      case FUNC_PROTO: case ENUM: next += vlen * 2; break;
+      case INT: case VAR: case DECL_TAG: next += 1; break;
+      case ARRAY: next += 3; break;
+      case PTR: case CONST: case TYPEDEF: case VOLATILE: case RESTRICT: case TYPE_TAG: case FUNC: case FWD: case FLOAT: break;
+      default: reject(count, word);
+    }
+    if (next > end) reject(count, word);
+    word = next;
+  }
+  return { recordStarts, count, largestReference: 0 };
 }
 
 /** Every type id `t` points at must be below `count`. */

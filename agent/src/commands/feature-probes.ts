@@ -7,14 +7,21 @@
 import * as std from 'std';
 import type { Sys } from '../sys/types.ts';
 import { FeatureProbes } from '../kernel/features/features.ts';
+import { FeatureCache, kernelBtfDigest } from '../kernel/features/feature-cache.ts';
 import { MoteError } from '../errors.ts';
 
 export const FEATURES_OFF_VARIABLE = 'MOTE_FEATURES_OFF';
 
-export function agentFeatureProbes(sys: Sys): FeatureProbes {
+/** The feature cache in `dir`, for this kernel. */
+export function agentFeatureCache(sys: Sys, dir: string, log: (line: string) => void): FeatureCache {
+  return new FeatureCache(sys, dir, kernelBtfDigest(sys), log);
+}
+
+/** `cache`: answers this kernel gave before start the probes (keep them with cache.keep). */
+export function agentFeatureProbes(sys: Sys, cache: FeatureCache | null = null): FeatureProbes {
   const turnedOff = (std.getenv(FEATURES_OFF_VARIABLE) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   try {
-    return new FeatureProbes(sys, { turnedOff, turnedOffBy: FEATURES_OFF_VARIABLE });
+    return new FeatureProbes(sys, { turnedOff, turnedOffBy: FEATURES_OFF_VARIABLE, remembered: cache?.recall() ?? {} });
   } catch (error) {
     if (!(error instanceof MoteError)) throw error;
     throw new MoteError(`${FEATURES_OFF_VARIABLE}: ${error.message}`);

@@ -9,10 +9,11 @@ import * as os from 'os';
 import * as std from 'std';
 import type { AgentCommand } from './command.ts';
 import { numberOption, parseAgentArgs } from './args.ts';
-import { Btf } from '../btf/btf.ts';
 import { loadObject, setRodata, type BpfObject } from '../object/index.ts';
-import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
-import { agentFeatureProbes } from './feature-probes.ts';
+import { findKernelBtf } from '../kernel/btf-source.ts';
+import { TargetBtf } from '../kernel/loader/target-btf.ts';
+import { agentRelocationCache } from './relocation-cache.ts';
+import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import { openEventBuffer } from '../kernel/event-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
@@ -25,6 +26,7 @@ import { kernelWordSize } from '../kernel/word-size.ts';
 
 const USAGE = `usage: mote-agent load <object.bpf.o> [options]
   --btf <file>          relocate against this BTF instead of the kernel's
+  --cache-dir <dir>     keep CO-RE results and feature probe answers there and reuse them (default: none)
   --seconds <n>         how long the programs run before the dump (default 1)
   --set <name=value>    set a 'const volatile' global before load (repeatable)
   --interface <name>    interface for socket filters (default lo)
@@ -131,7 +133,7 @@ export const loadCommand: AgentCommand = {
       return 0;
     }
     const parsed = parseAgentArgs('load', args, {
-      btf: { value: true }, seconds: { value: true }, set: { value: true, repeat: true }, interface: { value: true },
+      btf: { value: true }, 'cache-dir': { value: true }, seconds: { value: true }, set: { value: true, repeat: true }, interface: { value: true },
       'perf-hz': { value: true }, 'perf-pages': { value: true }, dump: { value: true }, events: {}, 'no-attach': {}, 'verifier-log': {}, verbose: {}, json: {},
     });
     if (parsed.positionals.length !== 1) throw new ArgumentError(`load: expected one object file\n${USAGE}`);
@@ -140,18 +142,23 @@ export const loadCommand: AgentCommand = {
     if (!['auto', 'batch', 'iterate'].includes(how)) throw new ArgumentError(`load: --dump must be batch, iterate or auto, not '${how}'`);
     const seconds = numberOption('load', parsed, 'seconds', 1);
 
-    const object = loadObject(sys.readFile(path));
+    const bytes = sys.readFile(path);
+    const object = loadObject(bytes);
     applyConstants(object, (parsed.options.set as string[] | undefined) ?? []);
     const kernelBtf = findKernelBtf(sys, { explicitPath: parsed.options.btf as string | undefined });
-    const targetBtf = Btf.parse(kernelBtf.bytes);
-    const vmlinuxBtf = kernelBtf.source === KERNEL_BTF_PATH ? targetBtf : null;
-    const features = agentFeatureProbes(sys);
+    const target = new TargetBtf(sys, kernelBtf);
+    const cacheDir = parsed.options['cache-dir'] as string | undefined;
+    const cache = cacheDir ? { store: agentRelocationCache(sys, cacheDir, log), objectDigest: sys.hash(bytes) } : null;
+    const featureCache = cacheDir ? agentFeatureCache(sys, cacheDir, log) : null;
+    const features = agentFeatureProbes(sys, featureCache);
     const objectName = (path.split('/').pop() ?? 'obj').replace(/\.bpf\.o$|\.o$/, '');
     const loaded = loadAndAttach(sys, object, {
-      objectName, targetBtf, targetPointerSize: kernelWordSize(sys.uname().machine), vmlinuxBtf, features, log,
+      objectName, target, targetPointerSize: kernelWordSize(sys.uname().machine), cache, features, log,
       ...(parsed.options.verbose ? { relocationLog: log } : {}),
       attach: parsed.options['no-attach'] ? null : { interface: (parsed.options.interface as string | undefined) ?? 'lo', perfFrequencyHz: numberOption('load', parsed, 'perf-hz', 99), useLinks: features.supported('perf-event links') },
     });
+    const parsedTarget = target.wasParsed;
+    target.release();
     let buffers: BufferState[] = [];
     try {
       buffers = openBuffers(sys, loaded, parsed.options.events === true, numberOption('load', parsed, 'perf-pages', 8));
@@ -177,10 +184,15 @@ export const loadCommand: AgentCommand = {
           const result = {
             object: path,
             btf: kernelBtf.source,
+            relocations: loaded.relocations,
+            targetBtfParsed: parsedTarget,
+            ...(cache ? { relocationCache: cache.store.counters } : {}),
+            featureProbes: features.counts,
             programs: loaded.programs.map((p) => ({ name: p.program.name, section: p.program.sectionName, attached: p.link?.description ?? null, error: p.error })),
             maps: dumpMaps(sys, loaded, object, how, features.supported('batch map operations')),
             buffers: buffers.map((b) => ({ name: b.name, records: b.count, lost: b.lost, ...(parsed.options.events ? { data: b.records } : {}) })),
           };
+          featureCache?.keep(features);
           print(parsed.options.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
         } catch (error) {
           log(`mote-agent load: ${error instanceof Error ? error.message : String(error)}`);

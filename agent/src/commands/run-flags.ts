@@ -25,13 +25,14 @@ export const RUN_USAGE = `usage: mote-agent run [--config file.json] [options]
   --status-interval-ms <n> how often the retained status is republished (default 60000)
   --ota-key <file.pub>    trust module packages signed by this key (repeatable); enables OTA
   --store <dir>           where OTA keeps installed modules (default /var/lib/mote/modules)
+  --cache-dir <dir>       where CO-RE results are kept across restarts (default /var/lib/mote/cache)
 SIGHUP reloads the config file: modules start, stop or change without disturbing the others.`;
 
 const VALUE = { value: true };
 const SPEC = {
   config: VALUE, broker: { value: true, repeat: true }, ca: VALUE, cert: VALUE, key: VALUE, 'server-name': VALUE, device: VALUE, modules: VALUE,
   'interval-ms': VALUE, qos: VALUE, outbox: VALUE, 'outbox-dir': VALUE, 'outbox-bytes': VALUE, 'outbox-fsync': VALUE, 'status-interval-ms': VALUE,
-  'ota-key': { value: true, repeat: true }, store: VALUE, help: {},
+  'ota-key': { value: true, repeat: true }, store: VALUE, 'cache-dir': VALUE, help: {},
 };
 
 function integerFlag(name: string, raw: string | undefined, min: number): number | undefined {
@@ -78,6 +79,7 @@ export function parseRunFlags(args: string[]): RunFlags {
   if (keys !== undefined || text('store') !== undefined) overrides.ota = { ...(keys && { keys }), ...(text('store') !== undefined && { store: text('store') }) };
   const statusIntervalMs = integerFlag('status-interval-ms', text('status-interval-ms'), 100);
   if (statusIntervalMs !== undefined) overrides.statusIntervalMs = statusIntervalMs;
+  if (text('cache-dir') !== undefined) overrides.cacheDir = text('cache-dir');
   const flags: RunFlags = { overrides, help: options.help === true };
   if (text('config')) flags.configPath = text('config');
   const modules = text('modules');

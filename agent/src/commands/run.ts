@@ -8,7 +8,10 @@
  */
 import * as os from 'os';
 import { builtinModules } from 'mote:builtin-modules';
-import { agentFeatureProbes } from './feature-probes.ts';
+import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
+import { agentRelocationCache } from './relocation-cache.ts';
+import { memoryLine, memoryReportWanted } from './memory-report.ts';
+import { DEFAULT_CACHE_DIR } from '../kernel/loader/relocation-cache.ts';
 import { AgentOta } from '../ota/agent-ota.ts';
 import { BpfModuleLoader } from '../lifecycle/bpf-module-loader.ts';
 import type { Sys } from '../sys/types.ts';
@@ -69,11 +72,23 @@ export const runCommand: AgentCommand = {
     const crashPoint = crashPointFromEnvironment(sys, log);
     const ota = new AgentOta(sys, { keyFiles: config.ota?.keys ?? [], ...(config.ota?.store !== undefined && { storeDir: config.ota.store }), ...(crashPoint && { crashPoint }) }, catalogOf(builtinModules), log);
     const { telemetry, device } = deviceTelemetry(sys, config, log, ota.onCommand);
-    const features = agentFeatureProbes(sys);
-    const kernelLoader = new BpfModuleLoader(sys, features, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log: (line) => log.info(line) });
+    const cacheDir = config.cacheDir ?? DEFAULT_CACHE_DIR;
+    const featureCache = agentFeatureCache(sys, cacheDir, (line) => log.warn(line));
+    const features = agentFeatureProbes(sys, featureCache);
+    const kernelLoader = new BpfModuleLoader(sys, features, {
+      watchReadable: (fd, handler) => os.setReadHandler(fd, handler),
+      afterThisTurn: (task) => os.setTimeout(task, 0),
+      relocationCache: agentRelocationCache(sys, cacheDir, (line) => log.warn(line)),
+      log: (line) => log.info(line),
+    });
     const loader = withBpfPreflight(features, sys.geteuid(), kernelLoader);
     const agent = new Agent({ telemetry, loader, catalog: ota.catalog, timers: quickjsTimers, clock: sysClock(sys), log });
     agent.start(plan(config, flags, ota));
+    featureCache.keep(features);
+    if (memoryReportWanted()) {
+      log.info(memoryLine(sys, 'modules loaded'));
+      os.setTimeout(() => log.info(memoryLine(sys, 'kernel BTF released')), 0);
+    }
     ota.serve(agent.registry, telemetry, device);
     return new Promise<number>((resolve) => {
       let stopping = false;

@@ -13,7 +13,9 @@ import { BpfModuleLoader, moduleArch } from '../lifecycle/bpf-module-loader.ts';
 import type { ModuleSampleResult, ModuleSettings, ModuleSource, RunningModule } from '../lifecycle/module-types.ts';
 import { parseManifest } from '../sample/decode/manifest.ts';
 import { skipReason } from '../lifecycle/module-load-error.ts';
-import { agentFeatureProbes } from './feature-probes.ts';
+import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
+import { agentRelocationCache } from './relocation-cache.ts';
+import { memoryLine, memoryReportWanted } from './memory-report.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { Sys } from '../sys/types.ts';
 import { MoteError, isSysError } from '../errors.ts';
@@ -29,6 +31,7 @@ const USAGE = `usage: mote-agent sample [options]
   --variant <module=name>  force a hook variant instead of the feature probes' choice (repeatable)
   --interface <name>       interface for socket-filter modules (default: each manifest's)
   --top <n>                entries of top-N records
+  --cache-dir <dir>        keep CO-RE results and feature probe answers there and reuse them (default: none)
   --timing                 add sampleMs, the time each sample() took, to every line
   --json                   one compact JSON document per line (default: indented)`;
 
@@ -90,7 +93,7 @@ export const sampleCommand: AgentCommand = {
     }
     const parsed = parseAgentArgs('sample', args, {
       modules: { value: true }, 'interval-ms': { value: true }, seconds: { value: true }, set: { value: true, repeat: true },
-      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, timing: {}, json: {}, object: { value: true }, manifest: { value: true },
+      variant: { value: true, repeat: true }, interface: { value: true }, top: { value: true }, timing: {}, json: {}, object: { value: true }, manifest: { value: true }, 'cache-dir': { value: true },
     });
     if (parsed.positionals.length) throw new ArgumentError(`sample: unexpected '${parsed.positionals[0]}'\n${USAGE}`);
     if ((typeof parsed.options.object === 'string') !== (typeof parsed.options.manifest === 'string')) throw new ArgumentError('sample: --object and --manifest go together');
@@ -108,8 +111,15 @@ export const sampleCommand: AgentCommand = {
       std.out.flush();
     };
 
-    const features = agentFeatureProbes(sys);
-    const kernelLoader = new BpfModuleLoader(sys, features, { watchReadable: (fd, handler) => os.setReadHandler(fd, handler), log });
+    const cacheDir = parsed.options['cache-dir'];
+    const featureCache = typeof cacheDir === 'string' ? agentFeatureCache(sys, cacheDir, log) : null;
+    const features = agentFeatureProbes(sys, featureCache);
+    const kernelLoader = new BpfModuleLoader(sys, features, {
+      watchReadable: (fd, handler) => os.setReadHandler(fd, handler),
+      afterThisTurn: (task) => os.setTimeout(task, 0),
+      relocationCache: typeof cacheDir === 'string' ? agentRelocationCache(sys, cacheDir, log) : null,
+      log,
+    });
     const loader = withBpfPreflight(features, sys.geteuid(), kernelLoader);
     const running: RunningModule[] = [];
     const sources = [...builtinModules.filter((m) => wanted.includes(m.name)), ...fromFiles];
@@ -124,7 +134,12 @@ export const sampleCommand: AgentCommand = {
       }
     }
     log(`mote-agent sample: ${running.length} of ${sources.length} modules running${running.length ? ` (${running.map((m) => `${m.name}: ${m.variant}`).join(', ')})` : ''}`);
+    featureCache?.keep(features);
     if (running.length === 0) return 1;
+    if (memoryReportWanted()) {
+      log(memoryLine(sys, 'modules loaded'));
+      os.setTimeout(() => log(memoryLine(sys, 'kernel BTF released')), 0);
+    }
 
     const report = (module: RunningModule, result: ModuleSampleResult | null, sampleMs: number) => {
       if (!result) return;

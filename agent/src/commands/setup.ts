@@ -19,7 +19,8 @@ const USAGE = `usage: mote-agent setup --user NAME [--state-dir DIR]
 
 As root, once before every start of the agent as user NAME: mounts bpffs (${BPFFS_MOUNT_POINT}) and
 tracefs where they are missing, lets NAME's group read tracefs's event ids, and makes DIR
-(default /var/lib/mote: the module store and the outbox directory) belong to NAME.`;
+(default /var/lib/mote: the module store, the outbox directory and the relocation cache) belong
+to NAME.`;
 
 export const DEFAULT_STATE_DIR = '/var/lib/mote';
 

@@ -1,6 +1,7 @@
 /**
  * Parses a little-endian ELF32 or ELF64 file: the section headers, the symbol table and the
- * REL/RELA relocation sections. Section contents are views into the input. Every malformed field
+ * REL/RELA relocation sections (their entries read when first asked for). Section contents are
+ * views into the input. Every malformed field
  * raises an ElfError naming the structure and its offset.
  */
 import { ByteReader } from '../bytes/byte-reader.ts';
@@ -40,7 +41,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   let namesIndex = r.u16('file header e_shstrndx', is64 ? 62 : 50);
 
   if (sectionTableOffset === 0) {
-    return makeFile(layout.bits, machine, fileType, [], [], new Map(), []);
+    return makeFile(layout.bits, machine, fileType, [], [], () => [], []);
   }
   if (sectionHeaderSize !== layout.sectionHeaderSize) {
     throw new ElfError('file header e_shentsize', is64 ? 58 : 46, `section header size ${sectionHeaderSize}, expected ${layout.sectionHeaderSize}`);
@@ -68,18 +69,28 @@ export function parseElf(bytes: Uint8Array): ElfFile {
 
   const symbols = readSymbols(r, sections, layout, SectionType.SYMTAB);
   const dynamicSymbols = readSymbols(r, sections, layout, SectionType.DYNSYM);
-  const relocations = new Map<number, ElfRelocation[]>();
+  // Relocation sections are checked here and read when their target section is first asked
+  // for: an object built with DWARF has tens of thousands for .debug_* sections nobody reads.
+  const relocationSections = new Map<number, ElfSection[]>();
   for (const section of sections) {
     if (section.type !== SectionType.REL && section.type !== SectionType.RELA) continue;
     if (section.info >= sections.length) throw new ElfError(`relocation section '${section.name}'`, section.offset, `target section index ${section.info} is out of range`);
-    const list = relocations.get(section.info) ?? [];
-    list.push(...readRelocations(r, section, layout, symbols.length));
-    relocations.set(section.info, list);
+    checkRelocationSection(section, layout);
+    relocationSections.set(section.info, [...(relocationSections.get(section.info) ?? []), section]);
   }
-  return makeFile(layout.bits, machine, fileType, sections, symbols, relocations, dynamicSymbols);
+  const read = new Map<number, ElfRelocation[]>();
+  const relocationsFor = (index: number): ElfRelocation[] => {
+    let list = read.get(index);
+    if (!list) {
+      list = (relocationSections.get(index) ?? []).flatMap((section) => readRelocations(r, section, layout, symbols.length));
+      read.set(index, list);
+    }
+    return list;
+  };
+  return makeFile(layout.bits, machine, fileType, sections, symbols, relocationsFor, dynamicSymbols);
 }
 
-function makeFile(bits: 32 | 64, machine: number, fileType: number, sections: ElfSection[], symbols: ElfSymbol[], relocations: Map<number, ElfRelocation[]>, dynamicSymbols: ElfSymbol[]): ElfFile {
+function makeFile(bits: 32 | 64, machine: number, fileType: number, sections: ElfSection[], symbols: ElfSymbol[], relocationsFor: (index: number) => ElfRelocation[], dynamicSymbols: ElfSymbol[]): ElfFile {
   const byName = new Map<string, ElfSection>();
   for (const s of sections) if (!byName.has(s.name)) byName.set(s.name, s);
   return {
@@ -90,7 +101,7 @@ function makeFile(bits: 32 | 64, machine: number, fileType: number, sections: El
     symbols,
     dynamicSymbols,
     sectionByName: (name) => byName.get(name),
-    relocationsFor: (index) => relocations.get(index) ?? [],
+    relocationsFor,
   };
 }
 
@@ -163,11 +174,19 @@ function readSymbols(r: ByteReader, sections: ElfSection[], layout: Layout, tabl
   return symbols;
 }
 
+function relocationEntrySize(section: ElfSection, layout: Layout): number {
+  return (layout.bits === 64 ? 16 : 8) + (section.type === SectionType.RELA ? layout.bits / 8 : 0);
+}
+
+function checkRelocationSection(section: ElfSection, layout: Layout): void {
+  const entrySize = relocationEntrySize(section, layout);
+  if (section.size % entrySize !== 0) throw new ElfError(`relocation section '${section.name}'`, section.offset, `size ${section.size} is not a multiple of the ${entrySize}-byte entry`);
+}
+
 function readRelocations(r: ByteReader, section: ElfSection, layout: Layout, symbolCount: number): ElfRelocation[] {
   const withAddend = section.type === SectionType.RELA;
-  const entrySize = (layout.bits === 64 ? 16 : 8) + (withAddend ? layout.bits / 8 : 0);
+  const entrySize = relocationEntrySize(section, layout);
   const what = `relocation section '${section.name}'`;
-  if (section.size % entrySize !== 0) throw new ElfError(what, section.offset, `size ${section.size} is not a multiple of the ${entrySize}-byte entry`);
   const list: ElfRelocation[] = [];
   for (let at = section.offset; at < section.offset + section.size; at += entrySize) {
     let offset: number, symbolIndex: number, type: number, addend = 0n;

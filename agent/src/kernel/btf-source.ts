@@ -2,10 +2,19 @@
  * Where the running kernel's BTF comes from, in order: /sys/kernel/btf/vmlinux; a BTF for
  * `uname -r` embedded in the agent or stored on disk; an explicit path from the config. When
  * none exists the error names all three and how to make a BTF for a kernel without one.
+ *
+ * The kernel's own BTF is megabytes, so it is never copied: it is mapped read-only where the
+ * kernel allows (Linux 6.16 and later; the pages stay the kernel's and count in no one's RSS),
+ * else read once into a buffer of the exact size its header gives. `release()` unmaps or drops
+ * it; nothing may use the bytes afterwards.
  */
 import type { Sys } from '../sys/types.ts';
 import { BtfSourceError } from './errors.ts';
 import { isSysError } from '../errors.ts';
+import { MAP_PRIVATE, PROT_READ } from './mmap-flags.ts';
+
+const O_RDONLY = 0;
+const BTF_HEADER_SIZE = 24;
 
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
 /** Per-release BTFs on the device's disk: <dir>/<uname -r>.btf. */
@@ -15,6 +24,10 @@ export interface KernelBtf {
   bytes: Uint8Array;
   /** Where it came from, for logs: a path, or `embedded:<release>`. */
   source: string;
+  /** How the bytes are held: mapped from the kernel, read into memory, or embedded. */
+  held: 'mapped' | 'read' | 'embedded';
+  /** Gives the bytes back (unmaps a mapping); the bytes must not be used afterwards. */
+  release(): void;
 }
 
 export interface BtfSourceOptions {
@@ -34,20 +47,70 @@ function readIfPresent(sys: Sys, path: string): Uint8Array | null {
   }
 }
 
+/** The blob's whole size from its header: where its type or string section ends, whichever is last. */
+function blobSize(header: Uint8Array): number | null {
+  const view = new DataView(header.buffer, header.byteOffset, BTF_HEADER_SIZE);
+  if (view.getUint16(0, true) !== 0xeb9f) return null;
+  const headerLength = view.getUint32(4, true);
+  const typesEnd = headerLength + view.getUint32(8, true) + view.getUint32(12, true);
+  const stringsEnd = headerLength + view.getUint32(16, true) + view.getUint32(20, true);
+  return Math.max(typesEnd, stringsEnd);
+}
+
+/** Reads into `bytes` from the fd's position until it is full or the file ends; returns the count. */
+function readInto(sys: Sys, fd: number, bytes: Uint8Array): number {
+  let filled = 0;
+  while (filled < bytes.length) {
+    const count = sys.read(fd, bytes.subarray(filled));
+    if (count === 0) break;
+    filled += count;
+  }
+  return filled;
+}
+
+/** The kernel's own BTF, mapped or read once at its exact size; null when the kernel has none. */
+function openKernelOwnBtf(sys: Sys): KernelBtf | null {
+  let fd: number;
+  try {
+    fd = sys.open(KERNEL_BTF_PATH, O_RDONLY, 0);
+  } catch (error) {
+    if (isSysError(error, 'ENOENT') || isSysError(error, 'ENOTDIR')) return null;
+    throw error;
+  }
+  try {
+    const header = new Uint8Array(BTF_HEADER_SIZE);
+    const size = readInto(sys, fd, header) === BTF_HEADER_SIZE ? blobSize(header) : null;
+    // A header that does not parse: read what there is and let the BTF reader say what is wrong.
+    if (size === null || size < BTF_HEADER_SIZE) return { bytes: sys.readFile(KERNEL_BTF_PATH), source: KERNEL_BTF_PATH, held: 'read', release: () => {} };
+    try {
+      const mapping = sys.mmap(fd, size, PROT_READ, MAP_PRIVATE, 0);
+      return { bytes: new Uint8Array(mapping), source: KERNEL_BTF_PATH, held: 'mapped', release: () => sys.munmap(mapping) };
+    } catch (error) {
+      if (!isSysError(error)) throw error; // kernels before 6.16 cannot map it: read it instead
+    }
+    const bytes = new Uint8Array(size);
+    bytes.set(header);
+    const filled = BTF_HEADER_SIZE + readInto(sys, fd, bytes.subarray(BTF_HEADER_SIZE));
+    return { bytes: filled === size ? bytes : bytes.subarray(0, filled), source: KERNEL_BTF_PATH, held: 'read', release: () => {} };
+  } finally {
+    sys.close(fd);
+  }
+}
+
 export function findKernelBtf(sys: Sys, options: BtfSourceOptions = {}): KernelBtf {
   const release = sys.uname().release;
   if (options.explicitPath) {
     const bytes = readIfPresent(sys, options.explicitPath);
     if (!bytes) throw new BtfSourceError(`kernel BTF: the configured file ${options.explicitPath} does not exist; fix the 'btf' setting or remove it to use ${KERNEL_BTF_PATH}`);
-    return { bytes, source: options.explicitPath };
+    return { bytes, source: options.explicitPath, held: 'read', release: () => {} };
   }
-  const own = readIfPresent(sys, KERNEL_BTF_PATH);
-  if (own) return { bytes: own, source: KERNEL_BTF_PATH };
+  const own = openKernelOwnBtf(sys);
+  if (own) return own;
   const embedded = options.embedded?.[release];
-  if (embedded) return { bytes: embedded, source: `embedded:${release}` };
+  if (embedded) return { bytes: embedded, source: `embedded:${release}`, held: 'embedded', release: () => {} };
   const onDiskPath = `${options.btfDir ?? DEFAULT_BTF_DIR}/${release}.btf`;
   const onDisk = readIfPresent(sys, onDiskPath);
-  if (onDisk) return { bytes: onDisk, source: onDiskPath };
+  if (onDisk) return { bytes: onDisk, source: onDiskPath, held: 'read', release: () => {} };
   throw new BtfSourceError(
     `kernel BTF: none found for Linux ${release}. Mote looked for (1) ${KERNEL_BTF_PATH} (a kernel built with CONFIG_DEBUG_INFO_BTF), ` +
       `(2) a BTF for '${release}' embedded in this agent or at ${onDiskPath}, (3) an explicit path (--btf or 'btf' in the config). ` +

@@ -2,3 +2,4 @@
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;
+export const MAP_PRIVATE = 2;

@@ -5,11 +5,17 @@
  * attaches, and returns a RunningModule whose sample() reads the manifest's map or ring buffer
  * into one record over the window since the last sample. A program that fails to load or
  * attach fails the whole module, with the reason (verifier excerpt included).
+ *
+ * The kernel's own BTF is found once for the loads of one turn of the event loop (the agent
+ * loads all its modules in one) and released right after, so it is never held while modules
+ * run. CO-RE results come from the relocation cache when it has them, and then the kernel BTF
+ * is not even parsed.
  */
 import type { Sys } from '../sys/types.ts';
-import { Btf } from '../btf/btf.ts';
 import { flavoursUsed, loadObject, type BpfObject } from '../object/index.ts';
 import { findKernelBtf, KERNEL_BTF_PATH } from '../kernel/btf-source.ts';
+import { TargetBtf } from '../kernel/loader/target-btf.ts';
+import type { RelocationCache } from '../kernel/loader/relocation-cache.ts';
 import { FEATURES, FeatureProbes } from '../kernel/features/features.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import type { BpfMap } from '../kernel/map.ts';
@@ -31,6 +37,10 @@ import { kernelWordSize } from '../kernel/word-size.ts';
 export interface BpfModuleLoaderOptions {
   /** Calls `handler` whenever `fd` is readable (null stops); QuickJS: os.setReadHandler. */
   watchReadable: (fd: number, handler: (() => void) | null) => void;
+  /** Runs `task` once the current turn of the event loop is over (QuickJS: os.setTimeout 0). */
+  afterThisTurn: (task: () => void) => void;
+  /** Where CO-RE results are kept across restarts; null relocates every time. */
+  relocationCache: RelocationCache | null;
   log: (line: string) => void;
 }
 
@@ -48,7 +58,8 @@ interface RecordSource {
 }
 
 export class BpfModuleLoader implements ModuleLoader {
-  private readonly kernelBtfs = new Map<string, { btf: Btf; vmlinux: Btf | null; source: string }>();
+  /** The kernel's own BTF while loads use it; released after the turn. */
+  private kernelOwn: TargetBtf | null = null;
 
   /** `features`: the process's one set of probes, asked once per feature. */
   constructor(private readonly sys: Sys, private readonly features: FeatureProbes, private readonly options: BpfModuleLoaderOptions) {}
@@ -78,16 +89,23 @@ export class BpfModuleLoader implements ModuleLoader {
     const variant = chooseVariant(manifest, (feature) => this.features.supported(feature), settings.variant);
     selectPrograms(object, manifest, variant);
     applyConstants(object, manifest, settings.constants ?? {});
-    const kernel = this.kernelBtf(source);
-    const loaded = loadAndAttach(this.sys, object, {
-      objectName: source.name,
-      targetBtf: kernel.btf,
-      targetPointerSize: kernelWordSize(machine),
-      vmlinuxBtf: kernel.vmlinux,
-      features: this.features,
-      log: () => {},
-      attach: { interface: settings.interface ?? manifest.interface, perfFrequencyHz: 99, useLinks: this.features.supported('perf-event links') },
-    });
+    const kernel = this.targetBtf(source);
+    const cache = this.options.relocationCache;
+    let loaded: LoadedObject;
+    try {
+      loaded = loadAndAttach(this.sys, object, {
+        objectName: source.name,
+        target: kernel,
+        targetPointerSize: kernelWordSize(machine),
+        cache: cache ? { store: cache, objectDigest: this.sys.hash(bytes) } : null,
+        features: this.features,
+        log: () => {},
+        attach: { interface: settings.interface ?? manifest.interface, perfFrequencyHz: 99, useLinks: this.features.supported('perf-event links') },
+      });
+    } finally {
+      // A module's own minimized BTF goes now; the kernel's is shared until the turn ends.
+      if (kernel !== this.kernelOwn) kernel.release();
+    }
     const failed = loaded.programs.filter((p) => p.error !== null);
     if (failed.length) {
       loaded.close();
@@ -101,18 +119,22 @@ export class BpfModuleLoader implements ModuleLoader {
       throw error;
     }
     const flavours = flavoursUsed(loaded.fixups);
-    this.options.log(`module '${source.name}' ${source.version}: variant ${variant.name}, ${loaded.programs.length} programs attached, BTF ${kernel.source}${flavours.length ? `, CO-RE flavours ${flavours.join(' ')}` : ''}`);
+    this.options.log(`module '${source.name}' ${source.version}: variant ${variant.name}, ${loaded.programs.length} programs attached, BTF ${kernel.source}${loaded.relocations === 'cached' ? ' (CO-RE from the relocation cache)' : ''}${flavours.length ? `, CO-RE flavours ${flavours.join(' ')}` : ''}`);
     return new KernelRunningModule(this.sys, source, settings.intervalMs ?? manifest.intervalMs, variant.name, loaded, recordSource);
   }
 
-  private kernelBtf(source: ModuleSource): { btf: Btf; vmlinux: Btf | null; source: string } {
+  /** The module's target BTF: the kernel's own is shared by the loads of this turn, another is the module's. */
+  private targetBtf(source: ModuleSource): TargetBtf {
+    if (this.kernelOwn) return this.kernelOwn;
     const found = findKernelBtf(this.sys, { embedded: source.btfs });
-    const cached = this.kernelBtfs.get(found.source);
-    if (cached && found.source === KERNEL_BTF_PATH) return cached;
-    const btf = Btf.parse(found.bytes);
-    const entry = { btf, vmlinux: found.source === KERNEL_BTF_PATH ? btf : null, source: found.source };
-    if (found.source === KERNEL_BTF_PATH) this.kernelBtfs.set(found.source, entry);
-    return entry;
+    const target = new TargetBtf(this.sys, found);
+    if (found.source !== KERNEL_BTF_PATH) return target;
+    this.kernelOwn = target;
+    this.options.afterThisTurn(() => {
+      target.release();
+      if (this.kernelOwn === target) this.kernelOwn = null;
+    });
+    return target;
   }
 
   private recordSource(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, settings: ModuleSettings): RecordSource {

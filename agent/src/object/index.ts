@@ -5,6 +5,6 @@ export { mapsUsedBy } from './map-use.ts';
 export { setRodata } from './globals.ts';
 export { resolveKconfig, kconfigSize, type KernelDescription } from './externs.ts';
 export { inspectObject, type InspectOptions, type InspectReport } from './inspect.ts';
-export { apply, flavoursUsed, relocate, CoreRelocationError, type CoreFixup, type RelocateOptions } from './core/index.ts';
+export { apply, fixupsFit, flavoursUsed, relocate, CoreRelocationError, type CoreFixup, type Patch, type PatchField, type RelocateOptions } from './core/index.ts';
 export { ObjectError } from './errors.ts';
 export type * from './types.ts';

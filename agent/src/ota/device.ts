@@ -35,7 +35,7 @@ export function deviceFacts(sys: Sys, trustedKeys: readonly TrustedKey[]): Omit<
     arch,
     kernelProblem: (btfs) => {
       try {
-        findKernelBtf(sys, { embedded: btfs });
+        findKernelBtf(sys, { embedded: btfs }).release();
         return null;
       } catch (error) {
         if (error instanceof BtfSourceError) return error.message;

@@ -38,6 +38,8 @@ export interface AgentConfig {
   outbox?: { capacity?: number; dir?: string; maxBytes?: number; fsync?: 'always' | number };
   /** Module updates over the air: trusted public key files, and the module store directory. */
   ota?: { keys?: string[]; store?: string };
+  /** Where CO-RE results are kept across restarts (default /var/lib/mote/cache). */
+  cacheDir?: string;
   /** When present, only the modules listed here (and not `enabled: false`) run. */
   modules?: Record<string, ModuleConfig>;
 }
@@ -77,7 +79,7 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['broker', 'brokers', 'tls', 'username', 'password', 'device', 'intervalMs', 'qos', 'protocolVersion', 'keepaliveSeconds', 'statusIntervalMs', 'outbox', 'ota', 'modules'];
+const TOP_KEYS = ['broker', 'brokers', 'tls', 'username', 'password', 'device', 'intervalMs', 'qos', 'protocolVersion', 'keepaliveSeconds', 'statusIntervalMs', 'outbox', 'ota', 'cacheDir', 'modules'];
 const MODULE_KEYS = ['enabled', 'intervalMs', 'topN', 'constants', 'variant', 'interface'];
 
 function moduleConfig(r: Reader, value: unknown, field: string): ModuleConfig {
@@ -130,6 +132,7 @@ export function parseConfig(text: string, origin: string): AgentConfig {
   set('protocolVersion', r.choice(top.protocolVersion, 'protocolVersion', [4, 5] as const));
   set('keepaliveSeconds', r.integer(top.keepaliveSeconds, 'keepaliveSeconds', 0, 'seconds'));
   set('statusIntervalMs', r.integer(top.statusIntervalMs, 'statusIntervalMs', 100, 'milliseconds'));
+  set('cacheDir', r.text(top.cacheDir, 'cacheDir'));
   if (top.tls !== undefined) {
     const tls = r.object(top.tls, 'tls', ['ca', 'cert', 'key', 'serverName']);
     config.tls = {};

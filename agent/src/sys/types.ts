@@ -121,4 +121,23 @@ export interface Sys {
   /** CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
   monotonicNs(): bigint;
   realtimeNs(): bigint;
+  /** A fast 64-bit non-cryptographic digest of `bytes` as 16 hex digits, for cache keys. */
+  hash(bytes: Uint8Array): string;
+  /** QuickJS's own heap, in bytes (JS_ComputeMemoryUsage). */
+  memoryUsage(): HeapUsage;
+}
+
+/** Where QuickJS's heap goes, in bytes. */
+export interface HeapUsage {
+  /** All the runtime allocated through malloc, overhead included. */
+  mallocSize: number;
+  memoryUsed: number;
+  /** Objects, their properties and shapes. */
+  objects: number;
+  /** Strings and atoms. */
+  strings: number;
+  /** Compiled functions. */
+  bytecode: number;
+  /** ArrayBuffer contents the runtime allocated (not mappings). */
+  arrayBuffers: number;
 }

@@ -1,12 +1,14 @@
 /**
  * Btf on hand-made blobs: name lookups (exact and by essential name, through the byte index)
  * agree with decoding every name, corrupt records fail at parse with the record's own error, and
- * a blob at any byte offset reads the same.
+ * a blob at any byte offset reads the same. The running kernel's BTF read as checked by the
+ * kernel (measured, not checked) gives the same types and lookups as a full check.
  */
 import { describe, expect, it } from 'vitest';
 import { Btf, essentialName } from '../../../agent/src/btf/btf.ts';
 import { BtfError } from '../../../agent/src/btf/errors.ts';
 import { Kind } from '../../../agent/src/abi/btf-kinds.ts';
+import { hostKernelBtf } from '../support/clang.ts';
 
 type Name = string | number[];
 
@@ -87,5 +89,26 @@ describe('Btf.parse at any byte offset', () => {
     const expected = Btf.parse(bytes).types;
     expect(Btf.parse(shifted.subarray(shift)).types).toEqual(expected);
     expect(Btf.parse(shifted.subarray(shift)).idsByName('s')).toEqual([2]);
+  });
+});
+
+describe('Btf.parse of the kernel\'s own BTF, as checked by the kernel', () => {
+  it('indexes the same records and answers the same lookups as the full check', () => {
+    const bytes = hostKernelBtf();
+    const checked = Btf.parse(bytes);
+    const measured = Btf.parse(bytes, true);
+    expect(measured.count).toBe(checked.count);
+    const step = Math.max(1, Math.floor(checked.count / 2000));
+    for (let id = 0; id < checked.count; id += step) expect(measured.type(id)).toEqual(checked.type(id));
+    expect(measured.type(checked.count - 1)).toEqual(checked.type(checked.count - 1));
+    for (const name of ['task_struct', 'sched_switch', 'btf_trace_sched_switch', 'trace_event_raw_sched_wakeup_template', 'long int', 'no_such_type_here']) {
+      expect(measured.idsByName(name)).toEqual(checked.idsByName(name));
+      expect(measured.idsByEssentialName(name)).toEqual(checked.idsByEssentialName(name));
+    }
+  });
+
+  it('still refuses an unknown kind and a cut-off record, naming the record', () => {
+    expect(() => Btf.parse(blob(['s'], (at) => [at('s'), info(25), 0]), true)).toThrow(/type \[1\] at offset 24: unknown kind 25/);
+    expect(() => Btf.parse(blob(['s'], (at) => [at('s'), info(Kind.STRUCT, 1), 4, 0, 0]), true)).toThrow(/type \[1\] at offset 36: needs 12 bytes but the input has 20/);
   });
 });

@@ -145,15 +145,24 @@ export interface FeatureProbeOptions {
   /** Features to treat as missing without asking the kernel, by name; `turnedOffBy` says who asked. */
   turnedOff?: string[];
   turnedOffBy?: string;
+  /** Answers this kernel gave before (the feature cache, feature-cache.ts); trusted as probes. */
+  remembered?: Record<string, FeatureResult>;
 }
 
 /** Asks the kernel, once per feature; failed probes are retried on the next question. */
 export class FeatureProbes {
   private readonly cache = new Map<string, FeatureResult>();
   private readonly features: Feature[];
+  /** Probes asked of the kernel by this process, and answers it started with from `remembered`. */
+  readonly counts = { probed: 0, remembered: 0 };
 
   constructor(private readonly sys: Sys, options: FeatureProbeOptions = {}) {
     this.features = options.features ?? FEATURES;
+    for (const [name, result] of Object.entries(options.remembered ?? {})) {
+      if (!this.features.some((f) => f.name === name) || (result.state !== 'supported' && result.state !== 'not-supported')) continue;
+      this.cache.set(name, result);
+      this.counts.remembered++;
+    }
     for (const name of options.turnedOff ?? []) {
       this.feature(name);
       this.cache.set(name, { state: 'turned-off', detail: `turned off${options.turnedOffBy ? ` by ${options.turnedOffBy}` : ''}` });
@@ -164,6 +173,7 @@ export class FeatureProbes {
     const cached = this.cache.get(name);
     if (cached) return cached;
     const feature = this.feature(name);
+    this.counts.probed++;
     let result: FeatureResult;
     try {
       result = feature.probe(this.sys)
@@ -174,6 +184,11 @@ export class FeatureProbes {
     }
     this.cache.set(name, result);
     return result;
+  }
+
+  /** The kernel's answers so far (supported or not), for the feature cache; turned-off features and failed probes are left out. */
+  answers(): Record<string, FeatureResult> {
+    return Object.fromEntries([...this.cache].filter(([, r]) => r.state === 'supported' || r.state === 'not-supported'));
   }
 
   supported(name: string): boolean {

@@ -4,7 +4,7 @@
  * tracing program attaches to, and loads it.
  */
 import type { Sys } from '../../sys/types.ts';
-import type { Btf } from '../../btf/btf.ts';
+import type { TargetBtf } from './target-btf.ts';
 import { linkProgram, type BpfObject, type BpfProgram } from '../../object/index.ts';
 import { Insns, PseudoSrc } from '../../abi/insn.ts';
 import { LoadError } from '../errors.ts';
@@ -20,20 +20,21 @@ export interface ProgramContext {
   object: BpfObject;
   maps: Map<string, BpfMap>;
   btfFd: number | null;
-  /** The kernel's own BTF (ids valid for attach_btf_id), or null when it has none. */
-  vmlinuxBtf: Btf | null;
+  /** attach_btf_id of a tracing program (findAttachBtfId, or what the relocation cache kept). */
+  attachBtfId: (program: BpfProgram) => number;
   kernelVersion: number;
 }
 
 /** attach_btf_id of a tracing program: the kernel function (fentry/fexit) or btf_trace_<tp> typedef (tp_btf). */
-function attachBtfId(ctx: ProgramContext, program: BpfProgram): number {
-  const { expectedAttachType, target } = program.attach;
+export function findAttachBtfId(target: TargetBtf, program: BpfProgram): number {
+  const { expectedAttachType, target: attachTo } = program.attach;
   const rawTracepoint = expectedAttachType === AttachType.TRACE_RAW_TP;
-  const name = rawTracepoint ? `btf_trace_${target}` : target;
+  const name = rawTracepoint ? `btf_trace_${attachTo}` : attachTo;
   const kind = rawTracepoint ? Kind.TYPEDEF : Kind.FUNC;
-  if (!ctx.vmlinuxBtf) throw new LoadError(`${program.attach.kind} needs the kernel's own BTF (/sys/kernel/btf/vmlinux), which this kernel lacks; use a kprobe or tracepoint variant`, { program: program.name });
-  const id = ctx.vmlinuxBtf.idsByName(name).find((candidate) => ctx.vmlinuxBtf!.type(candidate).kind === kind);
-  if (id === undefined) throw new LoadError(`the kernel has no ${rawTracepoint ? 'raw tracepoint' : 'function'} '${target}' to attach ${program.attach.kind} to`, { program: program.name });
+  if (!target.isKernelOwn) throw new LoadError(`${program.attach.kind} needs the kernel's own BTF (/sys/kernel/btf/vmlinux), which this kernel lacks; use a kprobe or tracepoint variant`, { program: program.name });
+  const btf = target.btf();
+  const id = btf.idsByName(name).find((candidate) => btf.type(candidate).kind === kind);
+  if (id === undefined) throw new LoadError(`the kernel has no ${rawTracepoint ? 'raw tracepoint' : 'function'} '${attachTo}' to attach ${program.attach.kind} to`, { program: program.name });
   return id;
 }
 
@@ -60,6 +61,6 @@ export function loadObjectProgram(ctx: ProgramContext, program: BpfProgram): Loa
     kernelVersion: ctx.object.kernelVersion || ctx.kernelVersion,
     flags: program.attach.sleepable ? 1 << 4 : 0,
     ...(ctx.btfFd !== null ? { btfFd: ctx.btfFd, ...info } : {}),
-    ...(tracing ? { attachBtfId: attachBtfId(ctx, program) } : {}),
+    ...(tracing ? { attachBtfId: ctx.attachBtfId(program) } : {}),
   });
 }

@@ -88,6 +88,26 @@ export function planPatch(insns: Insns, index: number, result: RelocationResult)
   }
 }
 
+/**
+ * Whether instruction `index` holds what each patch replaces (`from`): a plan made earlier (a
+ * cached one) fits these instructions only then. Poisoning replaces whatever is there.
+ */
+export function holdsPatchSources(insns: Insns, index: number, patches: readonly Patch[]): boolean {
+  if (index >= insns.count) return false;
+  return patches.every((patch) => {
+    switch (patch.field) {
+      case 'imm':
+        return u64(insns.imm(index)) === patch.from;
+      case 'off':
+        return u64(insns.off(index)) === patch.from;
+      case 'mem_sz':
+        return BigInt(memSizeBytes(insns.code(index))) === patch.from;
+      case 'imm64':
+        return index + 1 < insns.count && ((BigInt(insns.imm(index) >>> 0) | (u64(insns.imm(index + 1)) << 32n)) & 0xffffffffffffffffn) === patch.from;
+    }
+  });
+}
+
 /** Writes a planned edit (a plan, or the fixup that keeps its patches) into instruction `index`. */
 export function applyPatch(insns: Insns, index: number, plan: Pick<PatchPlan, 'patches' | 'poisoned'>): void {
   if (plan.poisoned) {

@@ -40,7 +40,7 @@ import { calculate, type RelocationResult } from './calc.ts';
 import { CoreFault, CoreRelocationError, type CoreRelocationSite } from './errors.ts';
 import { coreKindName } from './kinds.ts';
 import { findCandidates, matchSpec } from './match.ts';
-import { applyPatch, planPatch, type Patch } from './patch.ts';
+import { applyPatch, holdsPatchSources, planPatch, type Patch } from './patch.ts';
 import { describeSpec, parseLocalSpec, type SizedBtf, type Spec } from './spec.ts';
 
 export interface CoreFixup {
@@ -194,6 +194,20 @@ function resolveAgainstCandidates(localSpec: Spec, target: SizedBtf, cache: Cand
 export function flavoursUsed(fixups: CoreFixup[]): string[] {
   const used = fixups.filter((f) => f.localType.includes('___') && f.target !== null && !f.poisoned).map((f) => f.localType);
   return [...new Set(used)].sort();
+}
+
+/**
+ * Whether `fixups` made earlier (a cache's) fit this object's instructions: every program they
+ * name exists and every patched instruction still holds the value the patch replaces. Call
+ * before apply.
+ */
+export function fixupsFit(object: BpfObject, fixups: readonly CoreFixup[]): boolean {
+  return fixups.every((fixup) => {
+    const program = object.programs.find((p) => p.name === fixup.program);
+    if (!program) return false;
+    const insns = new Insns(program.insns);
+    return fixup.insn < insns.count && holdsPatchSources(insns, fixup.insn, fixup.patches);
+  });
 }
 
 /** Writes the fixups into the programs' instructions. Call once, before linking. */
