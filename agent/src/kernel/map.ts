@@ -109,7 +109,7 @@ export class BpfMap {
    * Every entry, by MAP_LOOKUP_BATCH (Linux 5.6); with `deleting`, by
    * MAP_LOOKUP_AND_DELETE_BATCH, which empties a hash map bucket by bucket as it reads. Throws
    * the SysError of the first call when the kernel or the map type has no batch support
-   * (EINVAL, ENOTSUPP, EOPNOTSUPP).
+   * (EINVAL, ENOTSUPP, EOPNOTSUPP). Keys and values are views into one buffer per call, not copies.
    */
   entriesByBatch(deleting = false): MapEntry[] {
     const entries: MapEntry[] = [];
@@ -135,8 +135,8 @@ export class BpfMap {
       const count = attr.readU32(32);
       for (let i = 0; i < count; i++) {
         entries.push({
-          key: keys.slice(i * this.spec.keySize, (i + 1) * this.spec.keySize),
-          value: values.slice(i * this.transferValueSize, (i + 1) * this.transferValueSize),
+          key: keys.subarray(i * this.spec.keySize, (i + 1) * this.spec.keySize),
+          value: values.subarray(i * this.transferValueSize, (i + 1) * this.transferValueSize),
         });
       }
       if (done) return entries;
