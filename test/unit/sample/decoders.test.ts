@@ -2,7 +2,7 @@
  * Compiled decoders against the interpreted reference (btf-value.ts): a fuzz run over random BTF
  * types (ints of every width, bools, chars, pointers at 4 and 8 bytes, enums, floats, typedef and
  * modifier chains, arrays, structs and unions with bitfields and decl tags) and random bytes,
- * decoded from a view inside a larger buffer as batches are; then exactness tables for what the
+ * decoded from a view inside a larger buffer as batches are, and per-CPU copies summed; then exactness tables for what the
  * sampler must never round: 64-bit integers beyond 2^53, bitfields, enums, per-CPU sums.
  */
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { IntEncoding, Kind } from '../../../agent/src/abi/btf-kinds.ts';
 import { BtfValueDecoder } from '../../../agent/src/sample/decode/btf-value.ts';
 import { DecoderCache } from '../../../agent/src/sample/decode/compiled-decoder.ts';
 import { MemberHints } from '../../../agent/src/sample/decode/field-hints.ts';
-import { sumValues, TypeDecoder } from '../../../agent/src/sample/decode/field-format.ts';
+import { TypeDecoder } from '../../../agent/src/sample/decode/field-format.ts';
+import { sumValues } from '../../../agent/src/sample/decode/per-cpu-sum.ts';
 import { BtfWriter, type MemberSpec } from '../../support/btf-writer.ts';
 import { inputSeed, randomInt, runSeed, seededRandom, type Random } from '../../support/fuzz/seeded-random.ts';
 
@@ -157,6 +158,18 @@ describe('compiled decoders agree with the interpreted reference', () => {
         expect(JSON.stringify(actual), what).toBe(JSON.stringify(expected));
         expect(JSON.stringify(plainCompiled.decode(root, bytes)), what).toBe(JSON.stringify(plainReference.decode(root, bytes.slice())));
       }
+      // Per-CPU copies, summed by one compiled decoder against summing the reference's values.
+      const slots = 2 + randomInt(random, 3);
+      const stride = (size + 7) & ~7;
+      const lead = randomInt(random, 16);
+      const copies = new Uint8Array(lead + slots * stride);
+      for (let i = 0; i < copies.length; i++) copies[i] = random() < 0.3 ? 0 : randomInt(random, 256);
+      const slot = (cpu: number) => copies.slice(lead + cpu * stride, lead + cpu * stride + size);
+      let expected = reference.decode(root, slot(0));
+      for (let cpu = 1; cpu < slots; cpu++) expected = sumValues(expected, reference.decode(root, slot(cpu)));
+      const actual = compiled.decode(root, copies.subarray(lead, lead + size), slots, stride);
+      expect(JSON.stringify(actual), `case ${index}: ${slots} per-CPU copies of ${btf.describe(root)}`).toBe(JSON.stringify(expected));
+      expect(actual).toEqual(expected);
     }
   });
 });

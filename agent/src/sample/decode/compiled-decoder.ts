@@ -13,6 +13,7 @@ import { IntEncoding, Kind } from '../../abi/btf-kinds.ts';
 import { jsonInteger } from '../../bytes/json-integer.ts';
 import { bitfield, hexBytes, integer, isCharLike, MAX_DEPTH, memberBits, wrappedType, type JsonValue } from './btf-value.ts';
 import { formatHinted, type FormatHint, type MemberHints } from './field-hints.ts';
+import { sumValues } from './per-cpu-sum.ts';
 
 /** The value of one type at `offset` of `view` (whose bytes are `bytes`); unknown kinds show as hex up to `end`. */
 export type CompiledDecoder = (view: DataView, bytes: Uint8Array, offset: number, end: number) => JsonValue;
@@ -22,6 +23,7 @@ const INLINE_ARRAY_SOURCE = 4096;
 
 /** What generated code calls for the rare shapes. */
 const helpers = {
+  add: sumValues,
   integer: (view: DataView, at: number, size: number, signed: boolean) => jsonInteger(integer(view, at, size, signed)),
   bits: (view: DataView, first: number, span: number, shift: number, width: number) => jsonInteger(bitfield(view, first, span, shift, width)),
   hex: (bytes: Uint8Array, start: number, end: number) => hexBytes(bytes.subarray(start, end)),
@@ -57,7 +59,18 @@ class DecoderSource {
   readonly functions: string[] = [];
   private readonly functionIds = new Map<string, number>();
 
-  constructor(private readonly btf: Btf, private readonly pointerSize: number, private readonly hints: MemberHints | null) {}
+  /** `slots` > 1: per-CPU copies `stride` bytes apart, each leaf summed over them as sumValues() sums. */
+  constructor(private readonly btf: Btf, private readonly pointerSize: number, private readonly hints: MemberHints | null, private readonly slots = 1, private readonly stride = 0) {}
+
+  /**
+   * A leaf value (a number, a text, a flag) at `o + add`, given by `read(add, end)` with `end`
+   * the expression of the value's end; summed over the per-CPU copies when there are several.
+   */
+  private leaf(add: number, read: (add: number, end: string) => string): string {
+    let sum = read(add, 'e');
+    for (let slot = 1; slot < this.slots; slot++) sum = `h.add(${sum},${read(add + slot * this.stride, `e+${slot * this.stride}`)})`;
+    return sum;
+  }
 
   /** `c[i]`, the constant `value` as generated code names it. */
   private constant(value: unknown): string {
@@ -104,15 +117,15 @@ class DecoderSource {
   /** An expression for the value of `typeId` at `o + add`, mirroring BtfValueDecoder.at(). */
   value(typeId: number, add: number, depth: number): string {
     const t = this.btf.type(typeId);
-    if (depth > MAX_DEPTH) return `h.hex(b,${at(add)},e)`;
+    if (depth > MAX_DEPTH) return this.leaf(add, (a, end) => `h.hex(b,${at(a)},${end})`);
     const wrapped = wrappedType(t);
     if (wrapped !== null) return this.value(wrapped, add, depth + 1);
     switch (t.kind) {
       case Kind.INT:
-        if (t.encoding & IntEncoding.BOOL) return `(v.getUint8(${at(add)})!==0)`;
-        return this.integer(add, t.size, (t.encoding & IntEncoding.SIGNED) !== 0);
+        if (t.encoding & IntEncoding.BOOL) return this.leaf(add, (a) => `(v.getUint8(${at(a)})!==0)`);
+        return this.leaf(add, (a) => this.integer(a, t.size, (t.encoding & IntEncoding.SIGNED) !== 0));
       case Kind.PTR:
-        return this.integer(add, this.pointerSize, false);
+        return this.leaf(add, (a) => this.integer(a, this.pointerSize, false));
       case Kind.ENUM:
       case Kind.ENUM64: {
         const names = new Map<number | string, string>();
@@ -120,12 +133,13 @@ class DecoderSource {
           const key = jsonInteger(entry.value);
           if (!names.has(key)) names.set(key, entry.name);
         }
-        return `((n=${this.constant(names)}.get(x=${this.integer(add, t.size, t.signed)}))===undefined?x:n)`;
+        const table = this.constant(names);
+        return this.leaf(add, (a) => `((n=${table}.get(x=${this.integer(a, t.size, t.signed)}))===undefined?x:n)`);
       }
       case Kind.FLOAT:
-        if (t.size === 4) return `v.getFloat32(${at(add)},true)`;
-        if (t.size === 8) return `v.getFloat64(${at(add)},true)`;
-        return `h.hex(b,${at(add)},${at(add + t.size)})`;
+        if (t.size === 4) return this.leaf(add, (a) => `v.getFloat32(${at(a)},true)`);
+        if (t.size === 8) return this.leaf(add, (a) => `v.getFloat64(${at(a)},true)`);
+        return this.leaf(add, (a) => `h.hex(b,${at(a)},${at(a + t.size)})`);
       case Kind.ARRAY:
         return this.array(t.type, t.count, add, depth);
       case Kind.STRUCT:
@@ -135,23 +149,26 @@ class DecoderSource {
           // A computed key defines an own property even for `__proto__`, as assignment does.
           const key = name === '__proto__' ? '["__proto__"]' : JSON.stringify(name);
           const bits = memberBits(this.btf, member, this.pointerSize);
-          if (bits) return `${key}:${this.bits(add, bits.first, bits.span, bits.shift, bits.width)}`;
+          if (bits) return `${key}:${this.leaf(add, (a) => this.bits(a, bits.first, bits.span, bits.shift, bits.width))}`;
           const start = add + member.bitOffset / 8;
           const hint = this.hints?.of(t.id, index, name) ?? null;
-          if (hint) return `${key}:h.hinted(${JSON.stringify(hint)},b,${at(start)},${at(start + this.btf.resolveSize(member.type, this.pointerSize))})`;
+          if (hint) {
+            const size = this.btf.resolveSize(member.type, this.pointerSize);
+            return `${key}:${this.leaf(start, (a) => `h.hinted(${JSON.stringify(hint)},b,${at(a)},${at(a + size)})`)}`;
+          }
           return `${key}:${this.value(member.type, start, depth + 1)}`;
         });
         return `({${fields.join(',')}})`;
       }
       default:
-        return `h.hex(b,${at(add)},e)`;
+        return this.leaf(add, (a, end) => `h.hex(b,${at(a)},${end})`);
     }
   }
 
   private array(elementId: number, count: number, add: number, depth: number): string {
     const element = this.btf.skipModsAndTypedefs(elementId);
     const size = this.btf.resolveSize(elementId, this.pointerSize);
-    if (isCharLike(element)) return `h.text(b,${at(add)},${at(add + size * count)})`;
+    if (isCharLike(element)) return this.leaf(add, (a) => `h.text(b,${at(a)},${at(a + size * count)})`);
     if (count === 0) return '[]';
     const first = this.value(elementId, add, depth + 1);
     if (first.length * count > INLINE_ARRAY_SOURCE) return `h.list(${this.element(elementId, depth + 1)},v,b,${at(add)},${count},${size},e)`;
@@ -161,9 +178,13 @@ class DecoderSource {
   }
 }
 
-/** Compiles the decoder of `typeId`. Throws the BtfTypeError the reference would throw on decoding. */
-export function compileDecoder(btf: Btf, typeId: number, pointerSize: number, hints: MemberHints | null): CompiledDecoder {
-  const source = new DecoderSource(btf, pointerSize, hints);
+/**
+ * Compiles the decoder of `typeId`; with `slots` > 1, of the sum of that many per-CPU copies
+ * `stride` bytes apart (the offset and end it is called with are the first copy's). Throws the
+ * BtfTypeError the reference would throw on decoding.
+ */
+export function compileDecoder(btf: Btf, typeId: number, pointerSize: number, hints: MemberHints | null, slots = 1, stride = 0): CompiledDecoder {
+  const source = new DecoderSource(btf, pointerSize, hints, slots, stride);
   const body = source.value(typeId, 0, 0);
   const make = (expression: string) => `function(v,b,o,e){let t,x,n;return ${expression};}`;
   const functions: CompiledDecoder[] = [];
@@ -175,29 +196,34 @@ export function compileDecoder(btf: Btf, typeId: number, pointerSize: number, hi
 
 /** Decoders of one BTF, compiled on first use and kept. */
 export class DecoderCache {
-  private readonly decoders = new Map<number, CompiledDecoder>();
+  private readonly decoders = new Map<string, CompiledDecoder>();
   /** A DataView and byte array over the whole buffer last decoded from: entries of one batch share them. */
   private view: DataView = new DataView(new ArrayBuffer(0));
   private whole: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly btf: Btf, private readonly pointerSize = 8, private readonly hints: MemberHints | null = null) {}
 
-  get(typeId: number): CompiledDecoder {
-    let decoder = this.decoders.get(typeId);
+  get(typeId: number, slots = 1, stride = 0): CompiledDecoder {
+    const key = slots > 1 ? `${typeId}/${slots}/${stride}` : String(typeId);
+    let decoder = this.decoders.get(key);
     if (!decoder) {
-      decoder = compileDecoder(this.btf, typeId, this.pointerSize, this.hints);
-      this.decoders.set(typeId, decoder);
+      decoder = compileDecoder(this.btf, typeId, this.pointerSize, this.hints, slots, stride);
+      this.decoders.set(key, decoder);
     }
     return decoder;
   }
 
-  /** Decodes `bytes` whole, as BtfValueDecoder.decode() does; a view into a larger buffer (a batch, a ring) costs no copy. */
-  decode(typeId: number, bytes: Uint8Array): JsonValue {
+  /**
+   * Decodes `bytes` whole, as BtfValueDecoder.decode() does; with `slots` > 1, `bytes` is the
+   * first of that many per-CPU copies `stride` bytes apart in its buffer, and the copies are
+   * summed. A view into a larger buffer (a batch, a ring) costs no copy.
+   */
+  decode(typeId: number, bytes: Uint8Array, slots = 1, stride = 0): JsonValue {
     if (this.view.buffer !== bytes.buffer) {
       this.view = new DataView(bytes.buffer);
       this.whole = new Uint8Array(bytes.buffer);
     }
     // Both span the whole buffer, so the offsets are the bytes' own offsets into it.
-    return this.get(typeId)(this.view, this.whole, bytes.byteOffset, bytes.byteOffset + bytes.length);
+    return this.get(typeId, slots, stride)(this.view, this.whole, bytes.byteOffset, bytes.byteOffset + bytes.length);
   }
 }

@@ -9,32 +9,8 @@ import type { Btf } from '../../btf/btf.ts';
 import type { JsonValue } from './btf-value.ts';
 import type { FieldHint } from './manifest.ts';
 import { Kind } from '../../abi/btf-kinds.ts';
-import { jsonInteger } from '../../bytes/json-integer.ts';
 import { DecoderCache } from './compiled-decoder.ts';
 import { MemberHints } from './field-hints.ts';
-
-const INTEGER_TEXT = /^-?\d+$/;
-
-/**
- * `a + b` member by member: numbers (and decimal strings of big ones) add, exactly (a sum beyond
- * 2^53 becomes decimal text, as 64-bit values do); the rest keep `a`.
- */
-export function sumValues(a: JsonValue, b: JsonValue): JsonValue {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const sum = a + b;
-    return Number.isSafeInteger(a) && Number.isSafeInteger(b) && !Number.isSafeInteger(sum) ? jsonInteger(BigInt(a) + BigInt(b)) : sum;
-  }
-  if ((typeof a === 'number' || typeof a === 'string') && (typeof b === 'number' || typeof b === 'string') && INTEGER_TEXT.test(String(a)) && INTEGER_TEXT.test(String(b))) {
-    return jsonInteger(BigInt(a) + BigInt(b));
-  }
-  if (Array.isArray(a) && Array.isArray(b)) return a.map((item, i) => sumValues(item, b[i] ?? 0));
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    const out: { [key: string]: JsonValue } = {};
-    for (const name in a) out[name] = sumValues(a[name]!, b[name] ?? 0);
-    return out;
-  }
-  return a;
-}
 
 /** Decodes through one BTF (BPF objects: 8-byte pointers), compiling a decoder per type on first use. */
 export class TypeDecoder {
@@ -64,10 +40,8 @@ export class TypeDecoder {
     return this.decoders.decode(typeId, bytes);
   }
 
-  /** Decodes `slots` per-CPU copies (each `stride` bytes apart) and sums them. */
+  /** Decodes `slots` per-CPU copies of `size` bytes (each `stride` bytes apart), summed by one compiled decoder. */
   decodeSummed(typeId: number, bytes: Uint8Array, slots: number, stride: number, size: number): JsonValue {
-    let total = this.decode(typeId, bytes.subarray(0, size));
-    for (let cpu = 1; cpu < slots; cpu++) total = sumValues(total, this.decode(typeId, bytes.subarray(cpu * stride, cpu * stride + size)));
-    return total;
+    return this.decoders.decode(typeId, bytes.subarray(0, size), slots, stride);
   }
 }
