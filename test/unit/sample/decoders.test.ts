@@ -230,6 +230,8 @@ describe('exactness', () => {
     const slot = (calls: bigint, small: number) => [...le(calls, 8), ...le(BigInt(small), 4), 0, 0, 0, 0];
     const bytes = Uint8Array.from([...slot(2n ** 53n - 1n, 1), ...slot(1n, 2), ...slot(2n ** 60n, 3)]);
     expect(new TypeDecoder(btf()).decodeSummed(id, bytes, 3, 16, 16)).toEqual({ calls: (2n ** 60n + 2n ** 53n).toString(), small: 6 });
+    const nearLimit = Uint8Array.from([...slot(2n ** 53n - 1n, 1), ...slot(2n ** 53n - 1n, 1)]);
+    expect(new TypeDecoder(btf()).decodeSummed(id, nearLimit, 2, 16, 16)).toEqual({ calls: (2n ** 54n - 2n).toString(), small: 2 });
     expect(sumValues(2 ** 53 - 1, 1)).toBe('9007199254740992');
     expect(sumValues(-(2 ** 53) + 1, -1)).toBe('-9007199254740992');
     expect(sumValues(0.5, 0.25)).toBe(0.75);

@@ -72,6 +72,18 @@ class DecoderSource {
     return sum;
   }
 
+  /**
+   * An integer leaf: summed inline while both sides are numbers and the sum is exact, which is
+   * what sumValues() returns then; anything else (a decimal text past 2^53) goes to it.
+   */
+  private integerLeaf(add: number, read: (add: number) => string): string {
+    let sum = read(add);
+    for (let slot = 1; slot < this.slots; slot++) {
+      sum = `((s=(x=${sum})+(n=${read(add + slot * this.stride)})),typeof s==='number'&&s<=${SAFE}&&s>=-${SAFE}?s:h.add(x,n))`;
+    }
+    return sum;
+  }
+
   /** `c[i]`, the constant `value` as generated code names it. */
   private constant(value: unknown): string {
     this.constants.push(value);
@@ -123,9 +135,9 @@ class DecoderSource {
     switch (t.kind) {
       case Kind.INT:
         if (t.encoding & IntEncoding.BOOL) return this.leaf(add, (a) => `(v.getUint8(${at(a)})!==0)`);
-        return this.leaf(add, (a) => this.integer(a, t.size, (t.encoding & IntEncoding.SIGNED) !== 0));
+        return this.integerLeaf(add, (a) => this.integer(a, t.size, (t.encoding & IntEncoding.SIGNED) !== 0));
       case Kind.PTR:
-        return this.leaf(add, (a) => this.integer(a, this.pointerSize, false));
+        return this.integerLeaf(add, (a) => this.integer(a, this.pointerSize, false));
       case Kind.ENUM:
       case Kind.ENUM64: {
         const names = new Map<number | string, string>();
@@ -186,7 +198,7 @@ class DecoderSource {
 export function compileDecoder(btf: Btf, typeId: number, pointerSize: number, hints: MemberHints | null, slots = 1, stride = 0): CompiledDecoder {
   const source = new DecoderSource(btf, pointerSize, hints, slots, stride);
   const body = source.value(typeId, 0, 0);
-  const make = (expression: string) => `function(v,b,o,e){let t,x,n;return ${expression};}`;
+  const make = (expression: string) => `function(v,b,o,e){let t,x,n,s;return ${expression};}`;
   const functions: CompiledDecoder[] = [];
   const build = new Function('h', 'c', 'f', `return [${[body, ...source.functions].map(make).join(',')}];`) as (h: typeof helpers, c: unknown[], f: CompiledDecoder[]) => CompiledDecoder[];
   const [decoder, ...elements] = build(helpers, source.constants, functions);
