@@ -1,15 +1,15 @@
 /**
  * `mote-agent bench-encode <records.json> [--rounds N] [--json]`: what one telemetry record costs
  * this device's CPU. Each record (a JSON array of `[module, record]` in the readable form of
- * sample/decode/records.ts) is wrapped in an envelope and encoded to CBOR `rounds` times, then framed
- * as an MQTT PUBLISH by mqtt-packet, timed on CLOCK_MONOTONIC. The same code `run` uses.
+ * sample/decode/records.ts) is wrapped in an envelope and encoded to CBOR `rounds` times (with room
+ * for the MQTT header in front), then framed as an MQTT PUBLISH around that payload, timed on
+ * CLOCK_MONOTONIC. The same code `run` uses.
  */
-import { Buffer } from 'buffer';
-import mqttPacket from 'mqtt-packet';
 import type { Sys } from '../sys/types.ts';
 import { encodeEnvelope } from '../telemetry/codec.ts';
 import type { Envelope } from '../telemetry/messages.ts';
 import { telemetryTopic } from '../telemetry/topics.ts';
+import { publishFrame, publishHeadroom, withHeadroom } from '../telemetry/publish-frame.ts';
 import { ArgumentError, numberOption, parseAgentArgs } from './args.ts';
 import type { AgentCommand } from './command.ts';
 import { decodeUtf8 } from '../bytes/utf8.ts';
@@ -46,14 +46,15 @@ function envelopeOf(module: string, record: TelemetryRecord, sequence: number): 
 
 /** The cost of one record, measured by the same code on any engine (the bench runs it under Node too). */
 export function measureEncodeCost(clock: NanoClock, module: string, record: TelemetryRecord, rounds: number): EncodeCost {
-  const payload = Buffer.from(encodeEnvelope(envelopeOf(module, record, 41)));
   const topic = telemetryTopic('bench-device', module);
+  const headroom = publishHeadroom(topic);
+  const payload = withHeadroom(encodeEnvelope(envelopeOf(module, record, 41), headroom), headroom);
   return {
     module,
     kind: record.kind,
     bytes: payload.length,
-    encodeUs: microsecondsPer(clock, rounds, (i) => encodeEnvelope(envelopeOf(module, record, i))),
-    packetUs: microsecondsPer(clock, rounds, (i) => mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 1, dup: false, retain: false, messageId: (i % 0xffff) + 1 })),
+    encodeUs: microsecondsPer(clock, rounds, (i) => encodeEnvelope(envelopeOf(module, record, i), headroom)),
+    packetUs: microsecondsPer(clock, rounds, (i) => publishFrame({ topic, payload, qos: 1, dup: false, retain: false, packetId: (i % 0xffff) + 1, protocolVersion: 4 })),
   };
 }
 

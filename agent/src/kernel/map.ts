@@ -20,6 +20,7 @@ const BATCH_CHUNK = 1024;
 export class BpfMap {
   /** Bytes of one value as bpf(2) transfers it: all CPU slots for per-CPU maps. */
   readonly transferValueSize: number;
+  private firstBatch: { keys: Uint8Array; values: Uint8Array } | null = null;
 
   private constructor(
     private readonly sys: Sys,
@@ -109,17 +110,17 @@ export class BpfMap {
    * Every entry, by MAP_LOOKUP_BATCH (Linux 5.6); with `deleting`, by
    * MAP_LOOKUP_AND_DELETE_BATCH, which empties a hash map bucket by bucket as it reads. Throws
    * the SysError of the first call when the kernel or the map type has no batch support
-   * (EINVAL, ENOTSUPP, EOPNOTSUPP).
+   * (EINVAL, ENOTSUPP, EOPNOTSUPP). Keys and values are views into buffers the map keeps, not
+   * copies: they hold until the next batch read of this map, so decode them before that.
    */
   entriesByBatch(deleting = false): MapEntry[] {
     const entries: MapEntry[] = [];
     const tokenSize = Math.max(this.spec.keySize, 8);
     let inBatch: Uint8Array | null = null;
     let chunk = Math.min(BATCH_CHUNK, Math.max(this.spec.maxEntries, 1));
-    for (;;) {
+    for (let call = 0; ; call++) {
       const outBatch = new Uint8Array(tokenSize);
-      const keys = new Uint8Array(chunk * this.spec.keySize);
-      const values = new Uint8Array(chunk * this.transferValueSize);
+      const { keys, values } = this.batchBuffers(call, chunk);
       const attr = mapBatchAttr(this.sys, this.fd, inBatch, outBatch, keys, values, chunk);
       let done = false;
       try {
@@ -127,6 +128,7 @@ export class BpfMap {
       } catch (error) {
         if (isSysError(error, 'ENOSPC') && chunk < this.spec.maxEntries * 2) {
           chunk *= 2;
+          call--;
           continue;
         }
         if (!isSysError(error, 'ENOENT')) throw error;
@@ -135,13 +137,26 @@ export class BpfMap {
       const count = attr.readU32(32);
       for (let i = 0; i < count; i++) {
         entries.push({
-          key: keys.slice(i * this.spec.keySize, (i + 1) * this.spec.keySize),
-          value: values.slice(i * this.transferValueSize, (i + 1) * this.transferValueSize),
+          key: keys.subarray(i * this.spec.keySize, (i + 1) * this.spec.keySize),
+          value: values.subarray(i * this.transferValueSize, (i + 1) * this.transferValueSize),
         });
       }
       if (done) return entries;
       inBatch = outBatch;
     }
+  }
+
+  /**
+   * The key and value buffers of the `call`th batch call of a read. The first call's are kept
+   * for the reads after (allocating a chunk's worth of fresh pages, which the kernel zeroes, on
+   * every sample cost more than reading a small map); a large map's further chunks are fresh.
+   */
+  private batchBuffers(call: number, chunk: number): { keys: Uint8Array; values: Uint8Array } {
+    const kept = call === 0 ? this.firstBatch : null;
+    if (kept && kept.keys.length >= chunk * this.spec.keySize && kept.values.length >= chunk * this.transferValueSize) return kept;
+    const buffers = { keys: new Uint8Array(chunk * this.spec.keySize), values: new Uint8Array(chunk * this.transferValueSize) };
+    if (call === 0) this.firstBatch = buffers;
+    return buffers;
   }
 
   /** Makes the map read-only for user space (BPF_MAP_FREEZE, Linux 5.2), as for `.rodata`. */

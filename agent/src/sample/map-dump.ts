@@ -2,12 +2,14 @@
  * Dumps a map's entries decoded through the object's BTF, shaped like `bpftool map dump -j`
  * with BTF: `{key, value}` per entry, `{key, values: [{cpu, value}]}` for per-CPU maps. Keys
  * and values without BTF types come out as hex. Global data maps decode as their variables.
+ * Decoders are compiled once per type; entries of a batch are views into one buffer.
  */
 import type { Btf } from '../btf/btf.ts';
 import type { GlobalData } from '../object/index.ts';
 import type { BpfMap, MapEntry } from '../kernel/map.ts';
 import { roundUp8 } from '../kernel/map.ts';
-import { BtfValueDecoder, hexBytes, type JsonValue } from './decode/btf-value.ts';
+import { hexBytes, type JsonValue } from './decode/btf-value.ts';
+import { DecoderCache } from './decode/compiled-decoder.ts';
 
 export interface DumpedEntry {
   key: JsonValue;
@@ -21,7 +23,7 @@ export interface TypeIds {
 }
 
 export function decodeEntries(map: BpfMap, entries: MapEntry[], btf: Btf | null, types: TypeIds, global: GlobalData | null): DumpedEntry[] {
-  const decoder = btf ? new BtfValueDecoder(btf) : null;
+  const decoder = btf ? new DecoderCache(btf) : null;
   const decodeKey = (bytes: Uint8Array) => (decoder && types.keyTypeId ? decoder.decode(types.keyTypeId, bytes) : hexBytes(bytes));
   const decodeValue = (bytes: Uint8Array): JsonValue => {
     if (global && decoder) {

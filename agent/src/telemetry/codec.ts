@@ -1,12 +1,14 @@
 /**
  * Telemetry and status messages to and from plain CBOR (schema.cddl). Maps use the integer
- * labels of the schema's table; decoding checks the structure and names the first field that
- * does not fit.
+ * labels of the schema's table. Envelopes, one per record, are written by cbor-writer.ts; the
+ * status, once a minute, by cbor-x. Decoding checks the structure and names the first field
+ * that does not fit.
  */
 import { decodePlain, encodePlain, wireInteger } from './cbor.ts';
 import { TelemetryDecodeError } from './errors.ts';
 import type { Envelope, ModuleStatus, Status, StatusCounters } from './messages.ts';
-import { recordFromWire, recordToWire } from './wire-record.ts';
+import { recordFromWire, writeRecord } from './wire-record.ts';
+import { CborWriter } from './cbor-writer.ts';
 
 const enum Label {
   SchemaVersion = 0,
@@ -25,20 +27,37 @@ const enum Label {
   Counters = 13,
 }
 
-export function encodeEnvelope(envelope: Envelope): Uint8Array {
-  return encodePlain(
-    new Map<number, unknown>([
-      [Label.SchemaVersion, envelope.schemaVersion],
-      [Label.Device, envelope.deviceId],
-      [Label.Boot, envelope.bootId],
-      [Label.Sequence, wireInteger(envelope.sequence)],
-      [Label.Time, wireInteger(envelope.timeMs)],
-      [Label.Module, envelope.module],
-      [Label.ModuleVersion, envelope.moduleVersion],
-      [Label.Window, [wireInteger(envelope.window.startMs), wireInteger(envelope.window.lengthMs)]],
-      [Label.Data, recordToWire(envelope.record)],
-    ]),
-  );
+const writer = new CborWriter();
+
+/**
+ * The envelope in CBOR, written into the one reusable buffer, then copied out once into a buffer
+ * of its own with `headroom` free bytes in front (where publish-frame.ts writes the MQTT header).
+ */
+export function encodeEnvelope(envelope: Envelope, headroom = 0): Uint8Array {
+  const w = writer;
+  w.reset();
+  w.mapHead(9);
+  w.number(Label.SchemaVersion);
+  w.number(envelope.schemaVersion);
+  w.number(Label.Device);
+  w.text(envelope.deviceId);
+  w.number(Label.Boot);
+  w.byteString(envelope.bootId);
+  w.number(Label.Sequence);
+  w.number(envelope.sequence);
+  w.number(Label.Time);
+  w.number(envelope.timeMs);
+  w.number(Label.Module);
+  w.text(envelope.module);
+  w.number(Label.ModuleVersion);
+  w.text(envelope.moduleVersion);
+  w.number(Label.Window);
+  w.arrayHead(2);
+  w.number(envelope.window.startMs);
+  w.number(envelope.window.lengthMs);
+  w.number(Label.Data);
+  writeRecord(w, envelope.record);
+  return w.take(headroom);
 }
 
 /** `[name, version]`, `[name, version, error]`, or `[name, version, null, variant]` for a running module with a known variant. */

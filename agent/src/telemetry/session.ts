@@ -1,15 +1,17 @@
 /**
  * The MQTT session: one client connection at a time over a `Transport`, kept up for as long as
- * the agent runs. Packets are encoded and parsed by `mqtt-packet`; this layer adds what a client
- * needs on top: CONNECT with a Last Will, keepalive pings, reconnect with backoff and jitter,
- * QoS 1 flow from the outbox with in-flight messages resent with DUP after a reconnect, and
- * QoS 1 acknowledgement of inbound messages. MQTT 3.1.1 (protocol version 4) and 5.
+ * the agent runs. Packets are encoded and parsed by `mqtt-packet`, except the PUBLISH packets it
+ * sends, which publish-frame.ts writes around their payloads; this layer adds what a client needs
+ * on top: CONNECT with a Last Will, keepalive pings, reconnect with backoff and jitter, QoS 1
+ * flow from the outbox with in-flight messages resent with DUP after a reconnect, and QoS 1
+ * acknowledgement of inbound messages. MQTT 3.1.1 (protocol version 4) and 5.
  * Inbound bytes that do not parse are logged and counted, and cost the connection, never the agent.
  */
 import { Buffer } from 'buffer';
 import mqttPacket, { type IConnectPacket, type Packet } from 'mqtt-packet';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { connackFailure } from './connack.ts';
+import { publishFrame } from './publish-frame.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import type { Logger, Random, TimerHandle, Timers } from './runtime.ts';
 import type { Connection, Transport } from './transport.ts';
@@ -105,7 +107,7 @@ export class MqttSession {
     let inFlight = outbox.inFlight().length;
     for (let entry = outbox.nextUnsent(); entry && (entry.qos === 0 || inFlight < this.inFlightLimit); entry = outbox.nextUnsent()) {
       if (entry.qos === 0) {
-        this.send({ cmd: 'publish', topic: entry.topic, payload: Buffer.from(entry.payload), qos: 0, dup: false, retain: false });
+        this.publish({ topic: entry.topic, payload: entry.payload, qos: 0, retain: false }, false);
         outbox.remove(entry);
         this.stats.sent++;
         continue;
@@ -125,7 +127,7 @@ export class MqttSession {
   publishDirect(message: Message, onAcked?: () => void): boolean {
     if (this.state !== 'connected') return false;
     if (message.qos === 0) {
-      this.send({ cmd: 'publish', topic: message.topic, payload: Buffer.from(message.payload), qos: 0, dup: false, retain: message.retain });
+      this.publish(message, false);
       onAcked?.();
       return true;
     }
@@ -288,12 +290,16 @@ export class MqttSession {
   }
 
   private sendEntry(entry: OutboxEntry, packetId: number, dup: boolean): void {
-    this.send({ cmd: 'publish', topic: entry.topic, payload: Buffer.from(entry.payload), qos: 1, dup, retain: false, messageId: packetId });
+    this.publish({ topic: entry.topic, payload: entry.payload, qos: 1, retain: false }, dup, packetId);
   }
 
   private sendDirect(message: Message, packetId: number, dup: boolean): void {
-    const { topic, payload, retain } = message;
-    this.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, dup, retain, messageId: packetId });
+    this.publish(message, dup, packetId);
+  }
+
+  /** A PUBLISH, framed around its payload (in place when it was made with headroom). */
+  private publish(message: Message, dup: boolean, packetId?: number): void {
+    this.connection?.write(publishFrame({ ...message, dup, ...(packetId !== undefined && { packetId }), protocolVersion: this.protocolVersion }));
   }
 
   private send(packet: Packet): void {

@@ -7,6 +7,7 @@
  */
 import { decodePlain } from './cbor.ts';
 import { encodeEnvelope, encodeStatus } from './codec.ts';
+import { publishHeadroom, withHeadroom } from './publish-frame.ts';
 import type { Outbox } from './outbox.ts';
 import { SCHEMA_VERSION, type ModuleStatus, type Status, type StatusCounters } from './messages.ts';
 import type { Clock, Logger, Random, TimerHandle, Timers } from './runtime.ts';
@@ -90,6 +91,8 @@ export class Telemetry {
     checkTopicLevel('module name', module);
     const sequence = this.sequences.get(module) ?? 0;
     this.sequences.set(module, sequence + 1);
+    const topic = telemetryTopic(this.options.deviceId, module);
+    const headroom = publishHeadroom(topic);
     const payload = encodeEnvelope({
       schemaVersion: SCHEMA_VERSION,
       deviceId: this.options.deviceId,
@@ -100,8 +103,8 @@ export class Telemetry {
       moduleVersion,
       window: { startMs: Math.floor(window.startMs), lengthMs: Math.round(window.lengthMs) },
       record,
-    });
-    this.options.outbox.push({ topic: telemetryTopic(this.options.deviceId, module), payload, qos: this.options.qos ?? 1, timeMs: Math.floor(this.options.clock.realtimeMs()) });
+    }, headroom);
+    this.options.outbox.push({ topic, payload: withHeadroom(payload, headroom), qos: this.options.qos ?? 1, timeMs: Math.floor(this.options.clock.realtimeMs()) });
     this.session.drain();
     return sequence;
   }

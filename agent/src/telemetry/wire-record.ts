@@ -1,8 +1,9 @@
 /**
- * Records between their readable form (records.ts) and their wire form (schema.cddl `record`).
- * Histograms are cut to [first bucket, counts...]; keyed data becomes CBOR maps or pair lists.
+ * Records between their readable form (records.ts) and their wire form (schema.cddl `record`):
+ * written straight into a CborWriter, read back from what cbor.ts decodes. Histograms are cut to
+ * [first bucket, counts...]; keyed data becomes CBOR maps or pair lists.
  */
-import { wireInteger } from './cbor.ts';
+import type { CborWriter } from './cbor-writer.ts';
 import { TelemetryDecodeError } from './errors.ts';
 import { type EventRow, type Key, type TelemetryRecord, type Value } from '../sample/decode/records.ts';
 
@@ -12,45 +13,103 @@ const KIND_HISTOGRAM = 3;
 const KIND_TOP = 4;
 const KIND_EVENTS = 5;
 
-function wireNumber(value: number): number | bigint {
-  return Number.isInteger(value) ? wireInteger(value) : value;
+/** A key: a text, an integer, or an array of them. */
+function writeKey(w: CborWriter, key: Key): void {
+  if (typeof key === 'string') return w.text(key);
+  if (typeof key === 'number') return w.number(key);
+  w.arrayHead(key.length);
+  for (const part of key) {
+    if (typeof part === 'string') w.text(part);
+    else w.number(part);
+  }
 }
 
-function wireValue(value: Value): unknown {
-  return typeof value === 'number' ? wireNumber(value) : value;
+/** Keys already written in one map, to see whether any repeats (a map holds each key once). */
+const seen = new Set<string | number>();
+
+/**
+ * `{ key => value }`. A key given twice is written once, where it came first, with its last
+ * value (as a Map built from the pairs keeps it); composite keys are never the same key.
+ */
+function writeKeyed<T>(w: CborWriter, pairs: ReadonlyArray<readonly [Key, T]>, writeValue: (w: CborWriter, value: T) => void): void {
+  seen.clear();
+  let repeated = false;
+  for (const [key] of pairs) {
+    if (Array.isArray(key)) continue;
+    if (seen.has(key)) repeated = true;
+    seen.add(key);
+  }
+  const unique = repeated ? [...new Map<Key, T>(pairs)] : pairs;
+  w.mapHead(unique.length);
+  for (const [key, value] of unique) {
+    writeKey(w, key);
+    writeValue(w, value);
+  }
 }
 
-function keyedMap(pairs: Array<[Key, number]>): Map<Key, number | bigint> {
-  return new Map(pairs.map(([key, value]) => [key, wireNumber(value)]));
-}
+const writeNumber = (w: CborWriter, value: number) => w.number(value);
 
 /** [first non-empty bucket index, counts up to the last non-empty one]; [0] when all are empty. */
-function cutHistogram(buckets: number[]): Array<number | bigint> {
-  const first = buckets.findIndex((count) => count !== 0);
-  if (first < 0) return [0];
+function writeHistogram(w: CborWriter, buckets: number[]): void {
+  let first = 0;
+  while (first < buckets.length && buckets[first] === 0) first++;
+  if (first === buckets.length) {
+    w.arrayHead(1);
+    return w.number(0);
+  }
   let last = buckets.length - 1;
   while (buckets[last] === 0) last--;
-  return [first, ...buckets.slice(first, last + 1).map(wireInteger)];
+  w.arrayHead(last - first + 2);
+  w.number(first);
+  for (let i = first; i <= last; i++) w.number(buckets[i]!);
 }
 
-export function recordToWire(record: TelemetryRecord): unknown[] {
+function writeValue(w: CborWriter, value: Value): void {
+  if (typeof value === 'number') w.number(value);
+  else if (typeof value === 'string') w.text(value);
+  else if (typeof value === 'bigint') w.bigint(value);
+  else if (typeof value === 'boolean') w.boolean(value);
+  else if (value === null) w.null();
+  else w.byteString(value);
+}
+
+/** Writes the record in its wire form (schema.cddl `record`). */
+export function writeRecord(w: CborWriter, record: TelemetryRecord): void {
   switch (record.kind) {
     case 'counter':
-      return [KIND_COUNTER, keyedMap(record.deltas)];
     case 'gauge':
-      return [KIND_GAUGE, keyedMap(record.values)];
+      w.arrayHead(2);
+      w.number(record.kind === 'counter' ? KIND_COUNTER : KIND_GAUGE);
+      return writeKeyed(w, record.kind === 'counter' ? record.deltas : record.values, writeNumber);
     case 'histogram':
-      if ('buckets' in record) return [KIND_HISTOGRAM, record.unit, cutHistogram(record.buckets)];
-      return [KIND_HISTOGRAM, record.unit, new Map(record.series.map(([key, buckets]) => [key, cutHistogram(buckets)]))];
+      w.arrayHead(3);
+      w.number(KIND_HISTOGRAM);
+      w.text(record.unit);
+      if ('buckets' in record) return writeHistogram(w, record.buckets);
+      return writeKeyed(w, record.series, writeHistogram);
     case 'top':
-      return [KIND_TOP, wireInteger(record.other), record.entries.map(([key, value]) => [key, wireInteger(value)])];
+      w.arrayHead(3);
+      w.number(KIND_TOP);
+      w.number(record.other);
+      w.arrayHead(record.entries.length);
+      for (const [key, value] of record.entries) {
+        w.arrayHead(2);
+        writeKey(w, key);
+        w.number(value);
+      }
+      return;
     case 'events':
-      return [
-        KIND_EVENTS,
-        wireInteger(record.dropped),
-        record.fields,
-        record.rows.map((row) => [wireInteger(row.offsetUs), ...row.values.map(wireValue)]),
-      ];
+      w.arrayHead(4);
+      w.number(KIND_EVENTS);
+      w.number(record.dropped);
+      w.arrayHead(record.fields.length);
+      for (const field of record.fields) w.text(field);
+      w.arrayHead(record.rows.length);
+      for (const row of record.rows) {
+        w.arrayHead(row.values.length + 1);
+        w.number(row.offsetUs);
+        for (const value of row.values) writeValue(w, value);
+      }
   }
 }
 

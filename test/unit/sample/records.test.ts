@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Accumulator, counterRecord, gaugeRecord, HistogramState, recordKey, topRecord, type DecodedEntry } from '../../../agent/src/sample/decode/map-records.ts';
 import { EventCollector } from '../../../agent/src/sample/decode/event-records.ts';
-import { formatDevT, formatIpv6, sumValues } from '../../../agent/src/sample/decode/field-format.ts';
+import { sumValues } from '../../../agent/src/sample/decode/per-cpu-sum.ts';
+import { formatDevT, formatIpv6 } from '../../../agent/src/sample/decode/field-hints.ts';
 import { parseManifest, type ModuleManifest } from '../../../agent/src/sample/decode/manifest.ts';
 import { applyConstants, chooseVariant } from '../../../agent/src/lifecycle/module-settings.ts';
 import type { BpfObject } from '../../../agent/src/object/index.ts';
