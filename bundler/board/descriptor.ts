@@ -151,5 +151,8 @@ export function validateBoard(value: unknown, origin: string): BoardDescriptor {
   if ((board.arch === 'armel') !== (board.compiler.floatAbi !== 'hard')) {
     throw new BoardError(`${origin}.compiler.floatAbi: '${board.compiler.floatAbi}' does not fit arch '${board.arch}' (armhf is 'hard'; armel is 'soft' or 'softfp')`);
   }
+  if (board.arch === 'armhf' && !board.compiler.thumb) {
+    throw new BoardError(`${origin}.compiler.thumb: armhf agents are always Thumb-2; set it to true (only armel boards choose between ARM and Thumb)`);
+  }
   return board;
 }
