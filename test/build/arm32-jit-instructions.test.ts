@@ -1,6 +1,6 @@
 /**
  * Every built-in module's armhf object uses only instructions the 32-bit ARM JIT compiles on
- * every kernel Mote supports. Before Linux 6.6 it has no 64-bit division or modulo, no atomic
+ * every kernel Mote supports. Up to Linux 6.1 at least, it has no 64-bit division or modulo, no atomic
  * instructions and no bpf-to-bpf calls; a program with one runs in the interpreter at best, and
  * Debian 12's 6.1 refuses to load it with ENOTSUPP when the JIT is on.
  */
@@ -22,7 +22,7 @@ const UNSUPPORTED_OPCODES: Record<number, string> = {
   0xdb: 'a 64-bit atomic (BPF_STX | BPF_ATOMIC | BPF_DW)',
 };
 
-/** What in `bytes` the 32-bit ARM JIT before 6.6 cannot compile, as `prog 'x': insn #n: what`. */
+/** What in `bytes` the 32-bit ARM JIT of 6.1 cannot compile, as `prog 'x': insn #n: what`. */
 function arm32JitRefusals(bytes: Uint8Array): string[] {
   const refusals: string[] = [];
   for (const program of loadObject(bytes).programs) {

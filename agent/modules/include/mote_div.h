@@ -1,6 +1,6 @@
 /*
  * Division of 64-bit values by a constant without BPF's 64-bit division (BPF_ALU64 | BPF_DIV),
- * which the 32-bit ARM JIT cannot compile before Linux 6.6. A kernel with the JIT on then
+ * which the 32-bit ARM JIT of Linux 6.1 and older cannot compile. A kernel with the JIT on then
  * either runs the program in its interpreter or, on stable kernels that no longer fall back
  * (Debian 12's 6.1), refuses to load it with ENOTSUPP. Only 64-bit multiplies, shifts and
  * subtractions are used, which every 32-bit ARM JIT compiles.
