@@ -31,6 +31,8 @@ export interface BoardEmulation {
   console: string;
   /** Extra kernel command line words, e.g. to keep a driver away from a device QEMU does not model. */
   kernelArgs?: string[];
+  /** More QEMU arguments for the machine, e.g. `-icount` for one whose emulated devices outpace a loaded host. */
+  qemuArgs?: string[];
   /** QEMU arguments that give the board its network on QEMU user networking, and the guest's name for it. */
   network: { qemuArgs: string[]; interface: string };
 }
@@ -91,9 +93,10 @@ const SHAPE: Shape = {
         modules: { arrayOf: 'string' },
         console: 'string',
         kernelArgs: { arrayOf: 'string' },
+        qemuArgs: { arrayOf: 'string' },
         network: { object: { qemuArgs: { arrayOf: 'string' }, interface: 'string' } },
       },
-      optional: ['qemuCpu', 'dtb', 'kernelArgs'],
+      optional: ['qemuCpu', 'dtb', 'kernelArgs', 'qemuArgs'],
     },
   },
   optional: ['emulation'],
