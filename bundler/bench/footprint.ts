@@ -89,7 +89,7 @@ console.log(`armhf mote-agent: ${binary} bytes (${(binary / MIB).toFixed(2)} MiB
 const rss = await peakRssInGuest('qemu-armv7');
 console.log(`peak RSS in the qemu-armv7 guest, every module at 1 Hz for 30 s: VmHWM ${(rss.hwmKiB / 1024).toFixed(2)} MiB (VmRSS ${(rss.rssKiB / 1024).toFixed(2)} MiB at the end); target <= 8 MiB`);
 const armel = statSync(await buildBoardAgent(findBoard('qemu-raspi0'), () => {})).size;
-console.log(`armel mote-agent (qemu-raspi0: ARMv6, ARM mode, soft-float ABI): ${armel} bytes (${(armel / MIB).toFixed(2)} MiB), ${((armel / binary) * 100).toFixed(0)}% of the armhf one (Thumb-2)`);
+console.log(`armel mote-agent (qemu-raspi0: ARMv6, Thumb, soft-float ABI): ${armel} bytes (${(armel / MIB).toFixed(2)} MiB), ${((armel / binary) * 100).toFixed(0)}% of the armhf one (Thumb-2)`);
 const armelRss = await peakRssInGuest('qemu-raspi0');
 console.log(`peak RSS in the qemu-raspi0 guest, every module at 1 Hz for 30 s: VmHWM ${(armelRss.hwmKiB / 1024).toFixed(2)} MiB (VmRSS ${(armelRss.rssKiB / 1024).toFixed(2)} MiB at the end)`);
 console.log('installed on Debian 12 armhf (Installed-Size; closure without Priority: required packages):');

@@ -31,6 +31,8 @@ export interface BoardEmulation {
   console: string;
   /** Extra kernel command line words, e.g. to keep a driver away from a device QEMU does not model. */
   kernelArgs?: string[];
+  /** More QEMU arguments for the machine, e.g. `-icount` for one whose emulated devices outpace a loaded host. */
+  qemuArgs?: string[];
   /** QEMU arguments that give the board its network on QEMU user networking, and the guest's name for it. */
   network: { qemuArgs: string[]; interface: string };
 }
@@ -91,9 +93,10 @@ const SHAPE: Shape = {
         modules: { arrayOf: 'string' },
         console: 'string',
         kernelArgs: { arrayOf: 'string' },
+        qemuArgs: { arrayOf: 'string' },
         network: { object: { qemuArgs: { arrayOf: 'string' }, interface: 'string' } },
       },
-      optional: ['qemuCpu', 'dtb', 'kernelArgs'],
+      optional: ['qemuCpu', 'dtb', 'kernelArgs', 'qemuArgs'],
     },
   },
   optional: ['emulation'],
@@ -150,6 +153,9 @@ export function validateBoard(value: unknown, origin: string): BoardDescriptor {
   }
   if ((board.arch === 'armel') !== (board.compiler.floatAbi !== 'hard')) {
     throw new BoardError(`${origin}.compiler.floatAbi: '${board.compiler.floatAbi}' does not fit arch '${board.arch}' (armhf is 'hard'; armel is 'soft' or 'softfp')`);
+  }
+  if (board.arch === 'armhf' && !board.compiler.thumb) {
+    throw new BoardError(`${origin}.compiler.thumb: armhf agents are always Thumb-2; set it to true (only armel boards choose between ARM and Thumb)`);
   }
   return board;
 }

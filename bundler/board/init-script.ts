@@ -3,7 +3,8 @@
  * network, ram disk and loop modules, brings up its network interface (QEMU user networking:
  * the host is 10.0.2.2), optionally starts the workload, then runs mote-agent with the image's
  * config. Kernel command line: `mote.seconds=N` stops the agent after N seconds (SIGTERM; on
- * a board still running the workload then, 10 s after the workload ends),
+ * a board still running the workload then, 10 s after the workload ends), logging its peak and
+ * current RSS (VmHWM, VmRSS) just before,
  * `mote.workload=1` runs /etc/mote/workload.sh once the agent is up (`mote.workload=loop`:
  * every few seconds, for the live demo), and `mote.jit=0|1` sets net.core.bpf_jit_enable first
  * (0: every BPF program runs in the kernel's interpreter).
@@ -56,6 +57,7 @@ if grep -q 'mote.workload=loop' /proc/cmdline; then /etc/mote/workload.sh loop &
 if [ -n "$seconds" ]; then (
   sleep "$seconds"
   if [ -n "$workload" ] && kill -0 $workload 2>/dev/null; then while kill -0 $workload 2>/dev/null; do sleep 1; done; sleep 10; fi
+  echo "mote-init: mote-agent memory $(grep -E '^(VmHWM|VmRSS)' /proc/$agent/status | tr -s ' \\t' ' ' | tr '\\n' ' ')"
   kill -TERM $agent
 ) & fi
 wait $agent

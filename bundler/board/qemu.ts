@@ -27,7 +27,7 @@ export function qemuArgs(board: BoardDescriptor, image: BoardImage, options: Boo
   if (options.workload) cmdline.push(`mote.workload=${options.workload === 'loop' ? 'loop' : '1'}`);
   if (options.jit !== undefined) cmdline.push(`mote.jit=${options.jit ? 1 : 0}`);
   return [
-    '-M', emulation.qemuMachine, ...(emulation.qemuCpu ? ['-cpu', emulation.qemuCpu] : []), '-m', String(emulation.memoryMb),
+    '-M', emulation.qemuMachine, ...(emulation.qemuCpu ? ['-cpu', emulation.qemuCpu] : []), '-m', String(emulation.memoryMb), ...(emulation.qemuArgs ?? []),
     '-nographic', '-no-reboot', '-kernel', image.kernel, ...(image.dtb ? ['-dtb', image.dtb] : []), '-initrd', image.initramfs, '-append', cmdline.join(' '),
     ...emulation.network.qemuArgs,
   ];

@@ -122,7 +122,8 @@ export async function buildAgent(log: (line: string) => void = console.log): Pro
 export interface BoardTarget {
   name: string;
   arch: 'armhf' | 'armel';
-  compiler: { cpuFlags: string[]; floatAbi: string };
+  /** `thumb`: an armel board's code in Thumb (Thumb-1 on ARMv5TE and ARMv6), not ARM; armhf is always Thumb-2. */
+  compiler: { cpuFlags: string[]; floatAbi: string; thumb: boolean };
 }
 
 export async function buildBoardAgent(board: BoardTarget, log: (line: string) => void = console.log): Promise<string> {
@@ -136,8 +137,8 @@ export async function buildBoardAgent(board: BoardTarget, log: (line: string) =>
       copyFileSync(join(buildDir, 'armhf', generated), join(out, arch, `${generated}.new`));
       replaceIfChanged(join(out, arch, `${generated}.new`), join(out, arch, generated));
     }
-    log(`[build] linking mote-agent for ${board.name} (${arch}, ${flags})`);
-    const variables = arch === 'armhf' ? [`ARMHF_CPU_FLAGS=${flags}`] : [`ARMEL_CPU_FLAGS=${flags}`, `ARMEL_FLOAT_ABI=${board.compiler.floatAbi}`];
+    log(`[build] linking mote-agent for ${board.name} (${arch}, ${arch === 'armel' && board.compiler.thumb ? 'Thumb, ' : ''}${flags})`);
+    const variables = arch === 'armhf' ? [`ARMHF_CPU_FLAGS=${flags}`] : [`ARMEL_CPU_FLAGS=${flags}`, `ARMEL_FLOAT_ABI=${board.compiler.floatAbi}`, `ARMEL_ISA=${board.compiler.thumb ? '-mthumb' : '-marm'}`];
     run('link', 'make', [...makeArgs(out), ...variables, `${arch}-agent`], 'the compiler error above names the file and line');
     return join(out, arch, 'mote-agent');
   }, log);

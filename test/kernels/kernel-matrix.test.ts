@@ -21,7 +21,7 @@ import { DEFAULT_FLAVOUR, ensureArmhfBtf, resolveArmhfKernelPackage } from '../.
 import { DEBIAN_RELEASE, DEFAULT_SUITE, type KERNEL_SUITES } from '../../bundler/btf/debian-suite.ts';
 import { buildDir } from '../../bundler/paths.ts';
 import { bootOnce, type BootResult } from '../../bundler/board/boot-once.ts';
-import { bpfJitEnabled, checkPublishedInSequence, endToEndConfig, loadedModules, moduleStatuses, MODULES, TelemetryCapture, WORKLOAD_CHECKS } from '../support/end-to-end.ts';
+import { agentMemoryKiB, bpfJitEnabled, checkPublishedInSequence, endToEndConfig, loadedModules, moduleStatuses, MODULES, TelemetryCapture, WORKLOAD_CHECKS } from '../support/end-to-end.ts';
 import { matrixMarkdown, type KernelRow } from '../support/kernel-matrix.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 
@@ -76,7 +76,7 @@ for (const spec of MATRIX_ROWS) {
 
     beforeAll(async () => {
       const kernel = await resolveArmhfKernelPackage(spec.suite, flavour);
-      row = { release: kernel.release, board: `${board.name} (${board.emulation!.qemuMachine})`, debian: `${DEBIAN_RELEASE[spec.suite]} ${spec.suite} (${kernel.version})`, bpf: 'not booted', btf: 'not made', modules: new Map(), recordsChecked: 0 };
+      row = { release: kernel.release, board: `${board.name} (${board.emulation!.qemuMachine})`, debian: `${DEBIAN_RELEASE[spec.suite]} ${spec.suite} (${kernel.version})`, bpf: 'not booted', btf: 'not made', modules: new Map(), recordsChecked: 0, agentPeakRss: '-' };
       rows.push(row);
       const full = kib(statSync((await ensureArmhfBtf(spec.suite, flavour)).btfPath).size);
       telemetry = await TelemetryCapture.start(broker.url, device);
@@ -85,6 +85,8 @@ for (const spec of MATRIX_ROWS) {
       await telemetry.stop();
       const jit = bpfJitEnabled(boot.console);
       row.bpf = jit === undefined ? 'unknown' : jit ? 'JIT' : 'interpreter';
+      const memory = agentMemoryKiB(boot.console);
+      if (memory) row.agentPeakRss = `${(memory.peak / 1024).toFixed(1)} MiB`;
       row.btf = boot.diskBtf ? `${full} → ${kib(boot.diskBtf.bytes)}, on disk` : `${full} → per module, embedded`;
     });
 
@@ -121,7 +123,7 @@ for (const spec of MATRIX_ROWS) {
         row.modules.set(module, `✗ ${loaded!.variant}, workload check failed`);
         checkPublishedInSequence(telemetry.envelopes, module);
         WORKLOAD_CHECKS[module]!.check(telemetry.envelopes);
-        row.modules.set(module, `✓ ${loaded!.variant}`);
+        row.modules.set(module, `✓ ${loaded!.variant}${loaded!.flavours.length ? `, CO-RE flavour ${loaded!.flavours.join(' ')}` : ''}`);
         row.recordsChecked += telemetry.envelopes.filter((e) => e.module === module).length;
       });
     }

@@ -71,6 +71,12 @@ export function bpfJitEnabled(console: string): boolean | undefined {
   return value === undefined ? undefined : value !== '0';
 }
 
+/** The agent's peak and current RSS in KiB as the guest's /init logged them before stopping it (undefined: not logged). */
+export function agentMemoryKiB(console: string): { peak: number; current: number } | undefined {
+  const match = /mote-init: mote-agent memory VmHWM: (\d+) kB VmRSS: (\d+) kB/.exec(console);
+  return match ? { peak: Number(match[1]), current: Number(match[2]) } : undefined;
+}
+
 /** The first online status that lists modules: which run and why the others do not. */
 export function moduleStatuses(statuses: Status[]): Status['modules'] {
   return statuses.find((s) => s.state === 'online' && (s.modules?.length ?? 0) > 0)?.modules;

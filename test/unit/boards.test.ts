@@ -26,6 +26,7 @@ it.each([
   ['an unknown emulation field', { ...qemu, emulation: { ...qemu.emulation, smp: 2 } }, /emulation: unknown field 'smp'/],
   ['an unknown architecture', { ...qemu, arch: 'arm64' }, /\.arch: expected one of armhf, armel/],
   ['a float ABI that does not fit the architecture', { ...qemu, arch: 'armel' }, /floatAbi: 'hard' does not fit arch 'armel'/],
+  ['ARM mode on armhf, which is always Thumb-2', { ...qemu, compiler: { ...qemu.compiler, thumb: false } }, /compiler\.thumb: armhf agents are always Thumb-2/],
   ['a kernel package that is not a linux-image metapackage', { ...qemu, emulation: { ...qemu.emulation, kernelPackage: 'vmlinuz' } }, /kernelPackage: expected Debian's 'linux-image-<flavour>'/],
   ['a network without its guest interface', { ...qemu, emulation: { ...qemu.emulation, network: { qemuArgs: ['-nic', 'user'] } } }, /network: missing field 'interface'/],
 ])('refuses %s', (_, descriptor, message) => {

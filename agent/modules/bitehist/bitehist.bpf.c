@@ -109,7 +109,7 @@ int on_complete(void *ctx)
 
 	if (!issued_ns)
 		return 0;
-	add(key.dev, latency_us, (bpf_ktime_get_ns() - *issued_ns) / 1000);
+	add(key.dev, latency_us, mote_div1000(bpf_ktime_get_ns() - *issued_ns));
 	bpf_map_delete_elem(&issued, &key);
 	return 0;
 }

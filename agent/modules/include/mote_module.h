@@ -10,6 +10,7 @@
 #define MOTE_MODULE_H
 
 #include <bpf/bpf_core_read.h>
+#include "mote_div.h"
 
 /* The sampler formats a field tagged "ipv4" (4 bytes) or "ipv6" (16 bytes; IPv4-mapped
  * addresses print as dotted quads) as an address, and "dev_t" as major:minor. */

@@ -64,7 +64,7 @@ int on_switch(struct trace_event_raw_sched_switch *ctx)
 	now = bpf_ktime_get_ns();
 	h = bpf_map_lookup_elem(&hist, &zero);
 	if (h && now > *since)
-		mote_hist_add(h, (now - *since) / 1000);
+		mote_hist_add(h, mote_div1000(now - *since));
 	bpf_map_delete_elem(&runnable_since, &next);
 	return 0;
 }
