@@ -21,6 +21,27 @@ static void report_memory(void)
     JS_DumpMemoryUsage(stderr, &usage, agent_runtime);
 }
 
+/*
+ * The agent's context: QuickJS's standard intrinsics but for eval (the agent is precompiled
+ * bytecode and never compiles source, so the parser and compiler are left out of the link;
+ * eval() and new Function() throw a TypeError), String.prototype.normalize (its Unicode tables),
+ * Proxy and WeakRef, none of which the agent or its libraries use.
+ */
+static JSContext *new_agent_context(JSRuntime *runtime)
+{
+    JSContext *ctx = JS_NewContextRaw(runtime);
+    if (!ctx)
+        return NULL;
+    JS_AddIntrinsicBaseObjects(ctx);
+    JS_AddIntrinsicDate(ctx);
+    JS_AddIntrinsicRegExp(ctx);
+    JS_AddIntrinsicJSON(ctx);
+    JS_AddIntrinsicMapSet(ctx);
+    JS_AddIntrinsicTypedArrays(ctx);
+    JS_AddIntrinsicPromise(ctx);
+    return ctx;
+}
+
 extern const uint8_t mote_agent_bytecode[];
 extern const uint32_t mote_agent_bytecode_size;
 
@@ -34,7 +55,7 @@ int main(int argc, char **argv)
     const char *memory_report = getenv("MOTE_MEMORY_REPORT");
     if (memory_report && memory_report[0] == '1')
         atexit(report_memory);
-    JSContext *ctx = JS_NewContext(runtime);
+    JSContext *ctx = new_agent_context(runtime);
     if (!ctx)
         return 70;
     JS_SetModuleLoaderFunc(runtime, NULL, js_module_loader, NULL);

@@ -730,19 +730,50 @@ static const JSCFunctionListEntry sys_functions[] = {
     CONSTANT(SOCK_DGRAM), CONSTANT(SOCK_RAW), CONSTANT(SOCK_NONBLOCK), CONSTANT(SOL_SOCKET),
 };
 
-static const char sys_error_source[] =
-    "(class SysError extends Error {\n"
-    "  constructor(message, errno, code, call) {\n"
-    "    super(message); this.name = 'SysError';\n"
-    "    this.errno = errno; this.code = code; this.call = call;\n"
-    "  }\n"
-    "})";
+/* The global Error constructor, which SysError's constructor calls as `super(message)`. */
+static JSValue error_class;
+
+/*
+ * new SysError(message, errno, code, call): an Error (with its stack) whose prototype is
+ * SysError.prototype, carrying the errno, its name and the call. Made in C rather than from
+ * JavaScript source, since the agent's runtime has no compiler (main.c).
+ */
+static JSValue js_sys_error_new(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv)
+{
+    JSValue error = JS_CallConstructor2(ctx, error_class, new_target, argc > 0 ? 1 : 0, argv);
+    if (JS_IsException(error))
+        return error;
+    static const char *const fields[] = { "errno", "code", "call" };
+    if (JS_DefinePropertyValueStr(ctx, error, "name", JS_NewString(ctx, "SysError"), JS_PROP_C_W_E) < 0)
+        goto fail;
+    for (int i = 0; i < 3; i++)
+        if (JS_DefinePropertyValueStr(ctx, error, fields[i], JS_DupValue(ctx, i + 1 < argc ? argv[i + 1] : JS_UNDEFINED), JS_PROP_C_W_E) < 0)
+            goto fail;
+    return error;
+fail:
+    JS_FreeValue(ctx, error);
+    return JS_EXCEPTION;
+}
+
+static int make_sys_error_class(JSContext *ctx)
+{
+    JSValue global = JS_GetGlobalObject(ctx);
+    error_class = JS_GetPropertyStr(ctx, global, "Error");
+    JS_FreeValue(ctx, global);
+    JSValue error_prototype = JS_GetPropertyStr(ctx, error_class, "prototype");
+    if (JS_IsException(error_prototype))
+        return -1;
+    JSValue prototype = JS_NewObjectProto(ctx, error_prototype);
+    JS_FreeValue(ctx, error_prototype);
+    sys_error_class = JS_NewCFunction2(ctx, js_sys_error_new, "SysError", 4, JS_CFUNC_constructor, 0);
+    JS_SetConstructor(ctx, sys_error_class, prototype);
+    JS_FreeValue(ctx, prototype);
+    return JS_IsException(sys_error_class) ? -1 : 0;
+}
 
 static int sys_module_init(JSContext *ctx, JSModuleDef *module)
 {
-    sys_error_class = JS_Eval(ctx, sys_error_source, sizeof(sys_error_source) - 1, "<mote:sys>",
-                              JS_EVAL_TYPE_GLOBAL);
-    if (JS_IsException(sys_error_class))
+    if (make_sys_error_class(ctx) < 0)
         return -1;
     if (JS_SetModuleExport(ctx, module, "SysError", JS_DupValue(ctx, sys_error_class)))
         return -1;
