@@ -1,12 +1,14 @@
 /*
  * mote-agent's host program: creates a QuickJS runtime, registers the std, os and mote:sys
- * modules, evaluates the agent's bytecode (compiled by qjsc from the esbuild bundle and linked
- * in as mote_agent_bytecode), then runs the event loop until the agent exits.
+ * modules, evaluates the agent's bytecode (compiled by qjsc from the esbuild bundle, linked in
+ * compressed as mote_agent_bytecode and decompressed here), then runs the event loop until the
+ * agent exits.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lz_block.h"
 #include "quickjs-libc.h"
 #include "sys_module.h"
 
@@ -42,7 +44,9 @@ static JSContext *new_agent_context(JSRuntime *runtime)
     return ctx;
 }
 
+/* The agent's bytecode, compressed (lz_block.h), and its size once decompressed. */
 extern const uint8_t mote_agent_bytecode[];
+extern const uint32_t mote_agent_bytecode_packed_size;
 extern const uint32_t mote_agent_bytecode_size;
 
 int main(int argc, char **argv)
@@ -63,7 +67,13 @@ int main(int argc, char **argv)
     js_init_module_std(ctx, "std");
     js_init_module_os(ctx, "os");
     mote_init_module_sys(ctx, "mote:sys");
-    js_std_eval_binary(ctx, mote_agent_bytecode, mote_agent_bytecode_size, 0);
+    uint8_t *bytecode = malloc(mote_agent_bytecode_size);
+    if (!bytecode || lz_block_decode(mote_agent_bytecode, mote_agent_bytecode_packed_size, bytecode, mote_agent_bytecode_size) < 0) {
+        fputs("mote-agent: its bytecode does not decompress: the binary is damaged; reinstall it\n", stderr);
+        return 70;
+    }
+    js_std_eval_binary(ctx, bytecode, mote_agent_bytecode_size, 0);
+    free(bytecode);
     js_std_loop(ctx);
     js_std_free_handlers(runtime);
     JS_FreeContext(ctx);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "assets.h"
+#include "lz_block.h"
 #include "errno_names.h"
 #include "sys_module.h"
 #include "tls.h"
@@ -641,6 +642,12 @@ static JSValue js_chmod(JSContext *ctx, JSValueConst this, int argc, JSValueCons
     return JS_UNDEFINED;
 }
 
+static void free_asset_bytes(JSRuntime *rt, void *opaque, void *bytes)
+{
+    js_free_rt(rt, bytes);
+}
+
+/* asset(name): a new Uint8Array of the named asset, decompressed; undefined when there is none. */
 static JSValue js_asset(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     const char *name = JS_ToCString(ctx, argv[0]);
@@ -650,7 +657,18 @@ static JSValue js_asset(JSContext *ctx, JSValueConst this, int argc, JSValueCons
     for (uint32_t i = 0; i < mote_asset_count; i++) {
         if (strcmp(mote_assets[i].name, name) != 0)
             continue;
-        JSValue buffer = JS_NewArrayBufferCopy(ctx, mote_assets[i].data, mote_assets[i].size);
+        const struct mote_asset *asset = &mote_assets[i];
+        uint8_t *bytes = js_malloc(ctx, asset->size ? asset->size : 1);
+        if (!bytes) {
+            result = JS_EXCEPTION;
+            break;
+        }
+        if (lz_block_decode(asset->data, asset->packed_size, bytes, asset->size) < 0) {
+            js_free(ctx, bytes);
+            result = JS_ThrowInternalError(ctx, "asset '%s' does not decompress: mote-agent is damaged; reinstall it", name);
+            break;
+        }
+        JSValue buffer = JS_NewArrayBuffer(ctx, bytes, asset->size, free_asset_bytes, NULL, 0);
         if (JS_IsException(buffer)) {
             result = buffer;
             break;
