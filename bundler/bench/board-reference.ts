@@ -1,5 +1,5 @@
 /**
- * The C reference of `mote bench board`: native-arm/bench/bpf-read-bench.c linked static for
+ * The C reference of `mote bench board`: bundler/bench/c/bpf-read-bench.c linked static for
  * armhf against Debian's armhf libbpf and what it needs (libelf, zlib, zstd), from
  * armhf-dev-packages.ts. The versions used are returned for the report.
  */
@@ -11,7 +11,7 @@ import { ARMHF_CROSS_CC, ARMHF_CROSS_FLAGS, CROSS_REMEDY, armhfDevPackages, armh
 
 const PACKAGES = ['libbpf-dev', 'libelf-dev', 'zlib1g-dev', 'libzstd-dev'];
 const LIBRARIES = ['libbpf.a', 'libelf.a', 'libz.a', 'libzstd.a'];
-const SOURCE = join(repoRoot, 'native-arm', 'bench', 'bpf-read-bench.c');
+const SOURCE = join(repoRoot, 'bundler', 'bench', 'c', 'bpf-read-bench.c');
 
 export interface ReferenceLoader {
   binary: string;

@@ -1,5 +1,5 @@
 /**
- * The C reference of `mote bench ota`: native-arm/bench/ed25519-verify-bench.c, static for
+ * The C reference of `mote bench ota`: bundler/bench/c/ed25519-verify-bench.c, static for
  * armhf against Debian's libsodium (armhf-dev-packages.ts), and what linking libsodium's
  * verification costs a static armhf binary: the stripped size of the smallest program that
  * verifies, less the same program without verification.
@@ -10,7 +10,7 @@ import { runTool } from '../btf/run-tool.ts';
 import { buildDir, repoRoot } from '../paths.ts';
 import { ARMHF_CROSS_CC, ARMHF_CROSS_FLAGS, CROSS_REMEDY, armhfDevPackages, armhfLibraryDir } from './armhf-dev-packages.ts';
 
-const SOURCE = join(repoRoot, 'native-arm', 'bench', 'ed25519-verify-bench.c');
+const SOURCE = join(repoRoot, 'bundler', 'bench', 'c', 'ed25519-verify-bench.c');
 
 export interface Ed25519Reference {
   binary: string;
