@@ -44,7 +44,7 @@ static JSContext *new_agent_context(JSRuntime *runtime)
     return ctx;
 }
 
-/* The agent's bytecode, compressed (lz_block.h), and its size once decompressed. */
+/* The agent's bytecode, compressed (lz_block.h) unless its packed size is 0, and its size. */
 extern const uint8_t mote_agent_bytecode[];
 extern const uint32_t mote_agent_bytecode_packed_size;
 extern const uint32_t mote_agent_bytecode_size;
@@ -67,13 +67,20 @@ int main(int argc, char **argv)
     js_init_module_std(ctx, "std");
     js_init_module_os(ctx, "os");
     mote_init_module_sys(ctx, "mote:sys");
-    uint8_t *bytecode = malloc(mote_agent_bytecode_size);
-    if (!bytecode || lz_block_decode(mote_agent_bytecode, mote_agent_bytecode_packed_size, bytecode, mote_agent_bytecode_size) < 0) {
-        fputs("mote-agent: its bytecode does not decompress: the binary is damaged; reinstall it\n", stderr);
-        return 70;
+    /* The bundler links the bytecode compressed; a build that links qjsc's output as it is
+     * (the Yocto recipe) says so with a packed size of 0. */
+    const uint8_t *bytecode = mote_agent_bytecode;
+    uint8_t *unpacked = NULL;
+    if (mote_agent_bytecode_packed_size) {
+        unpacked = malloc(mote_agent_bytecode_size);
+        if (!unpacked || lz_block_decode(mote_agent_bytecode, mote_agent_bytecode_packed_size, unpacked, mote_agent_bytecode_size) < 0) {
+            fputs("mote-agent: its bytecode does not decompress: the binary is damaged; reinstall it\n", stderr);
+            return 70;
+        }
+        bytecode = unpacked;
     }
     js_std_eval_binary(ctx, bytecode, mote_agent_bytecode_size, 0);
-    free(bytecode);
+    free(unpacked);
     js_std_loop(ctx);
     js_std_free_handlers(runtime);
     JS_FreeContext(ctx);
