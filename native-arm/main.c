@@ -24,10 +24,9 @@ static void report_memory(void)
 }
 
 /*
- * The agent's context: QuickJS's standard intrinsics but for eval (the agent is precompiled
- * bytecode and never compiles source, so the parser and compiler are left out of the link;
- * eval() and new Function() throw a TypeError), String.prototype.normalize (its Unicode tables),
- * Proxy and WeakRef, none of which the agent or its libraries use.
+ * The agent's context: QuickJS's standard intrinsics with the compiler (eval and new Function,
+ * which compile decoders generated on the device), but without String.prototype.normalize (its
+ * Unicode tables), Proxy and WeakRef, none of which the agent or its libraries use.
  */
 static JSContext *new_agent_context(JSRuntime *runtime)
 {
@@ -35,6 +34,7 @@ static JSContext *new_agent_context(JSRuntime *runtime)
     if (!ctx)
         return NULL;
     JS_AddIntrinsicBaseObjects(ctx);
+    JS_AddIntrinsicEval(ctx);
     JS_AddIntrinsicDate(ctx);
     JS_AddIntrinsicRegExp(ctx);
     JS_AddIntrinsicJSON(ctx);

@@ -754,7 +754,7 @@ static JSValue error_class;
 /*
  * new SysError(message, errno, code, call): an Error (with its stack) whose prototype is
  * SysError.prototype, carrying the errno, its name and the call. Made in C rather than from
- * JavaScript source, since the agent's runtime has no compiler (main.c).
+ * JavaScript source, so that the binding compiles nothing when it starts.
  */
 static JSValue js_sys_error_new(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv)
 {
