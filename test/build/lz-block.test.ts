@@ -4,6 +4,11 @@
  * decompresses. Every input must come back byte for byte; a damaged or truncated block must be
  * refused, never read or written out of bounds (the driver runs under gcc's
  * -fsanitize=address,undefined).
+ *
+ * Compatibility with LZ4's reference implementation (liblz4, through python3-lz4): blocks liblz4
+ * makes, in its fast and its high-compression mode, from the agent's real bytecode and module
+ * assets (as linked into build/armhf/mote-agent) and from the inputs above, decode exactly in the C
+ * decoder; and blocks the bundler makes, the linked ones included, decode exactly in liblz4.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compressBlock } from '../../bundler/build/lz-block.ts';
-import { repoRoot } from '../../bundler/paths.ts';
+import { buildDir, repoRoot } from '../../bundler/paths.ts';
+import { liblz4Version, pythonLz4SkipReason, runLz4 } from '../support/python-lz4.ts';
 
 /**
  * Reads blocks from stdin, each as its expected size and its length (u32 LE each), then its
@@ -93,13 +99,46 @@ const INPUTS: Record<string, Uint8Array> = {
   'this test file': readFileSync(join(repoRoot, 'test', 'build', 'lz-block.test.ts')),
 };
 
+/** Builds the decoder's driver once, for every describe block that decodes. */
+function buildDriver(): void {
+  if (driver) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mote-lz-'));
+  writeFileSync(join(dir, 'driver.c'), DRIVER);
+  execFileSync('gcc', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', join(repoRoot, 'native-arm'), '-o', join(dir, 'driver'), join(dir, 'driver.c'), join(repoRoot, 'native-arm', 'lz_block.c')]);
+  driver = join(dir, 'driver');
+}
+
+interface LinkedBlock { name: string; block: Uint8Array; size: number }
+
+/** A C initializer's decimal bytes. */
+const bytesOfInitializer = (body: string) => Uint8Array.from(body.match(/\d+/g) ?? [], Number);
+
+/**
+ * The compressed blocks linked into the armhf agent, read from the C files the bundler generated:
+ * the bytecode (agent_bytecode.c) and each module asset (agent_assets.c), with their sizes.
+ */
+function linkedBlocks(): LinkedBlock[] {
+  const dir = join(buildDir, 'armhf');
+  const read = (file: string) => {
+    try {
+      return readFileSync(join(dir, file), 'utf8');
+    } catch {
+      throw new Error(`${join(dir, file)} is missing: run 'npm run build' (npm test does it first)`);
+    }
+  };
+  const bytecodeC = read('agent_bytecode.c');
+  const bytecode = /mote_agent_bytecode\[\d+\] = \{([^}]*)\}/.exec(bytecodeC)?.[1];
+  const bytecodeSize = /mote_agent_bytecode_size = (\d+)/.exec(bytecodeC)?.[1];
+  if (!bytecode || !bytecodeSize) throw new Error(`agent_bytecode.c has no compressed bytecode: rebuild with 'npm run build'`);
+  const assetsC = read('agent_assets.c');
+  const arrays = new Map([...assetsC.matchAll(/static const uint8_t (asset_\d+)\[\d+\] = \{([^}]*)\}/g)].map((m) => [m[1]!, bytesOfInitializer(m[2]!)]));
+  const assets = [...assetsC.matchAll(/\{ "([^"]+)", (asset_\d+), (\d+), (\d+) \}/g)].map((m) => ({ name: m[1]!, block: arrays.get(m[2]!)!, size: Number(m[4]) }));
+  if (assets.length === 0) throw new Error(`agent_assets.c links no module assets: rebuild with 'npm run build'`);
+  return [{ name: 'bytecode', block: bytesOfInitializer(bytecode), size: Number(bytecodeSize) }, ...assets];
+}
+
 describe('lz-block: compressed by the bundler, decompressed by the agent binary\'s C', () => {
-  beforeAll(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'mote-lz-'));
-    writeFileSync(join(dir, 'driver.c'), DRIVER);
-    driver = join(dir, 'driver');
-    execFileSync('gcc', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', join(repoRoot, 'native-arm'), '-o', driver, join(dir, 'driver.c'), join(repoRoot, 'native-arm', 'lz_block.c')]);
-  });
+  beforeAll(buildDriver);
 
   for (const [name, input] of Object.entries(INPUTS)) {
     it(`round trip: ${name}`, async () => {
@@ -146,5 +185,70 @@ describe('lz-block: compressed by the bundler, decompressed by the agent binary\
     // A flip inside literals still decodes (to other bytes); the rest are refused. Any access
     // out of bounds stops the driver with a sanitizer report, which decode() fails on.
     expect((await decode(damaged)).length).toBe(200);
+  });
+});
+
+const lz4SkipReason = pythonLz4SkipReason();
+if (lz4SkipReason) console.warn(`skipping the LZ4 reference compatibility tests: ${lz4SkipReason}`);
+
+describe.skipIf(lz4SkipReason !== null)('lz-block: compatible with liblz4 (python3-lz4), both ways', () => {
+  let linked: LinkedBlock[] = [];
+  /** The linked blocks' contents, as the C decoder restores them. */
+  let linkedData: Uint8Array[] = [];
+
+  beforeAll(async () => {
+    buildDriver();
+    console.log(`liblz4 ${liblz4Version()} through python3-lz4`);
+    linked = linkedBlocks();
+    const decoded = await decode(linked);
+    linkedData = decoded.map((data, i) => {
+      if (data === null) throw new Error(`the C decoder refused the linked block ${linked[i]!.name}`);
+      return data;
+    });
+  });
+
+  const samples = () => [
+    ...Object.entries(INPUTS).map(([name, data]) => ({ name, data })),
+    ...linked.map(({ name }, i) => ({ name: `linked ${name}`, data: linkedData[i]! })),
+  ];
+
+  it('liblz4 decodes the blocks linked into the armhf agent to what the C decoder does', () => {
+    expect(linked.map((l) => l.name)).toContain('bytecode');
+    const results = runLz4(linked.map(({ block, size }) => ({ op: 'decompress', data: block, size })));
+    results.forEach((result, i) => {
+      expect(result, `liblz4 refused ${linked[i]!.name}`).not.toBeNull();
+      expect(result!.length, linked[i]!.name).toBe(linked[i]!.size);
+      expect(Buffer.compare(result!, Buffer.from(linkedData[i]!)), linked[i]!.name).toBe(0);
+    });
+  });
+
+  for (const op of ['compress', 'compress-hc'] as const) {
+    it(`the C decoder restores exactly what liblz4 ${op === 'compress' ? 'compresses' : 'compresses in high-compression mode'}`, async () => {
+      const inputs = samples();
+      const blocks = runLz4(inputs.map(({ data }) => ({ op, data })));
+      const decoded = await decode(blocks.map((block, i) => {
+        if (block === null) throw new Error(`liblz4 could not compress ${inputs[i]!.name}`);
+        return { block, size: inputs[i]!.data.length };
+      }));
+      decoded.forEach((output, i) => {
+        expect(output, `the C decoder refused liblz4's block of ${inputs[i]!.name}`).not.toBeNull();
+        expect(Buffer.compare(output!, Buffer.from(inputs[i]!.data)), inputs[i]!.name).toBe(0);
+      });
+    });
+  }
+
+  it('liblz4 restores exactly what the bundler compresses', () => {
+    const inputs = samples();
+    const results = runLz4(inputs.map(({ data }) => ({ op: 'decompress', data: compressBlock(data), size: data.length })));
+    results.forEach((result, i) => {
+      expect(result, `liblz4 refused the bundler's block of ${inputs[i]!.name}`).not.toBeNull();
+      expect(Buffer.compare(result!, Buffer.from(inputs[i]!.data)), inputs[i]!.name).toBe(0);
+    });
+  });
+
+  it('liblz4 refuses a block the C decoder refuses: a match before the start', async () => {
+    const bad = { block: Uint8Array.of(0x10, 65, 2, 0), size: 20 };
+    expect(await decode([bad])).toEqual([null]);
+    expect(runLz4([{ op: 'decompress', data: bad.block, size: bad.size }])).toEqual([null]);
   });
 });
