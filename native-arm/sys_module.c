@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "assets.h"
+#include "lz_block.h"
 #include "errno_names.h"
 #include "sys_module.h"
 #include "tls.h"
@@ -657,6 +658,12 @@ static JSValue js_chmod(JSContext *ctx, JSValueConst this, int argc, JSValueCons
     return JS_UNDEFINED;
 }
 
+static void free_asset_bytes(JSRuntime *rt, void *opaque, void *bytes)
+{
+    js_free_rt(rt, bytes);
+}
+
+/* asset(name): a new Uint8Array of the named asset, decompressed; undefined when there is none. */
 static JSValue js_asset(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     const char *name = JS_ToCString(ctx, argv[0]);
@@ -666,7 +673,18 @@ static JSValue js_asset(JSContext *ctx, JSValueConst this, int argc, JSValueCons
     for (uint32_t i = 0; i < mote_asset_count; i++) {
         if (strcmp(mote_assets[i].name, name) != 0)
             continue;
-        JSValue buffer = JS_NewArrayBufferCopy(ctx, mote_assets[i].data, mote_assets[i].size);
+        const struct mote_asset *asset = &mote_assets[i];
+        uint8_t *bytes = js_malloc(ctx, asset->size ? asset->size : 1);
+        if (!bytes) {
+            result = JS_EXCEPTION;
+            break;
+        }
+        if (lz_block_decode(asset->data, asset->packed_size, bytes, asset->size) < 0) {
+            js_free(ctx, bytes);
+            result = JS_ThrowInternalError(ctx, "asset '%s' does not decompress: mote-agent is damaged; reinstall it", name);
+            break;
+        }
+        JSValue buffer = JS_NewArrayBuffer(ctx, bytes, asset->size, free_asset_bytes, NULL, 0);
         if (JS_IsException(buffer)) {
             result = buffer;
             break;
@@ -800,19 +818,50 @@ static const JSCFunctionListEntry sys_functions[] = {
     CONSTANT(SOCK_DGRAM), CONSTANT(SOCK_RAW), CONSTANT(SOCK_NONBLOCK), CONSTANT(SOL_SOCKET),
 };
 
-static const char sys_error_source[] =
-    "(class SysError extends Error {\n"
-    "  constructor(message, errno, code, call) {\n"
-    "    super(message); this.name = 'SysError';\n"
-    "    this.errno = errno; this.code = code; this.call = call;\n"
-    "  }\n"
-    "})";
+/* The global Error constructor, which SysError's constructor calls as `super(message)`. */
+static JSValue error_class;
+
+/*
+ * new SysError(message, errno, code, call): an Error (with its stack) whose prototype is
+ * SysError.prototype, carrying the errno, its name and the call. Made in C rather than from
+ * JavaScript source, so that the binding compiles nothing when it starts.
+ */
+static JSValue js_sys_error_new(JSContext *ctx, JSValueConst new_target, int argc, JSValueConst *argv)
+{
+    JSValue error = JS_CallConstructor2(ctx, error_class, new_target, argc > 0 ? 1 : 0, argv);
+    if (JS_IsException(error))
+        return error;
+    static const char *const fields[] = { "errno", "code", "call" };
+    if (JS_DefinePropertyValueStr(ctx, error, "name", JS_NewString(ctx, "SysError"), JS_PROP_C_W_E) < 0)
+        goto fail;
+    for (int i = 0; i < 3; i++)
+        if (JS_DefinePropertyValueStr(ctx, error, fields[i], JS_DupValue(ctx, i + 1 < argc ? argv[i + 1] : JS_UNDEFINED), JS_PROP_C_W_E) < 0)
+            goto fail;
+    return error;
+fail:
+    JS_FreeValue(ctx, error);
+    return JS_EXCEPTION;
+}
+
+static int make_sys_error_class(JSContext *ctx)
+{
+    JSValue global = JS_GetGlobalObject(ctx);
+    error_class = JS_GetPropertyStr(ctx, global, "Error");
+    JS_FreeValue(ctx, global);
+    JSValue error_prototype = JS_GetPropertyStr(ctx, error_class, "prototype");
+    if (JS_IsException(error_prototype))
+        return -1;
+    JSValue prototype = JS_NewObjectProto(ctx, error_prototype);
+    JS_FreeValue(ctx, error_prototype);
+    sys_error_class = JS_NewCFunction2(ctx, js_sys_error_new, "SysError", 4, JS_CFUNC_constructor, 0);
+    JS_SetConstructor(ctx, sys_error_class, prototype);
+    JS_FreeValue(ctx, prototype);
+    return JS_IsException(sys_error_class) ? -1 : 0;
+}
 
 static int sys_module_init(JSContext *ctx, JSModuleDef *module)
 {
-    sys_error_class = JS_Eval(ctx, sys_error_source, sizeof(sys_error_source) - 1, "<mote:sys>",
-                              JS_EVAL_TYPE_GLOBAL);
-    if (JS_IsException(sys_error_class))
+    if (make_sys_error_class(ctx) < 0)
         return -1;
     if (JS_SetModuleExport(ctx, module, "SysError", JS_DupValue(ctx, sys_error_class)))
         return -1;

@@ -1,12 +1,14 @@
 /**
  * Binary assets of the agent (the built-in modules' BPF objects and minimized BTFs): instead of
  * base64 strings inside the bytecode, each becomes a C array linked into the binary, which the
- * agent reads by name through `mote:sys` asset(). Each target gets only its own architecture's
- * objects: an import of another architecture's object resolves to `undefined`.
+ * agent reads by name through `mote:sys` asset(). Each is compressed (lz-block.ts) and
+ * decompressed by asset() on every read. Each target gets only its own architecture's objects:
+ * an import of another architecture's object resolves to `undefined`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
+import { compressBlock } from './lz-block.ts';
 import { replaceIfChanged } from './replace-if-changed.ts';
 
 export type AgentTarget = 'host' | 'armhf';
@@ -17,6 +19,13 @@ const TARGET_ARCH: Record<AgentTarget, string> = { host: 'x86_64', armhf: 'armhf
 /** Asset file names carry their architecture: `<module>.<arch>.<hash>[.<release>.btf|.o]`. */
 function assetArch(path: string): string | null {
   return /\.(x86_64|armhf)\./.exec(basename(path))?.[1] ?? null;
+}
+
+/** C initializer lines of a byte array, 24 bytes a line. */
+export function cArrayLines(bytes: Uint8Array): string[] {
+  const lines: string[] = [];
+  for (let at = 0; at < bytes.length; at += 24) lines.push(`  ${[...bytes.subarray(at, at + 24)].join(',')},`);
+  return lines;
 }
 
 export class AssetCollector {
@@ -47,12 +56,11 @@ export class AssetCollector {
     // In name order, not esbuild's load order (which varies run to run): the same sources give the same file.
     [...this.assets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([name, file], index) => {
       const bytes = readFileSync(file);
-      const body: string[] = [];
-      for (let at = 0; at < bytes.length; at += 24) body.push(`  ${[...bytes.subarray(at, at + 24)].join(',')},`);
-      lines.push(`static const uint8_t asset_${index}[${Math.max(bytes.length, 1)}] = {`, ...body, '};');
-      entries.push(`  { ${JSON.stringify(name)}, asset_${index}, ${bytes.length} },`);
+      const packed = compressBlock(bytes);
+      lines.push(`static const uint8_t asset_${index}[${packed.length}] = {`, ...cArrayLines(packed), '};');
+      entries.push(`  { ${JSON.stringify(name)}, asset_${index}, ${packed.length}, ${bytes.length} },`);
     });
-    lines.push('', `const struct mote_asset mote_assets[] = {`, ...(entries.length ? entries : ['  { 0, 0, 0 },']), '};', `const uint32_t mote_asset_count = ${entries.length};`, '');
+    lines.push('', `const struct mote_asset mote_assets[] = {`, ...(entries.length ? entries : ['  { 0, 0, 0, 0 },']), '};', `const uint32_t mote_asset_count = ${entries.length};`, '');
     writeFileSync(`${path}.new`, lines.join('\n'));
     replaceIfChanged(`${path}.new`, path);
   }

@@ -53,7 +53,7 @@ export function shareOf(file: string): SizeShare {
   if (file.endsWith('agent_bytecode.o')) return 'bytecode';
   if (file.endsWith('agent_assets.o')) return 'modules (BPF objects, BTF)';
   if (file.includes('libmbedtls.a')) return 'TLS (mbedTLS)';
-  if (/\/(main|sys_module|errno_names|tls)\.o$/.test(file)) return 'binding';
+  if (/\/(main|sys_module|errno_names|tls|lz_block)\.o$/.test(file)) return 'binding';
   return 'libc (musl, libgcc)';
 }
 

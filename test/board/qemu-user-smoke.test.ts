@@ -1,7 +1,8 @@
 /**
  * The armhf mote-agent under qemu-arm (user mode): the static musl binary starts, runs the
  * x86_64-compiled bytecode, reports uname, and round-trips a CBOR value with cbor-x, whose
- * bytes an independent decoder (python3-cbor2) reads back to the same value.
+ * bytes an independent decoder (python3-cbor2) reads back to the same value, and compiles
+ * source at run time (new Function, eval).
  */
 import { describe, expect, it } from 'vitest';
 import { agentBinary, describeFile, runArmhfAgentUnderQemu } from '../support/agent.ts';
@@ -35,5 +36,12 @@ describe('armhf mote-agent under qemu-arm', () => {
     expect(decodeWithCbor2(cbor?.data?.hex as string)).toEqual({
       device: 'mote', seq: 42, big: 2 ** 40, negative: -7, list: [1, 2, 3], bytes: { $bytes: 'dead' },
     });
+  });
+
+  it('compiles source at run time with new Function and eval', () => {
+    const run = runArmhfAgentUnderQemu(['doctor', '--json']);
+    const compiler = (JSON.parse(run.stdout).checks as Check[]).find((c) => c.name === 'js-compiler');
+    expect(compiler?.status).toBe('pass');
+    expect(compiler?.data).toMatchObject({ record: { pid: 12345, delta: -2 }, evaluated: 42 });
   });
 });

@@ -20,7 +20,7 @@ describe.skipIf(skipReason !== null)('host mote-agent on the real kernel', () =>
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(checks.map((c) => [c.name, c.status])).toEqual([
-      ['uname', 'pass'], ['cbor', 'pass'], ['bpf-maps', 'pass'], ['error-reporting', 'pass'],
+      ['uname', 'pass'], ['cbor', 'pass'], ['js-compiler', 'pass'], ['bpf-maps', 'pass'], ['error-reporting', 'pass'],
     ]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The checks behind `mote-agent doctor`: can this device run Mote? Each check exercises one
- * real path (the kernel's uname, the CBOR codec, BPF maps through bpf(2), error reporting of
- * the binding) and reports pass, fail or skip with the reason and what to do.
+ * real path (the kernel's uname, the CBOR codec, the engine's compiler, BPF maps through bpf(2),
+ * error reporting of the binding) and reports pass, fail or skip with the reason and what to do.
  */
 import { decode, encode } from 'cbor-x';
 import type { Sys } from '../sys/types.ts';
@@ -50,6 +50,30 @@ const cborCheck: Check = () => {
     : { name: 'cbor', status: 'fail', detail: 'decoded value differs from the encoded one', data: { hex } };
 };
 
+/**
+ * The engine must compile source at run time (eval and new Function): decoders are generated as
+ * JavaScript on the device. Compiles a field reader built from a layout, as those decoders are,
+ * and checks what it reads against DataView.
+ */
+const compilerCheck: Check = () => {
+  const layout = [{ name: 'pid', offset: 0, read: 'getUint32' }, { name: 'delta', offset: 4, read: 'getInt16' }];
+  const source = `return { ${layout.map((f) => `${f.name}: view.${f.read}(${f.offset}, true)`).join(', ')} };`;
+  const bytes = Uint8Array.of(0x39, 0x30, 0, 0, 0xfe, 0xff);
+  const view = new DataView(bytes.buffer);
+  try {
+    const read = new Function('view', source) as (view: DataView) => { pid: number; delta: number };
+    const record = read(view);
+    const evaluated: unknown = (0, eval)('6 * 7');
+    const data = { source, record, evaluated };
+    return record.pid === 12345 && record.delta === -2 && evaluated === 42
+      ? { name: 'js-compiler', status: 'pass', detail: 'new Function and eval compile source at run time', data }
+      : { name: 'js-compiler', status: 'fail', detail: 'code compiled at run time computed wrong values', data };
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    return { name: 'js-compiler', status: 'fail', detail: `this engine cannot compile source (${error.message}): rebuild mote-agent with QuickJS's eval intrinsic` };
+  }
+};
+
 const MAP_VALUES = [0x1122334455667788n, 7n, 0xffffffffffffffffn];
 
 const mapsCheck: Check = (sys) => {
@@ -95,4 +119,4 @@ const errorReportingCheck: Check = (sys) => {
   }
 };
 
-export const doctorChecks: Check[] = [unameCheck, cborCheck, mapsCheck, errorReportingCheck];
+export const doctorChecks: Check[] = [unameCheck, cborCheck, compilerCheck, mapsCheck, errorReportingCheck];

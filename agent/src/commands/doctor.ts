@@ -4,7 +4,7 @@ import { doctorChecks, type CheckResult } from './doctor-checks.ts';
 
 export const doctorCommand: AgentCommand = {
   name: 'doctor',
-  summary: 'check that this device can run Mote (kernel, codec, BPF maps)',
+  summary: 'check that this device can run Mote (kernel, codec, compiler, BPF maps)',
   run(sys, args) {
     const results: CheckResult[] = doctorChecks.map((check) => check(sys));
     if (args.includes('--json')) print(JSON.stringify({ checks: results }));

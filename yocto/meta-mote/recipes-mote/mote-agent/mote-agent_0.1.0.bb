@@ -27,6 +27,8 @@ MOTE_LIBS = "-lquickjs -lmbedtls -lmbedx509 -lmbedcrypto -lm -ldl -lpthread"
 do_compile() {
 	qjsc -c -m -s $(for module in ${MOTE_QJSC_MODULES}; do echo -M $module; done) -N mote_agent_bytecode \
 		-o ${B}/agent_bytecode.c ${S}/agent/${MOTE_ARCH}/agent.js
+	# Linked as qjsc wrote it, not compressed as the bundler's build links it (native/main.c).
+	echo 'const uint32_t mote_agent_bytecode_packed_size = 0;' >> ${B}/agent_bytecode.c
 	for source in ${S}/native/*.c ${B}/agent_bytecode.c ${S}/agent/${MOTE_ARCH}/agent_assets.c; do
 		object=$(basename $source .c).o
 		${CC} ${CFLAGS} ${MOTE_CFLAGS} -c $source -o ${B}/$object
