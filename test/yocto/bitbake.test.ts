@@ -13,15 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, type Dist } from '../../bundler/dist/index.ts';
-import { buildDirFor, inBuild, layerDir, missingTrees, SERIES, yoctoCache, type BuildDir } from './series.ts';
+import { buildDirFor, distDir, inBuild, layerDir, missingTrees, moteConf, SERIES, type BuildDir } from './series.ts';
 
 const HOUR = 3_600_000;
-const distDir = join(yoctoCache, 'dist');
-
-/** local.conf of a build that uses Mote: the feature, the tarball, mbedTLS 2.28 where the series has it. */
-function moteConf(series: (typeof SERIES)[number]): string[] {
-  return ['DISTRO_FEATURES:append = " mote"', `MOTE_DIST_DIR = "${distDir}"`, ...(series.name === 'scarthgap' ? ['PREFERRED_VERSION_mbedtls = "2.28.%"'] : [])];
-}
 
 function variable(environment: string, name: string): string {
   const match = new RegExp(`^${name}="(.*)"$`, 'm').exec(environment);
@@ -42,7 +36,7 @@ describe.each(SERIES)('meta-mote on $name', (series) => {
 
   beforeAll(async () => {
     dist = await buildDist(distDir, () => {});
-    build = buildDirFor(series, 'mote', moteConf(series));
+    build = buildDirFor(series, 'mote', moteConf());
   }, HOUR);
 
   it('bitbake -p parses every recipe, with no error and no warning about meta-mote', async () => {

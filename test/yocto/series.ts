@@ -59,6 +59,18 @@ function giveToBuilder(path: string): void {
   if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) giveToBuilder(join(path, entry));
 }
 
+/** Where the tests put the `mote dist` tarball the recipes build from (MOTE_DIST_DIR). */
+export const distDir = join(yoctoCache, 'dist');
+
+/**
+ * local.conf lines of a build that uses Mote: the distro feature and the tarball. No mbedTLS
+ * version is asked for: the binding builds against the 2.28 and 3.6 APIs, and each series'
+ * meta-networking default (3.6) is what a user gets.
+ */
+export function moteConf(): string[] {
+  return ['DISTRO_FEATURES:append = " mote"', `MOTE_DIST_DIR = "${distDir}"`];
+}
+
 export interface BuildDir {
   series: Series;
   dir: string;
@@ -74,7 +86,16 @@ export function buildDirFor(series: Series, name: string, localConf: string[], w
   mkdirSync(join(dir, 'conf'), { recursive: true });
   const layers = [join(tree, 'openembedded-core', 'meta'), ...['meta-oe', 'meta-python', 'meta-networking'].map((l) => join(tree, 'meta-openembedded', l)), ...(withMote ? [layerDir] : [])];
   writeFileSync(join(dir, 'conf', 'bblayers.conf'), ['BBPATH = "${TOPDIR}"', 'BBFILES ?= ""', `BBLAYERS = "${layers.join(' ')}"`, ''].join('\n'));
-  const common = ['MACHINE = "qemuarm"', 'BB_NO_NETWORK = "1"', 'CONNECTIVITY_CHECK_URIS = ""', 'SANITY_TESTED_DISTROS = ""', `DL_DIR = "${join(yoctoCache, 'downloads')}"`];
+  const common = [
+    'MACHINE = "qemuarm"',
+    'BB_NO_NETWORK = "1"',
+    'CONNECTIVITY_CHECK_URIS = ""',
+    'SANITY_TESTED_DISTROS = ""',
+    `DL_DIR = "${join(yoctoCache, 'downloads')}"`,
+    // Two cores at most, whatever the machine has: a cold parse is long and others share it.
+    'BB_NUMBER_THREADS = "2"',
+    'BB_NUMBER_PARSE_THREADS = "2"',
+  ];
   writeFileSync(join(dir, 'conf', 'local.conf'), [...common, ...localConf, ''].join('\n'));
   mkdirSync(join(yoctoCache, 'downloads'), { recursive: true });
   giveToBuilder(dir);
