@@ -35,8 +35,9 @@ export function missingTrees(series: Series): string | null {
   const wanted = ['bitbake/bin/bitbake', 'openembedded-core/meta/conf/layer.conf', 'meta-openembedded/meta-oe/conf/layer.conf', 'meta-openembedded/meta-networking/conf/layer.conf'];
   const missing = wanted.filter((path) => !existsSync(join(root, path)));
   if (missing.length === 0) return null;
+  const what = existsSync(root) ? `${missing.map((path) => join(root, path)).join(', ')} missing` : `${root} does not exist`;
   return (
-    `${series.name}: ${missing.map((path) => join(root, path)).join(', ')} missing; unpack bitbake (branch ${series.bitbakeBranch}), ` +
+    `${series.name}: ${what}; unpack bitbake (branch ${series.bitbakeBranch}), ` +
     `openembedded-core and meta-openembedded (branch ${series.name}) into ${root}/, e.g. ` +
     `'git -C <clone> archive ${series.name} | tar -x -C ${root}/openembedded-core'`
   );
