@@ -7,7 +7,7 @@
  * needs the en_US.UTF-8 locale: compiled once into the cache with localedef (LOCPATH).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, repoRoot } from '../../bundler/paths.ts';
 
@@ -54,10 +54,16 @@ function localeDir(): string {
   return dir;
 }
 
+/**
+ * As root, gives what root made in a build folder to the builder: what bitbake made is its
+ * already and is not walked again (its tmp/ grows large; links there may dangle).
+ */
 function giveToBuilder(path: string): void {
   if (!isRoot) return;
-  chownSync(path, NOBODY, NOBODY);
-  if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) giveToBuilder(join(path, entry));
+  const stat = lstatSync(path);
+  if (stat.uid === NOBODY) return;
+  lchownSync(path, NOBODY, NOBODY);
+  if (stat.isDirectory()) for (const entry of readdirSync(path)) giveToBuilder(join(path, entry));
 }
 
 /** Where the tests put the `mote dist` tarball the recipes build from (MOTE_DIST_DIR). */
