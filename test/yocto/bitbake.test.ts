@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, type Dist } from '../../bundler/dist/index.ts';
-import { buildDirFor, distDir, inBuild, layerDir, missingTrees, moteConf, SERIES, type BuildDir } from './series.ts';
+import { buildDirFor, distDir, inBuild, layerDir, missingTrees, moteConf, SERIES, treeOf, type BuildDir } from './series.ts';
 
 const HOUR = 3_600_000;
 /** The build folder with meta-mote and no Mote configuration, shared by the sanity test and yocto-check-layer. */
@@ -90,7 +90,8 @@ describe.each(SERIES)('meta-mote on $name', (series) => {
     // The folder of the sanity test, without meta-mote: yocto-check-layer adds it back, and its
     // test_parse then finds that test's parse in the cache (same layers, same local.conf).
     const check = buildDirFor(series, LAYER_ONLY, [], false);
-    const run = await inBuild(check, ['yocto-check-layer', '--with-software-layer-signature-check', '--no-auto', layerDir], 4 * HOUR);
+    const dependencies = ['meta-oe', 'meta-python', 'meta-networking'].map((layer) => join(treeOf(series), 'meta-openembedded', layer));
+    const run = await inBuild(check, ['yocto-check-layer', '--with-software-layer-signature-check', '--no-auto', layerDir, '--dependency', ...dependencies], 4 * HOUR);
     const results = new Map([...run.output.matchAll(/^(test_\w+) \([\w.]+\)(?: \.\.\.|\n.*\.\.\.) (ok|FAIL|ERROR|skipped.*)$/gm)].map((m) => [m[1]!, m[2]!]));
     console.log(`[yocto] ${series.name} yocto-check-layer: ${[...results].map(([test, result]) => `${test} ${result}`).join(', ')}`);
     expect(results.size, run.output.slice(-4000)).toBeGreaterThanOrEqual(8);
