@@ -175,7 +175,7 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
     function runBtfSteps(name: string, ownBtf: boolean): string {
       const image = join(work, `${name}-image`);
       const s = join(unpack, `mote-${dist.version}`);
-      runSteps(recipe, ['do_compile', 'do_install'], { STAGING_KERNEL_BUILDDIR: kernelDir(name, ownBtf), S: s, B: join(work, `${name}-build`), D: image }, { PATH: `/usr/sbin:${process.env.PATH}` });
+      runSteps(recipe, ['do_configure', 'do_compile', 'do_install'], { STAGING_KERNEL_BUILDDIR: kernelDir(name, ownBtf), S: s, B: join(work, `${name}-build`), D: image }, { PATH: `/usr/sbin:${process.env.PATH}` });
       return join(image, recipe.variable('nonarch_libdir'), 'mote', 'btf');
     }
 
