@@ -103,6 +103,8 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
       runSteps(target, ['do_compile', 'do_install'], { S: qjsSource, B: join(work, 'quickjs-build'), D: sysroot, CC: ARMHF_CC, CFLAGS: ARMHF_CFLAGS, LDFLAGS: '-static', AR: 'arm-linux-gnueabihf-ar' });
       mbedtlsSysroot(sysroot, work);
       // mote-agent: configure (checksums), compile, install.
+      // Bitbake's CC carries --sysroot=<recipe sysroot>, whose include folder holds mbedTLS's
+      // headers; Debian's cross compiler gets that folder with -isystem instead.
       const recipe = await recipeEnvironment(build, 'mote-agent');
       const image = join(work, 'mote-agent-image');
       // do_install gives the state folder to user mote, whom useradd makes in the image's passwd
@@ -114,7 +116,7 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
       runSteps(
         recipe,
         ['do_configure', 'do_compile', 'do_install'],
-        { S: join(unpack, `mote-${dist.version}`), UNPACKDIR: unpack, B: join(work, 'mote-agent-build'), D: image, CC: ARMHF_CC, CFLAGS: ARMHF_CFLAGS, LDFLAGS: `-static -L${join(sysroot, 'usr', 'lib')}`, STAGING_INCDIR: join(sysroot, 'usr', 'include') },
+        { S: join(unpack, `mote-${dist.version}`), UNPACKDIR: unpack, B: join(work, 'mote-agent-build'), D: image, CC: `${ARMHF_CC} -isystem ${join(sysroot, 'usr', 'include')}`, CFLAGS: ARMHF_CFLAGS, LDFLAGS: `-static -L${join(sysroot, 'usr', 'lib')}`, STAGING_INCDIR: join(sysroot, 'usr', 'include') },
         { PATH: `${shims}:${qjscDir}:${process.env.PATH}` },
       );
       chownCalls = readFileSync(join(work, 'chown.log'), 'utf8');
