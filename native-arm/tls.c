@@ -16,9 +16,30 @@
 #include "mbedtls/pk.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
+#include "mbedtls/version.h"
 
 #include "errno_names.h"
 #include "tls.h"
+
+/* mbedTLS 2.28 (Mote's pin) and 3.x (what distributions such as Yocto's wrynose ship) differ in
+ * a few places; these name each difference once. In 3.x: the server hello error is folded into
+ * DECODE_ERROR, parsing a key and checking a key pair take the random generator, the context's
+ * hostname and incoming message are private fields, and PSA crypto must be initialised before a
+ * handshake (TLS 1.3 is on in its default configuration). */
+#if MBEDTLS_VERSION_MAJOR >= 3
+#include "psa/crypto.h"
+#define TLS_ERR_BAD_SERVER_HELLO MBEDTLS_ERR_SSL_DECODE_ERROR
+#define TLS_PARSE_KEY(pk, key, length) \
+    mbedtls_pk_parse_key(pk, key, length, NULL, 0, mbedtls_ctr_drbg_random, &random_generator)
+#define TLS_CHECK_PAIR(public_key, private_key) \
+    mbedtls_pk_check_pair(public_key, private_key, mbedtls_ctr_drbg_random, &random_generator)
+#define TLS_SSL_FIELD(ssl, field) ((ssl).MBEDTLS_PRIVATE(field))
+#else
+#define TLS_ERR_BAD_SERVER_HELLO MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO
+#define TLS_PARSE_KEY(pk, key, length) mbedtls_pk_parse_key(pk, key, length, NULL, 0)
+#define TLS_CHECK_PAIR(public_key, private_key) mbedtls_pk_check_pair(public_key, private_key)
+#define TLS_SSL_FIELD(ssl, field) ((ssl).field)
+#endif
 
 /* mbedTLS's error for a socket failure; the session keeps the errno. */
 #define SOCKET_FAILED (-0x004E)
@@ -70,8 +91,8 @@ static const char *describe_mbedtls_error(int code)
     case MBEDTLS_ERR_SSL_INVALID_RECORD: return "the peer sent a record that is not TLS";
     case MBEDTLS_ERR_SSL_INVALID_MAC: return "a record failed authentication";
     case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE: return "the peer sent an unexpected message";
-    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO: return "the server's hello is malformed or offers "
-                                                     "nothing this client supports";
+    case TLS_ERR_BAD_SERVER_HELLO: return "the server's hello is malformed or offers nothing "
+                                          "this client supports";
     case MBEDTLS_ERR_SSL_ALLOC_FAILED: return "out of memory";
     case MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED: return "the kernel gave no entropy";
     case MBEDTLS_ERR_PEM_NO_HEADER_FOOTER_PRESENT: return "no PEM block found";
@@ -211,7 +232,8 @@ static int get_pem_option(JSContext *ctx, JSValueConst options, const char *name
     return 0;
 }
 
-/* Seeds the shared random generator from the kernel once; returns mbedTLS's result. */
+/* Seeds the shared random generator from the kernel once (and, on mbedTLS 3, initialises PSA
+ * crypto); returns mbedTLS's result. */
 static int ensure_random(void)
 {
     static const unsigned char personalization[] = "mote-agent tls";
@@ -221,6 +243,10 @@ static int ensure_random(void)
     mbedtls_ctr_drbg_init(&random_generator);
     int result = mbedtls_ctr_drbg_seed(&random_generator, mbedtls_entropy_func, &entropy,
                                        personalization, sizeof(personalization) - 1);
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
+    if (result == 0)
+        result = (int)psa_crypto_init();
+#endif
     if (result == 0)
         random_ready = 1;
     return result;
@@ -262,7 +288,7 @@ static int load_credentials(JSContext *ctx, struct tls_session *session, JSValue
             throw_tls_error(ctx, "tlsOpen", failed, "ETLSCONFIG", detail);
             goto done;
         }
-        failed = mbedtls_pk_parse_key(&session->key, key, key_length, NULL, 0);
+        failed = TLS_PARSE_KEY(&session->key, key, key_length);
         if (failed == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
             throw_tls_error(ctx, "tlsOpen", failed, "ETLSCONFIG",
                             "the client key is encrypted; store it unencrypted "
@@ -276,7 +302,7 @@ static int load_credentials(JSContext *ctx, struct tls_session *session, JSValue
             throw_tls_error(ctx, "tlsOpen", failed, "ETLSCONFIG", detail);
             goto done;
         }
-        failed = mbedtls_pk_check_pair(&session->cert.pk, &session->key);
+        failed = TLS_CHECK_PAIR(&session->cert.pk, &session->key);
         if (failed != 0) {
             throw_tls_error(ctx, "tlsOpen", failed, "ETLSCONFIG",
                             "the client key does not match the client certificate; give the key "
@@ -329,14 +355,14 @@ static JSValue js_tls_open(JSContext *ctx, JSValueConst this, int argc, JSValueC
 
     int result = 0;
     const char *step = NULL;
-    if (load_credentials(ctx, session, argv[1]) < 0) {
+    /* Seeded first: mbedTLS 3 needs the generator to parse the client key. */
+    if ((result = ensure_random()) != 0)
+        step = "seeding the random generator from the kernel";
+    else if (load_credentials(ctx, session, argv[1]) < 0) {
         JS_FreeCString(ctx, server_name);
         free_session(session);
         return JS_EXCEPTION;
-    }
-    if ((result = ensure_random()) != 0)
-        step = "seeding the random generator from the kernel";
-    else if ((result = mbedtls_ssl_config_defaults(&session->config, MBEDTLS_SSL_IS_CLIENT,
+    } else if ((result = mbedtls_ssl_config_defaults(&session->config, MBEDTLS_SSL_IS_CLIENT,
                                                    MBEDTLS_SSL_TRANSPORT_STREAM,
                                                    MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
         step = "configuring TLS";
@@ -430,12 +456,26 @@ static const char *describe_alert(int alert)
     case MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED:
         return "certificate expired: renew the client certificate";
     case MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION:
-        return "protocol version: the server does not accept TLS 1.2";
+        return "protocol version: the server accepts none of the TLS versions this client offers";
     case 116:
         return "certificate required: the server requires a client certificate; give one and its key";
     default:
         return "see the server's log for why";
     }
+}
+
+/* Throws for a fatal alert from the server, naming the alert and what ended (`what`): the
+ * handshake, or, under TLS 1.3, where the server judges the client certificate after the
+ * client's side of the handshake is done, the session at its first read. */
+static JSValue throw_alert(JSContext *ctx, const char *call, struct tls_session *session, int result,
+                           const char *what)
+{
+    char detail[640];
+    const unsigned char *message = TLS_SSL_FIELD(session->ssl, in_msg);
+    int alert = message ? message[1] : 0;
+    snprintf(detail, sizeof(detail), "the server ended %s with alert %d, %s", what, alert,
+             describe_alert(alert));
+    return throw_tls_error(ctx, call, result, "ETLS", detail);
 }
 
 /* Throws for a failed handshake: certificate verification, an alert from the peer, a peer that
@@ -446,16 +486,13 @@ static JSValue throw_handshake_failure(JSContext *ctx, struct tls_session *sessi
     if (result == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         uint32_t flags = mbedtls_ssl_get_verify_result(&session->ssl);
         int used = snprintf(detail, sizeof(detail), "the server's certificate was rejected:");
-        describe_verify_flags(flags, session->ssl.hostname ? session->ssl.hostname : "",
+        const char *hostname = TLS_SSL_FIELD(session->ssl, hostname);
+        describe_verify_flags(flags, hostname ? hostname : "",
                               detail + used, sizeof(detail) - (size_t)used);
         return throw_tls_error(ctx, "tlsHandshake", (int)flags, "ETLSVERIFY", detail);
     }
-    if (result == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-        int alert = session->ssl.in_msg ? session->ssl.in_msg[1] : 0;
-        snprintf(detail, sizeof(detail), "the server ended the handshake with alert %d, %s", alert,
-                 describe_alert(alert));
-        return throw_tls_error(ctx, "tlsHandshake", result, "ETLS", detail);
-    }
+    if (result == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        return throw_alert(ctx, "tlsHandshake", session, result, "the handshake");
     int number = session->socket_errno;
     if (result == SOCKET_FAILED && (number == EPIPE || number == ECONNRESET)) {
         snprintf(detail, sizeof(detail),
@@ -464,7 +501,7 @@ static JSValue throw_handshake_failure(JSContext *ctx, struct tls_session *sessi
                  session->socket_call, strerror(number));
         return throw_tls_error(ctx, "tlsHandshake", number, errno_name(number), detail);
     }
-    if (result == MBEDTLS_ERR_SSL_INVALID_RECORD || result == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO ||
+    if (result == MBEDTLS_ERR_SSL_INVALID_RECORD || result == TLS_ERR_BAD_SERVER_HELLO ||
         result == MBEDTLS_ERR_SSL_CONN_EOF)
         return throw_mbedtls(ctx, "tlsHandshake", session, result,
                              "the server closed the connection or does not speak TLS on this "
@@ -515,6 +552,8 @@ static JSValue transfer(JSContext *ctx, JSValueConst *argv, const char *call, in
     const char *wanted = wanted_readiness(result);
     if (wanted)
         return JS_NewString(ctx, wanted);
+    if (result == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        return throw_alert(ctx, call, session, result, "the session");
     return throw_mbedtls(ctx, call, session, result, writing ? "writing failed" : "reading failed");
 }
 

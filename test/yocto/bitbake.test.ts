@@ -13,15 +13,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, type Dist } from '../../bundler/dist/index.ts';
-import { buildDirFor, inBuild, layerDir, missingTrees, SERIES, yoctoCache, type BuildDir } from './series.ts';
+import { buildDirFor, distDir, inBuild, layerDir, missingTrees, moteConf, SERIES, treeOf, type BuildDir } from './series.ts';
 
 const HOUR = 3_600_000;
-const distDir = join(yoctoCache, 'dist');
-
-/** local.conf of a build that uses Mote: the feature, the tarball, mbedTLS 2.28 where the series has it. */
-function moteConf(series: (typeof SERIES)[number]): string[] {
-  return ['DISTRO_FEATURES:append = " mote"', `MOTE_DIST_DIR = "${distDir}"`, ...(series.name === 'scarthgap' ? ['PREFERRED_VERSION_mbedtls = "2.28.%"'] : [])];
-}
+/** The build folder with meta-mote and no Mote configuration, shared by the sanity test and yocto-check-layer. */
+const LAYER_ONLY = 'layer-only';
 
 function variable(environment: string, name: string): string {
   const match = new RegExp(`^${name}="(.*)"$`, 'm').exec(environment);
@@ -42,7 +38,7 @@ describe.each(SERIES)('meta-mote on $name', (series) => {
 
   beforeAll(async () => {
     dist = await buildDist(distDir, () => {});
-    build = buildDirFor(series, 'mote', moteConf(series));
+    build = buildDirFor(series, 'mote', moteConf());
   }, HOUR);
 
   it('bitbake -p parses every recipe, with no error and no warning about meta-mote', async () => {
@@ -84,15 +80,18 @@ describe.each(SERIES)('meta-mote on $name', (series) => {
   // The sanity check runs where oe-core's does: at `bitbake -p` and builds, not at `bitbake -e`.
   it('warns when the layer is present but DISTRO_FEATURES has no mote', async () => {
     expect(parse).not.toMatch(/meta-mote is in your layers/);
-    const plain = buildDirFor(series, 'plain', []);
+    const plain = buildDirFor(series, LAYER_ONLY, []);
     const run = await inBuild(plain, ['bitbake', '-p'], 2 * HOUR);
     expect(run.code, run.output.slice(-3000)).toBe(0);
     expect(run.output).toMatch(/^WARNING: meta-mote is in your layers, but DISTRO_FEATURES has no 'mote'/m);
   }, 2 * HOUR);
 
   it('yocto-check-layer passes every test but test_world, signatures included', async () => {
-    const check = buildDirFor(series, 'check', [], false);
-    const run = await inBuild(check, ['yocto-check-layer', '--with-software-layer-signature-check', '--no-auto', layerDir], 4 * HOUR);
+    // The folder of the sanity test, without meta-mote: yocto-check-layer adds it back, and its
+    // test_parse then finds that test's parse in the cache (same layers, same local.conf).
+    const check = buildDirFor(series, LAYER_ONLY, [], false);
+    const dependencies = ['meta-oe', 'meta-python', 'meta-networking'].map((layer) => join(treeOf(series), 'meta-openembedded', layer));
+    const run = await inBuild(check, ['yocto-check-layer', '--with-software-layer-signature-check', '--no-auto', layerDir, '--dependency', ...dependencies], 4 * HOUR);
     const results = new Map([...run.output.matchAll(/^(test_\w+) \([\w.]+\)(?: \.\.\.|\n.*\.\.\.) (ok|FAIL|ERROR|skipped.*)$/gm)].map((m) => [m[1]!, m[2]!]));
     console.log(`[yocto] ${series.name} yocto-check-layer: ${[...results].map(([test, result]) => `${test} ${result}`).join(', ')}`);
     expect(results.size, run.output.slice(-4000)).toBeGreaterThanOrEqual(8);

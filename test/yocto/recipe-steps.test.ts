@@ -2,7 +2,7 @@
  * The recipes' own compile and install steps, as `bitbake -e` expands them (wrynose, else
  * scarthgap), run outside bitbake, where Yocto's toolchain sources cannot be fetched:
  * - quickjs-native with the host compiler (qjsc), quickjs and mote-agent with Debian's armhf cross
- *   compiler and musl, against mbedTLS 2.28 with its default configuration, from the tarball
+ *   compiler and musl, against the series' mbedTLS (3.6) with its default configuration, from the tarball
  *   `mote dist` writes. The binary boots on the qemu-armv7 board in place of the one
  *   `npm run build` makes and publishes every module.
  * - mote-btf on the DWARF of Debian's armhf kernel gives the very BTF `npx mote btf` and
@@ -19,15 +19,15 @@ import { guestBrokerUrl } from '../../bundler/board/guest-broker.ts';
 import { ensureArmhfBtf } from '../../bundler/btf/armhf.ts';
 import { minimizeBtf } from '../../bundler/btf/minimize.ts';
 import { buildDist, type Dist } from '../../bundler/dist/index.ts';
-import { agentBinary, buildDir, mbedtlsSource, quickjsBuild, sourcePin } from '../../bundler/paths.ts';
+import { agentBinary, buildDir, quickjsBuild, sourcePin } from '../../bundler/paths.ts';
 import { checkPublishedInSequence, endToEndConfig, loadedModules, MODULES, TelemetryCapture } from '../support/end-to-end.ts';
 import { Mosquitto } from '../support/mosquitto.ts';
 import { dwarfVmlinux } from './kernel-dwarf.ts';
+import { seriesMbedtlsSource } from './mbedtls-series.ts';
 import { RecipeEnvironment, runSteps } from './recipe-steps.ts';
-import { buildDirFor, inBuild, layerDir, missingTrees, SERIES, yoctoCache, type BuildDir } from './series.ts';
+import { buildDirFor, distDir, inBuild, layerDir, missingTrees, moteConf, SERIES, yoctoCache, type BuildDir } from './series.ts';
 
 const HOUR = 3_600_000;
-const distDir = join(yoctoCache, 'dist');
 const series = [...SERIES].reverse().find((s) => missingTrees(s) === null);
 const board = findBoard(BOARD);
 const ARMHF_CC = `arm-linux-gnueabihf-gcc -specs ${join(quickjsBuild, 'armhf-toolchain', 'musl-static.specs')}`;
@@ -39,14 +39,22 @@ async function recipeEnvironment(build: BuildDir, recipe: string): Promise<Recip
   return new RecipeEnvironment(recipe, run.output);
 }
 
-/** mbedTLS 2.28 (Mote's pin, the series scarthgap's meta-networking has) built with its default configuration, as a distribution builds it. */
+/**
+ * mbedTLS as the series' meta-networking gives it (SERIES_MBEDTLS: 3.6, not Mote's 2.28 pin), built
+ * with its default configuration, as the distribution builds it.
+ */
 function mbedtlsSysroot(sysroot: string, work: string): void {
   const src = join(work, 'mbedtls');
-  cpSync(mbedtlsSource, src, { recursive: true });
+  cpSync(seriesMbedtlsSource(), src, { recursive: true });
   execFileSync('make', ['-s', '-C', join(src, 'library'), `CC=${ARMHF_CC}`, `CFLAGS=${ARMHF_CFLAGS}`, 'AR=arm-linux-gnueabihf-ar', `-j2`, 'libmbedcrypto.a', 'libmbedx509.a', 'libmbedtls.a'], { stdio: ['ignore', 'ignore', 'pipe'] });
   mkdirSync(join(sysroot, 'usr', 'lib'), { recursive: true });
   for (const lib of ['libmbedcrypto.a', 'libmbedx509.a', 'libmbedtls.a']) copyFileSync(join(src, 'library', lib), join(sysroot, 'usr', 'lib', lib));
   for (const dir of ['mbedtls', 'psa']) if (existsSync(join(src, 'include', dir))) cpSync(join(src, 'include', dir), join(sysroot, 'usr', 'include', dir), { recursive: true });
+}
+
+if (!series) {
+  const why = SERIES.map((s) => missingTrees(s)).join('; ');
+  console.log(`[yocto] skipping the recipes' steps: no series has its trees in the cache: ${why}`);
 }
 
 describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
@@ -58,7 +66,7 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(yoctoCache, 'steps-'));
     dist = await buildDist(distDir, () => {});
-    build = buildDirFor(series!, 'mote', ['DISTRO_FEATURES:append = " mote"', `MOTE_DIST_DIR = "${distDir}"`, ...(series!.name === 'scarthgap' ? ['PREFERRED_VERSION_mbedtls = "2.28.%"'] : [])]);
+    build = buildDirFor(series!, 'mote', moteConf());
     // do_unpack: the tarball, and the recipe's own files next to it.
     unpack = join(work, 'unpack');
     mkdirSync(unpack);
@@ -75,6 +83,8 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
     let broker: Mosquitto;
     let telemetry: TelemetryCapture;
     let boot: BootResult;
+    let chownCalls = '';
+    let useradd = '';
     const device = `yocto-${process.pid}`;
 
     beforeAll(async () => {
@@ -93,14 +103,24 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
       runSteps(target, ['do_compile', 'do_install'], { S: qjsSource, B: join(work, 'quickjs-build'), D: sysroot, CC: ARMHF_CC, CFLAGS: ARMHF_CFLAGS, LDFLAGS: '-static', AR: 'arm-linux-gnueabihf-ar' });
       mbedtlsSysroot(sysroot, work);
       // mote-agent: configure (checksums), compile, install.
+      // Bitbake's CC carries --sysroot=<recipe sysroot>, whose include folder holds mbedTLS's
+      // headers; Debian's cross compiler gets that folder with -isystem instead.
       const recipe = await recipeEnvironment(build, 'mote-agent');
       const image = join(work, 'mote-agent-image');
+      // do_install gives the state folder to user mote, whom useradd makes in the image's passwd
+      // (bitbake runs it under pseudo); this host has no such user, so chown only writes down
+      // what it was asked, and the test checks that.
+      const shims = join(work, 'shims');
+      mkdirSync(shims);
+      writeFileSync(join(shims, 'chown'), `#!/bin/sh\necho "$*" >> ${join(work, 'chown.log')}\n`, { mode: 0o755 });
       runSteps(
         recipe,
         ['do_configure', 'do_compile', 'do_install'],
-        { S: join(unpack, `mote-${dist.version}`), UNPACKDIR: unpack, B: join(work, 'mote-agent-build'), D: image, CC: ARMHF_CC, CFLAGS: ARMHF_CFLAGS, LDFLAGS: `-static -L${join(sysroot, 'usr', 'lib')}`, STAGING_INCDIR: join(sysroot, 'usr', 'include') },
-        { PATH: `${qjscDir}:${process.env.PATH}` },
+        { S: join(unpack, `mote-${dist.version}`), UNPACKDIR: unpack, B: join(work, 'mote-agent-build'), D: image, CC: `${ARMHF_CC} -isystem ${join(sysroot, 'usr', 'include')}`, CFLAGS: ARMHF_CFLAGS, LDFLAGS: `-static -L${join(sysroot, 'usr', 'lib')}`, STAGING_INCDIR: join(sysroot, 'usr', 'include') },
+        { PATH: `${shims}:${qjscDir}:${process.env.PATH}` },
       );
+      chownCalls = readFileSync(join(work, 'chown.log'), 'utf8');
+      useradd = recipe.variable('USERADD_PARAM:mote-agent');
       agent = join(image, 'usr', 'sbin', 'mote-agent');
       broker = await Mosquitto.start();
       telemetry = await TelemetryCapture.start(broker.url, device);
@@ -118,6 +138,8 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
       expect(readFileSync(agent)).not.toEqual(readFileSync(agentBinary.armhf));
       expect(JSON.parse(readFileSync(join(image, 'etc', 'mote', 'mote.json'), 'utf8'))).toMatchObject({ broker: expect.stringMatching(/^mqtt/) });
       expect(existsSync(join(image, 'var', 'lib', 'mote', 'modules'))).toBe(true);
+      expect(chownCalls.trim()).toBe(`-R mote:mote ${join(image, 'var', 'lib', 'mote')}`);
+      expect(useradd).toMatch(/--system --user-group .*--shell \/sbin\/nologin mote$/);
       expect(existsSync(join(image, 'etc', 'init.d', 'mote-agent')) || existsSync(join(image, 'lib', 'systemd', 'system', 'mote-agent.service')) || existsSync(join(image, 'usr', 'lib', 'systemd', 'system', 'mote-agent.service'))).toBe(true);
     });
 
@@ -155,7 +177,7 @@ describe.skipIf(!series)('the recipes\' steps outside bitbake', () => {
     function runBtfSteps(name: string, ownBtf: boolean): string {
       const image = join(work, `${name}-image`);
       const s = join(unpack, `mote-${dist.version}`);
-      runSteps(recipe, ['do_compile', 'do_install'], { STAGING_KERNEL_BUILDDIR: kernelDir(name, ownBtf), S: s, B: join(work, `${name}-build`), D: image }, { PATH: `/usr/sbin:${process.env.PATH}` });
+      runSteps(recipe, ['do_configure', 'do_compile', 'do_install'], { STAGING_KERNEL_BUILDDIR: kernelDir(name, ownBtf), S: s, B: join(work, `${name}-build`), D: image }, { PATH: `/usr/sbin:${process.env.PATH}` });
       return join(image, recipe.variable('nonarch_libdir'), 'mote', 'btf');
     }
 

@@ -6,6 +6,7 @@
  * what the recipe says and the run fails.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 
 export class RecipeEnvironment {
   constructor(
@@ -14,7 +15,8 @@ export class RecipeEnvironment {
   ) {}
 
   variable(name: string): string {
-    const match = new RegExp(`^${name}="(.*)"$`, 'm').exec(this.text);
+    // Exported variables (CC, CFLAGS, LDFLAGS, ...) are shown as `export NAME="..."`.
+    const match = new RegExp(`^(?:export )?${name}="(.*)"$`, 'm').exec(this.text);
     if (!match) throw new Error(`bitbake -e ${this.recipe} shows no ${name}`);
     return match[1]!;
   }
@@ -47,6 +49,8 @@ export function runSteps(environment: RecipeEnvironment, tasks: string[], ours: 
   }
   const preamble = ['bbnote() { echo "NOTE: $*"; }', 'bbwarn() { echo "WARNING: $*"; }', 'bbfatal() { echo "ERROR: $*"; exit 1; }'];
   const script = [...preamble, body, ...tasks.map((task) => `cd /; ${task}`)].join('\n');
+  // Bitbake makes B before configure, compile and install (their [dirs] flags, base.bbclass).
+  if (ours.B) mkdirSync(ours.B, { recursive: true });
   const env = { ...process.env, ...extraEnv, ...Object.fromEntries(Object.entries(ours).map(([name, value]) => [`MOTE_STEP_${name}`, value])) };
   const run = spawnSync('sh', ['-e', '-c', script], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const output = `${run.stdout}${run.stderr}`;

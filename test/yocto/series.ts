@@ -7,7 +7,7 @@
  * needs the en_US.UTF-8 locale: compiled once into the cache with localedef (LOCPATH).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, repoRoot } from '../../bundler/paths.ts';
 
@@ -35,8 +35,9 @@ export function missingTrees(series: Series): string | null {
   const wanted = ['bitbake/bin/bitbake', 'openembedded-core/meta/conf/layer.conf', 'meta-openembedded/meta-oe/conf/layer.conf', 'meta-openembedded/meta-networking/conf/layer.conf'];
   const missing = wanted.filter((path) => !existsSync(join(root, path)));
   if (missing.length === 0) return null;
+  const what = existsSync(root) ? `${missing.map((path) => join(root, path)).join(', ')} missing` : `${root} does not exist`;
   return (
-    `${series.name}: ${missing.map((path) => join(root, path)).join(', ')} missing; unpack bitbake (branch ${series.bitbakeBranch}), ` +
+    `${series.name}: ${what}; unpack bitbake (branch ${series.bitbakeBranch}), ` +
     `openembedded-core and meta-openembedded (branch ${series.name}) into ${root}/, e.g. ` +
     `'git -C <clone> archive ${series.name} | tar -x -C ${root}/openembedded-core'`
   );
@@ -53,10 +54,28 @@ function localeDir(): string {
   return dir;
 }
 
+/**
+ * As root, gives what root made in a build folder to the builder: what bitbake made is its
+ * already and is not walked again (its tmp/ grows large; links there may dangle).
+ */
 function giveToBuilder(path: string): void {
   if (!isRoot) return;
-  chownSync(path, NOBODY, NOBODY);
-  if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) giveToBuilder(join(path, entry));
+  const stat = lstatSync(path);
+  if (stat.uid === NOBODY) return;
+  lchownSync(path, NOBODY, NOBODY);
+  if (stat.isDirectory()) for (const entry of readdirSync(path)) giveToBuilder(join(path, entry));
+}
+
+/** Where the tests put the `mote dist` tarball the recipes build from (MOTE_DIST_DIR). */
+export const distDir = join(yoctoCache, 'dist');
+
+/**
+ * local.conf lines of a build that uses Mote: the distro feature and the tarball. No mbedTLS
+ * version is asked for: the binding builds against the 2.28 and 3.6 APIs, and each series'
+ * meta-networking default (3.6) is what a user gets.
+ */
+export function moteConf(): string[] {
+  return ['DISTRO_FEATURES:append = " mote"', `MOTE_DIST_DIR = "${distDir}"`];
 }
 
 export interface BuildDir {
@@ -74,7 +93,16 @@ export function buildDirFor(series: Series, name: string, localConf: string[], w
   mkdirSync(join(dir, 'conf'), { recursive: true });
   const layers = [join(tree, 'openembedded-core', 'meta'), ...['meta-oe', 'meta-python', 'meta-networking'].map((l) => join(tree, 'meta-openembedded', l)), ...(withMote ? [layerDir] : [])];
   writeFileSync(join(dir, 'conf', 'bblayers.conf'), ['BBPATH = "${TOPDIR}"', 'BBFILES ?= ""', `BBLAYERS = "${layers.join(' ')}"`, ''].join('\n'));
-  const common = ['MACHINE = "qemuarm"', 'BB_NO_NETWORK = "1"', 'CONNECTIVITY_CHECK_URIS = ""', 'SANITY_TESTED_DISTROS = ""', `DL_DIR = "${join(yoctoCache, 'downloads')}"`];
+  const common = [
+    'MACHINE = "qemuarm"',
+    'BB_NO_NETWORK = "1"',
+    'CONNECTIVITY_CHECK_URIS = ""',
+    'SANITY_TESTED_DISTROS = ""',
+    `DL_DIR = "${join(yoctoCache, 'downloads')}"`,
+    // Two cores at most, whatever the machine has: a cold parse is long and others share it.
+    'BB_NUMBER_THREADS = "2"',
+    'BB_NUMBER_PARSE_THREADS = "2"',
+  ];
   writeFileSync(join(dir, 'conf', 'local.conf'), [...common, ...localConf, ''].join('\n'));
   mkdirSync(join(yoctoCache, 'downloads'), { recursive: true });
   giveToBuilder(dir);

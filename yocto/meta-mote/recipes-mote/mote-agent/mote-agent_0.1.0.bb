@@ -10,11 +10,19 @@ LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/GPL-2.0-only;md5=801f80980d171d
 
 require recipes-mote/include/mote-dist.inc
 
-# mote:sys speaks the mbedTLS 2.28 API: on scarthgap, PREFERRED_VERSION_mbedtls = "2.28.%".
+# mote:sys builds against mbedTLS 2.28 and 3.x: whichever the series' meta-networking prefers.
 DEPENDS = "quickjs quickjs-native mbedtls"
 SRC_URI += "file://mote-agent.service file://mote-agent.init file://mote.json"
 
-inherit systemd update-rc.d
+inherit systemd update-rc.d useradd
+
+# The unprivileged user the service and the init script run the agent as, made at image build
+# (and on the device at package install): a system user with its own group, no login, whose home
+# is the state folder. `mote-agent setup` gives that folder to it again at every start.
+USERADD_PACKAGES = "${PN}"
+USERADD_PARAM:${PN} = "--system --user-group --home-dir ${localstatedir}/lib/mote --no-create-home --shell /sbin/nologin mote"
+# The init script drops root with setpriv; the systemd unit does it itself.
+RDEPENDS:${PN} += "${@bb.utils.contains('DISTRO_FEATURES', 'sysvinit', 'util-linux-setpriv', '', d)}"
 
 SYSTEMD_SERVICE:${PN} = "mote-agent.service"
 INITSCRIPT_NAME = "mote-agent"
@@ -39,6 +47,8 @@ do_compile() {
 # The paths the README and the service name: the binary, /etc/mote/mote.json, the module store.
 do_install() {
 	install -d ${D}${sbindir} ${D}${sysconfdir}/mote ${D}${localstatedir}/lib/mote/modules
+	chown -R mote:mote ${D}${localstatedir}/lib/mote
+	chmod 0750 ${D}${localstatedir}/lib/mote
 	install -m 0755 ${B}/mote-agent ${D}${sbindir}/mote-agent
 	install -m 0644 ${UNPACKDIR}/mote.json ${D}${sysconfdir}/mote/mote.json
 	if ${@bb.utils.contains('DISTRO_FEATURES', 'systemd', 'true', 'false', d)}; then

@@ -33,8 +33,10 @@ do_compile() {
 
 do_install() {
 	install -d ${D}${nonarch_libdir}/mote/btf
+	# Nothing to install for a kernel with its own BTF (the loop then sees no file).
 	for btf in ${B}/*.btf; do
-		[ "$(basename $btf)" = vmlinux.btf ] || install -m 0644 $btf ${D}${nonarch_libdir}/mote/btf/
+		[ -f "$btf" ] && [ "$(basename $btf)" != vmlinux.btf ] || continue
+		install -m 0644 $btf ${D}${nonarch_libdir}/mote/btf/
 	done
 }
 
