@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz [-- --seconds N] [target...]`: each fuzz target (all by default) under libFuzzer
  * for N seconds (default 300), one after another, keeping what it finds new in
- * build/fuzz/corpus/<target>/ for the next campaign. Then it replays the committed and the kept
+ * build/fuzz/corpus/<target>/ for the next campaign. Then it replays the starting and the kept
  * corpus of each target and prints a table: inputs run, libFuzzer's coverage counters and
  * features, and the statements and branches of agent/src covered; build/fuzz/coverage.md has the
  * same per file. Exits 1 on any finding, with
@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDir } from '../../bundler/paths.ts';
-import { committedCorpus, FUZZ_TARGETS, fuzzTarget, replayCorpus } from './engine/run.ts';
+import { startingCorpus, FUZZ_TARGETS, fuzzTarget, replayCorpus } from './engine/run.ts';
 import type { FileSummary } from './engine/runner.ts';
 
 function parseArgs(argv: string[]): { seconds: number; targets: string[] } {
@@ -50,7 +50,7 @@ for (const target of targets) {
     findings++;
     console.log(`${target}: FINDING (status ${result.status})${result.finding ? `: ${result.finding}` : ''}\n${result.log.split('\n').slice(-25).join('\n')}`);
   }
-  const replay = await replayCorpus(target, [...committedCorpus(target), workDir]);
+  const replay = await replayCorpus(target, [...startingCorpus(target), workDir]);
   const own = replay.files.filter((f) => f.file.startsWith('agent/src/'));
   const libraries = replay.files.filter((f) => !f.file.startsWith('agent/src/'));
   rows.push(

@@ -1,7 +1,7 @@
 /**
  * Coverage-guided fuzzing, short: each target (test/fuzz/targets/) runs under libFuzzer for a
  * fixed number of inputs from a fixed seed (MOTE_FUZZ_SEED picks another), starting from its
- * committed corpus, past findings included. Every input must end in a result or a MoteError:
+ * seeds (made at run time) and its committed findings. Every input must end in a result or a MoteError:
  * a RangeError, a TypeError, a crash or a hang is a finding, saved under build/fuzz/findings/.
  * The corpus it ends with must reach both the target's results and its typed errors.
  * `npm run fuzz` runs the same targets for minutes (campaign.ts).
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCacheDir } from '../../bundler/build/content-cache.ts';
 import { runSeed } from '../support/fuzz/seeded-random.ts';
-import { committedCorpus, FUZZ_TARGETS, fuzzTarget, replayCorpus } from './engine/run.ts';
+import { startingCorpus, FUZZ_TARGETS, fuzzTarget, replayCorpus } from './engine/run.ts';
 
 const INPUTS = 3000;
 const work = mkdtempSync(join(buildCacheDir('fuzz'), 'test-'));
@@ -27,7 +27,7 @@ describe('coverage-guided fuzzing', () => {
     expect(result.executions).toBe(INPUTS);
     expect(result.final.cov).toBeGreaterThanOrEqual(result.initial.cov);
     expect(result.initial.cov).toBeGreaterThan(0);
-    const replay = await replayCorpus(target, [...committedCorpus(target), join(work, target)]);
+    const replay = await replayCorpus(target, [...startingCorpus(target), join(work, target)]);
     console.log(`${target}: corpus of ${replay.inputs}: ${JSON.stringify(replay.outcomes)}`);
     for (const outcome of FUZZ_TARGETS[target]!.outcomes) expect(Object.keys(replay.outcomes).some((label) => label.includes(outcome)), `no input ended in ${outcome}`).toBe(true);
   });

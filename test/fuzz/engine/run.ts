@@ -1,6 +1,6 @@
 /**
  * Runs a fuzz target in its own process (see runner.ts): libFuzzer for a fixed number of inputs
- * (`npm test`) or for a time (`npm run fuzz`), starting from the committed corpus, and a replay
+ * (`npm test`) or for a time (`npm run fuzz`), starting from its seeds and committed findings, and a replay
  * of a corpus for its coverage. A finding (an input that threw something other than a MoteError,
  * crashed or hung for HANG_WATCHDOG_MS) makes libFuzzer stop with a non-zero status and save the
  * input under build/fuzz/findings/<target>/; the result says where.
@@ -10,11 +10,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDir, repoRoot } from '../../../bundler/paths.ts';
 import { HANG_WATCHDOG_MS } from '../../support/fuzz/fuzz-case.ts';
+import { fuzzSeeds } from './seeds.ts';
 import { fuzzBinding, instrumentedTarget } from './prepare.ts';
 import type { ReplaySummary } from './runner.ts';
 
 export interface FuzzTargetSpec {
-  /** The committed corpus folders it starts from (test/fuzz/corpus/<name>). */
+  /** The corpus kinds it starts from: seeds made at run time (build/fuzz/seeds/<kind>) and committed findings (test/fuzz/corpus/<kind>). */
   corpus: string[];
   /** Outcomes (parts of the labels the target returns) its corpus must reach after a short run: both the good path and the typed errors. */
   outcomes: string[];
@@ -30,9 +31,10 @@ export const FUZZ_TARGETS: Record<string, FuzzTargetSpec> = {
   ota: { corpus: ['ota'], outcomes: ['accepted', 'malformed', 'bad-signature'] },
 };
 
-/** The target's committed corpus folders that exist (a target's own folder may hold only findings, or none yet). */
-export function committedCorpus(target: string): string[] {
-  return FUZZ_TARGETS[target]!.corpus.map((dir) => join(repoRoot, 'test', 'fuzz', 'corpus', dir)).filter((dir) => existsSync(dir));
+/** The folders a target starts from: its kinds' seeds, and their committed findings where there are any. */
+export function startingCorpus(target: string): string[] {
+  const seeds = fuzzSeeds();
+  return FUZZ_TARGETS[target]!.corpus.flatMap((kind) => [join(seeds, kind), join(repoRoot, 'test', 'fuzz', 'corpus', kind)]).filter((dir) => existsSync(dir));
 }
 
 export interface FuzzOptions {
@@ -42,7 +44,7 @@ export interface FuzzOptions {
   seconds?: number;
   /** libFuzzer's -seed; fixed for the test runs so they repeat. */
   seed?: number;
-  /** Where new inputs go (libFuzzer's first corpus folder); the committed corpus is read only. */
+  /** Where new inputs go (libFuzzer's first corpus folder); the starting corpus is read only. */
   workDir: string;
 }
 
@@ -91,7 +93,7 @@ export async function fuzzTarget(target: string, options: FuzzOptions): Promise<
     `-artifact_prefix=${findings}/`,
   ];
   const bundle = await instrumentedTarget(target);
-  const { status, stderr } = await runNode([bundle, 'fuzz', ...flags, options.workDir, ...committedCorpus(target)], { MOTE_FUZZ_BINDING: fuzzBinding() });
+  const { status, stderr } = await runNode([bundle, 'fuzz', ...flags, options.workDir, ...startingCorpus(target)], { MOTE_FUZZ_BINDING: fuzzBinding() });
   const stats = (name: string) => Number(lastMatch(stderr, new RegExp(`stat::${name}:\\s*(\\d+)`, 'g'))?.[1] ?? NaN);
   const inited = lastMatch(stderr, /INITED cov: (\d+) ft: (\d+)/g);
   const done = lastMatch(stderr, /#\d+\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/g);

@@ -6,10 +6,10 @@
 import { Btf } from '../../../agent/src/btf/btf.ts';
 import { parseBtfExt } from '../../../agent/src/btf/ext.ts';
 import { apply, loadObject, relocate } from '../../../agent/src/object/index.ts';
-import { corpusFile, typedOutcome } from './outcome.ts';
+import { seedFile, typedOutcome } from './outcome.ts';
 
-const OBJECT = corpusFile('core', 'snippet.bpf.o');
-const TARGET = Btf.parse(corpusFile('btf', 'target.btf'));
+const OBJECT = seedFile('core', 'snippet.bpf.o');
+const TARGET = Btf.parse(seedFile('btf', 'target.btf'));
 
 export function fuzz(data: Uint8Array): string {
   return typedOutcome(() => {

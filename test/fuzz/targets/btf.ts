@@ -4,9 +4,9 @@
  */
 import { Btf } from '../../../agent/src/btf/btf.ts';
 import { inspectObject } from '../../../agent/src/object/inspect.ts';
-import { corpusFile, typedOutcome } from './outcome.ts';
+import { seedFile, typedOutcome } from './outcome.ts';
 
-const OBJECT = corpusFile('core', 'snippet.bpf.o');
+const OBJECT = seedFile('core', 'snippet.bpf.o');
 
 export function fuzz(data: Uint8Array): string {
   return typedOutcome(() => {

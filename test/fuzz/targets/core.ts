@@ -3,9 +3,9 @@
  * loaded and CO-RE-relocated against a fixed 32-bit ARM target BTF, the way `mote inspect` does.
  */
 import { inspectObject } from '../../../agent/src/object/inspect.ts';
-import { corpusFile, typedOutcome } from './outcome.ts';
+import { seedFile, typedOutcome } from './outcome.ts';
 
-const TARGET_BTF = corpusFile('btf', 'target.btf');
+const TARGET_BTF = seedFile('btf', 'target.btf');
 
 export function fuzz(data: Uint8Array): string {
   return typedOutcome(() => inspectObject(data, TARGET_BTF, { insns: true }));

@@ -10,7 +10,7 @@ import { publicKeyOf } from '../../../agent/src/ota/ed25519.ts';
 import { parsePackage } from '../../../agent/src/ota/package.ts';
 import { OtaRejection } from '../../../agent/src/ota/rejection.ts';
 import { verifyPackage, type DeviceFacts } from '../../../agent/src/ota/verify.ts';
-import { corpusFile, typedOutcome } from './outcome.ts';
+import { seedFile, typedOutcome } from './outcome.ts';
 import { FUZZ_RELEASE_SECRET } from './release-key.ts';
 
 
@@ -22,7 +22,7 @@ const FACTS: DeviceFacts = {
   kernelProblem: () => null,
 };
 
-const SEED = corpusFile('ota', 'syscount.pkg');
+const SEED = seedFile('ota', 'syscount.pkg');
 
 export function fuzz(data: Uint8Array): string {
   const parsed = typedOutcome(() => parsePackage(data));

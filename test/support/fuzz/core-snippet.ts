@@ -1,6 +1,6 @@
 /**
  * The small CO-RE object both kinds of fuzzing start from (test/unit/fuzz.test.ts compiles it;
- * test/fuzz/seeds.ts compiles it into the committed corpus): a map, a bitfield read, an enum
+ * test/fuzz/engine/seeds.ts compiles it into the fuzz seeds): a map, a bitfield read, an enum
  * value, a type size, a rodata global and a subprogram, and the C of a 32-bit ARM target it
  * relocates against.
  */
