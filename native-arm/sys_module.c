@@ -686,6 +686,7 @@ static JSValue js_asset(JSContext *ctx, JSValueConst this, int argc, JSValueCons
         }
         JSValue buffer = JS_NewArrayBuffer(ctx, bytes, asset->size, free_asset_bytes, NULL, 0);
         if (JS_IsException(buffer)) {
+            js_free(ctx, bytes); /* not taken over when the ArrayBuffer could not be made */
             result = buffer;
             break;
         }
@@ -726,7 +727,8 @@ static JSValue js_realtime_ns(JSContext *ctx, JSValueConst this, int argc, JSVal
  * (a kernel BTF of megabytes in a millisecond or two). Four lanes take 32 bytes a round, each
  * word xored in, multiplied by a large odd constant and its high half folded down; the lanes are
  * then folded into one with the tail bytes, and the length is in the seed, followed by a final
- * avalanche: inputs that differ in length or in any byte differ here.
+ * avalanche. Accidental changes (a truncated file, another kernel) give another digest with
+ * overwhelming probability; it is not collision-resistant, so never a defence against forgery.
  */
 static JSValue js_hash(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
@@ -758,7 +760,7 @@ static JSValue js_hash(JSContext *ctx, JSValueConst this, int argc, JSValueConst
     return JS_NewString(ctx, text);
 }
 
-/* memoryUsage() -> { mallocSize, memoryUsed, objects, strings, arrayBuffers }: QuickJS's heap. */
+/* memoryUsage() -> { mallocSize, memoryUsed, objects, strings, arrayBuffers, bytecode }: QuickJS's heap. */
 static JSValue js_memory_usage(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     JSMemoryUsage usage;

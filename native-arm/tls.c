@@ -233,8 +233,9 @@ static int get_pem_option(JSContext *ctx, JSValueConst options, const char *name
 }
 
 /* Seeds the shared random generator from the kernel once (and, on mbedTLS 3, initialises PSA
- * crypto); returns mbedTLS's result. */
-static int ensure_random(void)
+ * crypto); returns 0, or mbedTLS's (or PSA's) result with *step naming what failed. A failed
+ * attempt frees what it set up, so the next session tries afresh. */
+static int ensure_random(const char **step)
 {
     static const unsigned char personalization[] = "mote-agent tls";
     if (random_ready)
@@ -243,13 +244,19 @@ static int ensure_random(void)
     mbedtls_ctr_drbg_init(&random_generator);
     int result = mbedtls_ctr_drbg_seed(&random_generator, mbedtls_entropy_func, &entropy,
                                        personalization, sizeof(personalization) - 1);
+    if (result != 0)
+        *step = "seeding the random generator from the kernel";
 #if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
-    if (result == 0)
-        result = (int)psa_crypto_init();
+    if (result == 0 && (result = (int)psa_crypto_init()) != 0)
+        *step = "initialising PSA crypto (a PSA status, not an mbedTLS error code)";
 #endif
-    if (result == 0)
-        random_ready = 1;
-    return result;
+    if (result != 0) {
+        mbedtls_ctr_drbg_free(&random_generator);
+        mbedtls_entropy_free(&entropy);
+        return result;
+    }
+    random_ready = 1;
+    return 0;
 }
 
 /* Parses the CA certificates, and the client certificate and key if given, into the session.
@@ -356,8 +363,8 @@ static JSValue js_tls_open(JSContext *ctx, JSValueConst this, int argc, JSValueC
     int result = 0;
     const char *step = NULL;
     /* Seeded first: mbedTLS 3 needs the generator to parse the client key. */
-    if ((result = ensure_random()) != 0)
-        step = "seeding the random generator from the kernel";
+    if ((result = ensure_random(&step)) != 0)
+        ;
     else if (load_credentials(ctx, session, argv[1]) < 0) {
         JS_FreeCString(ctx, server_name);
         free_session(session);

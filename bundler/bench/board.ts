@@ -4,8 +4,8 @@
  * listen and connect, pings, direct block writes):
  *  - mote-agent sample --json, every built-in module at a 1 s interval;
  *  - bpf-read-bench (board-reference.ts): the same armhf CO-RE objects, each with the same
- *    minimized BTF the agent embeds (btf_custom_path), the programs of the variant the agent
- *    runs, attached, and every second the same maps read with batch lookups (ring buffers
+ *    minimized BTF the agent embeds (btf_custom_path), the programs of each module's first
+ *    variant (the run says so when the agent chose another), attached, and every second the same maps read with batch lookups (ring buffers
  *    consumed). It reads and does nothing else: no decoding, no records.
  * For each: startup to the first record (from the exec, /proc/uptime), CPU per sampling cycle
  * (utime + stime over a 20 s window, /proc/<pid>/stat), and peak RSS (VmHWM). Under

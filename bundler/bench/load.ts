@@ -1,8 +1,9 @@
 /**
  * The load path on this host's kernel (with /sys/kernel/btf/vmlinux), each figure beside a
  * reference measured in the same run:
- *  - object load time, cold and warm: `mote-agent load --no-attach` with no relocation cache,
- *    and with a warm one (`--cache-dir`, filled by a first load), against `bpftool prog loadall`
+ *  - object load time, cold and warm: `mote-agent load --no-attach` with no cache, and with
+ *    warm ones (`--cache-dir`, filled by a first load: the relocation cache and the feature
+ *    probes' answers, so warm also skips the probes), against `bpftool prog loadall`
  *    (libbpf) on the same libbpf-tools CO-RE objects; medians of ROUNDS alternating runs;
  *  - startup to the first published record: `mote-agent run` with every built-in module against
  *    a local mosquitto, from the spawn to the first telemetry message a subscriber receives, with
@@ -90,13 +91,15 @@ async function startToFirstRecord(broker: Mosquitto, cacheDir: string, round: nu
   const agent = spawn(agentBinary.host, ['run', '--broker', broker.url, '--device', device, '--interval-ms', '100', '--cache-dir', cacheDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   agent.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no record from the agent in 60 s:\n${log}`)), 60_000));
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no record from the agent in 60 s:\n${log}`)), 60_000)));
     const firstRecordMs = (await Promise.race([first, timeout])) - started;
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const hwmKiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1]);
     return { firstRecordMs, hwmKiB };
   } finally {
+    clearTimeout(timer);
     agent.kill('SIGTERM');
     await new Promise((resolve) => agent.once('exit', resolve));
     await subscriber.endAsync();
@@ -118,6 +121,7 @@ async function startupAndMemory(): Promise<void> {
     const version = median(Array.from({ length: ROUNDS }, () => timeMs(() => execFileSync(agentBinary.host, ['version'], { stdio: 'ignore' }))));
     // libbpf loads an object whole or not at all: modules with hook variants this kernel lacks are left out of the reference.
     const whole = objects.filter(bpftoolLoad);
+    if (whole.length === 0) throw new Error(`libbpf (bpftool prog loadall) loaded none of the ${objects.length} module objects on this kernel, so there is no reference; run bpftool prog loadall on one by hand to see why`);
     const left = objects.filter((o) => !whole.includes(o)).map((o) => o.split('/').pop()!.split('.')[0]);
     const libbpfAll = median(Array.from({ length: STARTS }, () => timeMs(() => whole.forEach(bpftoolLoad))));
     const reference = `libbpf loading ${whole.length} of the ${objects.length} objects one after another (${libbpfAll.toFixed(0)} ms${left.length ? `; ${left.join(', ')} left out: libbpf refuses a variant this kernel lacks` : ''})`;

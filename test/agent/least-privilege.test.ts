@@ -6,7 +6,7 @@
  * the system user `mote-test` when it is missing and puts tracefs's modes and groups back after.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,9 @@ describe.skipIf(skip !== null)(`the agent as ${USER} with CAP_BPF, CAP_PERFMON a
 
   it('loads every module that loads as root, with the same variants, and publishes', async () => {
     const stateDir = join(work, 'state');
+    // A cache that a run as root made first: setup hands it over, or the agent would ignore it.
+    mkdirSync(join(stateDir, 'cache'), { recursive: true });
+    writeFileSync(join(stateDir, 'cache', 'features-0123456789abcdef.json'), '');
     const setup = agent(['setup', '--user', USER, '--state-dir', stateDir]);
     expect(setup.status, String(setup.stderr)).toBe(0);
     console.log(`least-privilege: ${String(setup.stdout).trim().replace(/\n/g, '; ')}`);
@@ -101,6 +104,9 @@ describe.skipIf(skip !== null)(`the agent as ${USER} with CAP_BPF, CAP_PERFMON a
     const enable = statSync(join(TRACEFS, 'events/sched/sched_switch/enable'));
     expect(enable.gid).not.toBe(user.gid);
     expect(statSync(stateDir)).toMatchObject({ uid: user.uid, gid: user.gid });
+    expect(statSync(join(stateDir, 'cache'))).toMatchObject({ uid: user.uid, gid: user.gid });
+    expect(statSync(join(stateDir, 'cache', 'features-0123456789abcdef.json'))).toMatchObject({ uid: user.uid, gid: user.gid });
+    expect(String(setup.stdout)).toContain('and so do its cache directory and the 1 file in it');
 
     const started = [
       { who: 'root', device: `lp-root-${process.pid}`, wrapper: [] as string[] },

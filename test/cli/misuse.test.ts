@@ -138,6 +138,7 @@ const table: Record<string, Row[]> = {
     { misuse: 'conflicting options', args: ['--jetstream', 'nats://n1:4222', '--database', 'http://v:8428'], says: /--jetstream is for ingest workers/ },
     { misuse: 'missing argument', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://fleet-operator@n1:4222'], says: /--jetstream names the user 'fleet-operator' but no password; set MOTE_JETSTREAM_PASSWORD/ },
     { misuse: 'conflicting options', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://a:x@n1:4222', '--jetstream', 'nats://b:y@n2:4222'], says: /--jetstream URLs name different users or passwords/ },
+    { misuse: 'bad URL', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://op%zz:pw@n1:4222'], says: /the --jetstream user 'op%zz' has a broken %-escape; write each % in it as %25/ },
     { misuse: 'conflicting options', args: ['--ingest-only', '--database', 'http://v:8428', '--jetstream', 'nats://n1:4222', '--broker', 'mqtt://b'], says: /either a JetStream cluster \(--jetstream\) or MQTT 5 brokers/ },
     { misuse: 'bad value', args: ['--ingest-only', '--database', 'http://v:8428', '--broker', 'mqtt://b', '--group', 'a b'], says: /--group 'a b' is not a group name/ },
   ],

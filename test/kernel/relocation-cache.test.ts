@@ -5,11 +5,12 @@
  * relocation engine under Node, which test/conformance holds to libbpf's); the next load takes
  * it and never parses the kernel's BTF; a truncated, damaged or misfitting entry is ignored,
  * counted, and written again; another object, another target BTF or another agent build misses
- * (and the object's entry for the old BTF is removed, not other objects'); a directory that cannot be written costs the cache,
- * not the load.
+ * (and the object's entry for the old BTF is removed, not other objects'); an entry another user
+ * owns or others may write is ignored; what a crash left of a write is removed, but not a running
+ * process's; a directory that cannot be written costs the cache, not the load.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { compileBpf } from '../../bundler/build/bpf-compile.ts';
 import { ensureHostBtf } from '../../bundler/btf/index.ts';
 import { loadObject, relocate } from '../../agent/src/object/index.ts';
 import { Btf } from '../../agent/src/btf/btf.ts';
+import { agentHash, cacheFileText } from '../support/agent-cache-file.ts';
 
 const skipReason = rootSkipReason();
 if (skipReason) console.warn(`skipping relocation cache tests: ${skipReason}`);
@@ -28,35 +30,6 @@ interface LoadResult {
   targetBtfParsed: boolean;
   relocationCache: { hits: number; misses: number; damaged: number; writeFailures: number };
   programs: { name: string; error: string | null }[];
-}
-
-/** The binding's hash (native-arm/sys_module.c js_hash), written again here to make entries by hand. */
-function agentHash(bytes: Uint8Array): string {
-  const mask = (1n << 64n) - 1n;
-  const multiplier = 0x9e3779b97f4a7c15n;
-  const mix = (h: bigint, value: bigint) => (((h ^ value) * multiplier) & mask) ^ (h >> 29n);
-  const lanes = [0x6a09e667f3bcc908n, 0xbb67ae8584caa73bn, 0x3c6ef372fe94f82bn, 0xa54ff53a5f1d36f1n];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let i = 0;
-  for (; i + 32 <= bytes.length; i += 32) {
-    for (let k = 0; k < 4; k++) {
-      lanes[k] = ((lanes[k]! ^ view.getBigUint64(i + 8 * k, true)) * multiplier) & mask;
-      lanes[k] = lanes[k]! ^ (lanes[k]! >> 32n);
-    }
-  }
-  let h = (BigInt(bytes.length) * multiplier) & mask;
-  for (const lane of lanes) h = mix(h, lane);
-  for (; i < bytes.length; i++) h = mix(h, BigInt(bytes[i]!));
-  h ^= h >> 33n;
-  h = (h * 0xff51afd7ed558ccdn) & mask;
-  h ^= h >> 33n;
-  return h.toString(16).padStart(16, '0');
-}
-
-/** An entry file as the agent writes it: the digest of the body, a newline, the body. */
-function entryFile(body: object): string {
-  const text = JSON.stringify(body);
-  return `${agentHash(new TextEncoder().encode(text))}\n${text}`;
 }
 
 describe.skipIf(skipReason !== null)('the relocation cache on the real kernel', () => {
@@ -71,6 +44,13 @@ describe.skipIf(skipReason !== null)('the relocation cache on the real kernel', 
   };
   const entries = () => readdirSync(dir).filter((name) => name.startsWith('core-'));
   const entryPath = () => join(dir, entries()[0]!);
+  /** Leaves one entry, the object's for the kernel's BTF, and returns its path. */
+  const onlyEntry = (): string => {
+    for (const name of entries()) rmSync(join(dir, name));
+    load();
+    expect(entries()).toHaveLength(1);
+    return entryPath();
+  };
 
   it('relocates on the first load and keeps exactly what CO-RE computes', async () => {
     const host = await ensureHostBtf();
@@ -118,7 +98,7 @@ describe.skipIf(skipReason !== null)('the relocation cache on the real kernel', 
     const body = JSON.parse(readFileSync(path, 'utf8').split('\n')[1]!);
     const patched = body.fixups.find((f: { patches: unknown[] }) => f.patches.length > 0);
     patched.patches[0].from = String(BigInt(patched.patches[0].from) + 1n);
-    writeFileSync(path, entryFile(body));
+    writeFileSync(path, cacheFileText(body));
     const misfit = load();
     expect(misfit.result.relocations).toBe('relocated');
     expect(misfit.result.relocationCache).toMatchObject({ hits: 0, damaged: 1 });
@@ -129,7 +109,7 @@ describe.skipIf(skipReason !== null)('the relocation cache on the real kernel', 
   it('misses for another agent build, and rebuilds the entry', () => {
     const path = entryPath();
     const body = JSON.parse(readFileSync(path, 'utf8').split('\n')[1]!);
-    writeFileSync(path, entryFile({ ...body, agent: `${body.agent}-older` }));
+    writeFileSync(path, cacheFileText({ ...body, agent: `${body.agent}-older` }));
     const other = load();
     expect(other.result.relocations).toBe('relocated');
     expect(other.result.relocationCache).toEqual({ hits: 0, misses: 1, damaged: 0, writeFailures: 0 });
@@ -161,6 +141,31 @@ describe.skipIf(skipReason !== null)('the relocation cache on the real kernel', 
     expect(dropped).toHaveLength(1);
     expect(added[0]!.split('-')[1]).toBe(dropped[0]!.split('-')[1]);
     expect(load(['--btf', minimized]).result.relocations).toBe('cached');
+  });
+
+  it.each([
+    ['another user owns', (path: string) => chownSync(path, 65534, 65534), /belongs to uid 65534, not to the agent's uid 0/],
+    ['others may write', (path: string) => chmodSync(path, 0o664), /others may write it \(mode 664\)/],
+  ])('ignores an entry %s (its patches change BPF programs), relocates and writes its own', (_, change, reason) => {
+    const path = onlyEntry();
+    change(path);
+    const ignored = load();
+    expect(ignored.result.relocations).toBe('relocated');
+    expect(ignored.result.relocationCache).toMatchObject({ hits: 0, damaged: 1 });
+    expect(ignored.stderr).toMatch(reason);
+    expect(statSync(path)).toMatchObject({ uid: 0 });
+    expect(load().result.relocations).toBe('cached');
+  });
+
+  it('removes what a crash left of a write, but not the temporary file of a process still running', () => {
+    const gone = spawnSync('true').pid!;
+    const path = onlyEntry();
+    writeFileSync(`${path}.tmp.${gone}`, 'cut short');
+    writeFileSync(`${path}.tmp.${process.pid}`, 'being written');
+    writeFileSync(path, '');
+    expect(load().result.relocations).toBe('relocated');
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp.'))).toEqual([`${path.split('/').pop()}.tmp.${process.pid}`]);
+    rmSync(`${path}.tmp.${process.pid}`);
   });
 
   it('loads without the cache when its directory cannot be written, and says so once', () => {

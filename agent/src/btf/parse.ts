@@ -14,6 +14,19 @@ import { StringTable } from './strings.ts';
 import { Kind } from '../abi/btf-kinds.ts';
 
 export const BTF_MAGIC = 0xeb9f;
+/** The header's size in version 1: magic, version, flags, header length, then the two sections' offsets and lengths. */
+export const BTF_HEADER_SIZE = 24;
+
+/** A blob's whole size from its first BTF_HEADER_SIZE bytes (where its last section ends); null when they are not a BTF header. */
+export function btfBlobSize(header: Uint8Array): number | null {
+  if (header.length < BTF_HEADER_SIZE) return null;
+  const view = new DataView(header.buffer, header.byteOffset, BTF_HEADER_SIZE);
+  if (view.getUint16(0, true) !== BTF_MAGIC) return null;
+  const headerLength = view.getUint32(4, true);
+  const typesEnd = headerLength + view.getUint32(8, true) + view.getUint32(12, true);
+  const stringsEnd = headerLength + view.getUint32(16, true) + view.getUint32(20, true);
+  return Math.max(typesEnd, stringsEnd);
+}
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

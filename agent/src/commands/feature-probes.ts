@@ -9,12 +9,13 @@ import type { Sys } from '../sys/types.ts';
 import { FeatureProbes } from '../kernel/features/features.ts';
 import { FeatureCache, kernelBtfDigest } from '../kernel/features/feature-cache.ts';
 import { MoteError } from '../errors.ts';
+import { AGENT_BUILD, AGENT_VERSION } from '../version.ts';
 
 export const FEATURES_OFF_VARIABLE = 'MOTE_FEATURES_OFF';
 
 /** The feature cache in `dir`, for this kernel. */
 export function agentFeatureCache(sys: Sys, dir: string, log: (line: string) => void): FeatureCache {
-  return new FeatureCache(sys, dir, kernelBtfDigest(sys), log);
+  return new FeatureCache(sys, dir, kernelBtfDigest(sys), `${AGENT_VERSION}+${AGENT_BUILD}`, log);
 }
 
 /** `cache`: answers this kernel gave before start the probes (keep them with cache.keep). */

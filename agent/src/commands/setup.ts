@@ -14,6 +14,7 @@ import { ensureBpffs, BPFFS_MOUNT_POINT } from '../kernel/bpffs.ts';
 import { grantTracefsRead } from '../kernel/attach/tracefs-access.ts';
 import { MoteError, isSysError } from '../errors.ts';
 import type { Sys } from '../sys/types.ts';
+import { makeDirectories } from '../kernel/make-directories.ts';
 
 const USAGE = `usage: mote-agent setup --user NAME [--state-dir DIR]
 
@@ -24,18 +25,27 @@ to NAME.`;
 
 export const DEFAULT_STATE_DIR = '/var/lib/mote';
 
-/** mkdir -p `dir`, then gives it (not its parents) to uid:gid, mode 0750. */
-function ownStateDirectory(sys: Sys, dir: string, uid: number, gid: number): void {
-  const parts = dir.split('/').filter((part) => part !== '');
-  for (let depth = 1; depth <= parts.length; depth++) {
-    try {
-      sys.mkdir(`/${parts.slice(0, depth).join('/')}`, 0o755);
-    } catch (error) {
-      if (!isSysError(error, 'EEXIST')) throw error;
-    }
-  }
+/**
+ * mkdir -p `dir`, then gives it (not its parents) to uid:gid, mode 0750, and so its cache
+ * directory and the files in it, when a run as root made them first (the agent ignores cache
+ * files that are not its own). Returns how many cache files it handed over; null for no cache.
+ */
+function ownStateDirectory(sys: Sys, dir: string, uid: number, gid: number): number | null {
+  makeDirectories(sys, dir, 0o755);
   sys.chown(dir, uid, gid);
   sys.chmod(dir, 0o750);
+  const cache = `${dir}/cache`;
+  let files: string[];
+  try {
+    files = sys.readDir(cache);
+  } catch (error) {
+    if (isSysError(error, 'ENOENT')) return null;
+    throw error;
+  }
+  sys.chown(cache, uid, gid);
+  sys.chmod(cache, 0o750);
+  for (const file of files) sys.chown(`${cache}/${file}`, uid, gid);
+  return files.length;
 }
 
 interface SetupOptions {
@@ -76,8 +86,8 @@ export const setupCommand: AgentCommand = {
     print(`setup: bpffs at ${BPFFS_MOUNT_POINT} ${ensureBpffs(sys) ? 'mounted' : 'already mounted'}`);
     const tracefs = grantTracefsRead(sys, user.gid);
     print(`setup: tracefs at ${tracefs.root}: group ${user.gid} may search it and read events/header_page and ${tracefs.eventIds} event ids`);
-    ownStateDirectory(sys, stateDir, user.uid, user.gid);
-    print(`setup: ${stateDir} belongs to ${user.name} (${user.uid}:${user.gid}), mode 0750`);
+    const cacheFiles = ownStateDirectory(sys, stateDir, user.uid, user.gid);
+    print(`setup: ${stateDir} belongs to ${user.name} (${user.uid}:${user.gid}), mode 0750${cacheFiles === null ? '' : `, and so do its cache directory and the ${cacheFiles} file${cacheFiles === 1 ? '' : 's'} in it`}`);
     return 0;
   },
 };

@@ -9,12 +9,11 @@
  * it; nothing may use the bytes afterwards.
  */
 import type { Sys } from '../sys/types.ts';
+import { O_RDONLY } from '../abi/open-flags.ts';
+import { BTF_HEADER_SIZE, btfBlobSize } from '../btf/parse.ts';
 import { BtfSourceError } from './errors.ts';
 import { isSysError } from '../errors.ts';
 import { MAP_PRIVATE, PROT_READ } from './mmap-flags.ts';
-
-const O_RDONLY = 0;
-const BTF_HEADER_SIZE = 24;
 
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
 /** Per-release BTFs on the device's disk: <dir>/<uname -r>.btf. */
@@ -47,16 +46,6 @@ function readIfPresent(sys: Sys, path: string): Uint8Array | null {
   }
 }
 
-/** The blob's whole size from its header: where its type or string section ends, whichever is last. */
-function blobSize(header: Uint8Array): number | null {
-  const view = new DataView(header.buffer, header.byteOffset, BTF_HEADER_SIZE);
-  if (view.getUint16(0, true) !== 0xeb9f) return null;
-  const headerLength = view.getUint32(4, true);
-  const typesEnd = headerLength + view.getUint32(8, true) + view.getUint32(12, true);
-  const stringsEnd = headerLength + view.getUint32(16, true) + view.getUint32(20, true);
-  return Math.max(typesEnd, stringsEnd);
-}
-
 /** Reads into `bytes` from the fd's position until it is full or the file ends; returns the count. */
 function readInto(sys: Sys, fd: number, bytes: Uint8Array): number {
   let filled = 0;
@@ -79,7 +68,7 @@ function openKernelOwnBtf(sys: Sys): KernelBtf | null {
   }
   try {
     const header = new Uint8Array(BTF_HEADER_SIZE);
-    const size = readInto(sys, fd, header) === BTF_HEADER_SIZE ? blobSize(header) : null;
+    const size = readInto(sys, fd, header) === BTF_HEADER_SIZE ? btfBlobSize(header) : null;
     // A header that does not parse: read what there is and let the BTF reader say what is wrong.
     if (size === null || size < BTF_HEADER_SIZE) return { bytes: sys.readFile(KERNEL_BTF_PATH), source: KERNEL_BTF_PATH, held: 'read', release: () => {} };
     try {

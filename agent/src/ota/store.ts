@@ -18,6 +18,7 @@
  * stop the process, it cannot change what is written. The crash-point test uses it.
  */
 import { ATOMIC_WRITE_STEPS, type AtomicWriteStep, type Sys } from '../sys/types.ts';
+import { makeDirectories } from '../kernel/make-directories.ts';
 import { MoteError, isSysError } from '../errors.ts';
 import { isModuleName } from './package.ts';
 import { isVersion } from './version.ts';
@@ -150,14 +151,11 @@ export class ModuleStore {
 
   /** mkdir -p of the store directory. */
   private makeDirectory(): void {
-    const parts = this.dir.split('/').filter((part) => part !== '');
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const path = (this.dir.startsWith('/') ? '/' : '') + parts.slice(0, depth).join('/');
-      try {
-        this.files.mkdir(path, 0o700);
-      } catch (error) {
-        if (!isSysError(error, 'EEXIST')) throw new StoreError(`module store: cannot create ${path} (${(error as Error).message}); create it or choose another with --store`);
-      }
+    try {
+      makeDirectories(this.files, this.dir, 0o700);
+    } catch (error) {
+      if (!isSysError(error)) throw error;
+      throw new StoreError(`module store: cannot create ${this.dir} (${error.message}); create it or choose another with --store`);
     }
   }
 

@@ -86,11 +86,19 @@ function jetstreamOption(raws: string[]): { servers: string[]; credentials?: Nat
   const users = new Set(urls.map((url) => `${url.username}:${url.password}`));
   if (users.size > 1) throw new UsageError('the --jetstream URLs name different users or passwords', 'give every node the same nats://USER@host:port (the password in $MOTE_JETSTREAM_PASSWORD), or none');
   const servers = urls.map((url) => `nats://${url.host}`);
-  const user = decodeURIComponent(urls[0]!.username);
+  const user = percentDecoded(urls[0]!.username, 'user');
   if (user === '') return { servers };
-  const pass = urls[0]!.password !== '' ? decodeURIComponent(urls[0]!.password) : process.env.MOTE_JETSTREAM_PASSWORD;
+  const pass = urls[0]!.password !== '' ? percentDecoded(urls[0]!.password, 'password') : process.env.MOTE_JETSTREAM_PASSWORD;
   if (pass === undefined || pass === '') throw new UsageError(`--jetstream names the user '${user}' but no password`, 'set MOTE_JETSTREAM_PASSWORD to the password mote enroll printed for it (or write nats://USER:PASSWORD@host:port)');
   return { servers, credentials: { user, pass } };
+}
+
+function percentDecoded(text: string, what: 'user' | 'password'): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UsageError(`the --jetstream ${what} '${text}' has a broken %-escape`, `write each % in it as %25 (URL encoding), or put the password in $MOTE_JETSTREAM_PASSWORD`);
+  }
 }
 
 function groupOption(raw: string): string {

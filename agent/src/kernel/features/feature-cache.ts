@@ -2,9 +2,10 @@
  * The feature probes' answers kept per kernel, so each probe runs once per kernel rather than
  * once per start: `<dir>/features-<kernel>.json` (cache-file.ts), where the kernel is a digest of
  * `uname -r`, its version string and machine, the uid that probed (some answers depend on
- * privileges), and the kernel BTF's digest when it has one (a rebuilt kernel under the same
- * release). A damaged file is ignored, logged and written again; one that cannot be written
- * costs the cache, not the probes.
+ * privileges), the kernel BTF's digest when it has one (a rebuilt kernel under the same
+ * release), and the agent's version and build (another agent's probes may ask differently). A
+ * damaged file is ignored, logged and written again; one that cannot be written, or a kernel BTF
+ * that cannot be read, costs the cache, not the probes.
  */
 import type { Sys } from '../../sys/types.ts';
 import type { FeatureProbes, FeatureResult } from './features.ts';
@@ -19,10 +20,13 @@ const FORMAT = 1;
 export class FeatureCache {
   private readonly name: string;
 
-  /** `kernelBtfDigest`: Sys.hash of /sys/kernel/btf/vmlinux, or null when the kernel has none. */
-  constructor(private readonly sys: Sys, readonly dir: string, kernelBtfDigest: string | null, private readonly log: (line: string) => void) {
+  /**
+   * `kernelBtfDigest`: Sys.hash of /sys/kernel/btf/vmlinux, or null when the kernel has none;
+   * `agent`: the agent's version and build.
+   */
+  constructor(private readonly sys: Sys, readonly dir: string, kernelBtfDigest: string | null, private readonly agent: string, private readonly log: (line: string) => void) {
     const { release, version, machine } = sys.uname();
-    this.name = `features-${sys.hash(encodeUtf8([release, version, machine, sys.geteuid(), kernelBtfDigest ?? 'no BTF'].join('\n')))}.json`;
+    this.name = `features-${sys.hash(encodeUtf8([release, version, machine, sys.geteuid(), kernelBtfDigest ?? 'no BTF', agent].join('\n')))}.json`;
   }
 
   /** What this kernel answered before; empty when nothing is kept (or it is damaged: logged). */
@@ -31,6 +35,10 @@ export class FeatureCache {
     try {
       const stored = readCacheFile(this.sys, path);
       if (stored === null) return {};
+      if ((stored as { agent?: unknown }).agent !== this.agent) {
+        this.log(`feature cache ${path}: another agent build's answers (${String((stored as { agent?: unknown }).agent)}); probing again`);
+        return {};
+      }
       const results = (stored as { format?: unknown; results?: unknown }).results;
       if ((stored as { format?: unknown }).format !== FORMAT || typeof results !== 'object' || results === null) throw new CacheFileError(`it is not a format ${FORMAT} feature file`);
       const recalled: Record<string, FeatureResult> = {};
@@ -51,7 +59,7 @@ export class FeatureCache {
   keep(probes: FeatureProbes): void {
     if (probes.counts.probed === 0) return;
     try {
-      writeCacheFile(this.sys, this.dir, this.name, { format: FORMAT, results: probes.answers() });
+      writeCacheFile(this.sys, this.dir, this.name, { format: FORMAT, agent: this.agent, results: probes.answers() });
     } catch (error) {
       if (!isSysError(error)) throw error;
       this.log(`feature cache ${this.dir}: cannot write (${error.message}); features are probed at every start`);
@@ -59,7 +67,10 @@ export class FeatureCache {
   }
 }
 
-/** Sys.hash of the kernel's own BTF (mapped, hashed, let go), or null when it has none. */
+/**
+ * Sys.hash of the kernel's own BTF (mapped, hashed, let go), or null when it has none or it
+ * cannot be read (the loader then says why, module by module).
+ */
 export function kernelBtfDigest(sys: Sys): string | null {
   try {
     const found = findKernelBtf(sys);
@@ -69,7 +80,7 @@ export function kernelBtfDigest(sys: Sys): string | null {
       found.release();
     }
   } catch (error) {
-    if (error instanceof BtfSourceError) return null;
+    if (error instanceof BtfSourceError || isSysError(error)) return null;
     throw error;
   }
 }

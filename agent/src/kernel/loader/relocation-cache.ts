@@ -148,25 +148,51 @@ export class RelocationCache {
     const fixups = entry.fixups.map((f) => ({ ...f, patches: f.patches.map((p) => ({ field: p.field, from: p.from.toString(), to: p.to.toString() })) }));
     try {
       writeCacheFile(this.sys, this.dir, `core-${key.object}-${key.btf}.json`, { format: FORMAT, ...key, fixups, attachBtfIds: entry.attachBtfIds });
-      this.dropOtherBtfs(key.object, key.btf);
     } catch (error) {
       if (!isSysError(error)) throw error;
       this.counters.writeFailures++;
       if (!this.warnedWrite) this.log(`relocation cache ${this.dir}: cannot write (${error.message}); loads relocate every time until it is writable by uid ${this.sys.geteuid()}`);
       this.warnedWrite = true;
+      return;
+    }
+    this.dropOutdated(key.object, key.btf);
+  }
+
+  /**
+   * Removes this object's entries for other BTFs (the kernel changed), and the temporary files
+   * that a write cut short by a crash left (theirs is a process that no longer runs); other
+   * objects keep their entries (each module may have a minimized BTF of its own). A file that
+   * cannot be removed stays, and is logged.
+   */
+  private dropOutdated(object: string, btf: string): void {
+    try {
+      for (const name of this.sys.readDir(this.dir)) {
+        const entry = /^core-([0-9a-f]{16})-([0-9a-f]{16})\.json$/.exec(name);
+        const leftover = /^(?:core|features)-[0-9a-f-]+\.json\.tmp\.(\d+)$/.exec(name);
+        const outdated = entry !== null && entry[1] === object && entry[2] !== btf;
+        if (outdated || (leftover !== null && !this.isRunning(Number(leftover[1])))) this.removeQuietly(name);
+      }
+    } catch (error) {
+      if (!isSysError(error)) throw error;
+      this.log(`relocation cache ${this.dir}: cannot remove an outdated file (${error.message}); it stays on disk, unused`);
     }
   }
 
-  /** Removes this object's entries for other BTFs (the kernel changed); other objects keep theirs (each module may have a minimized BTF of its own). */
-  private dropOtherBtfs(object: string, btf: string): void {
-    for (const name of this.sys.readDir(this.dir)) {
-      const match = /^core-([0-9a-f]{16})-([0-9a-f]{16})\.json$/.exec(name);
-      if (!match || match[1] !== object || match[2] === btf) continue;
-      try {
-        this.sys.unlink(`${this.dir}/${name}`);
-      } catch (error) {
-        if (!isSysError(error, 'ENOENT')) throw error;
-      }
+  private isRunning(pid: number): boolean {
+    try {
+      this.sys.stat(`/proc/${pid}`);
+      return true;
+    } catch (error) {
+      if (isSysError(error, 'ENOENT')) return false;
+      throw error;
+    }
+  }
+
+  private removeQuietly(name: string): void {
+    try {
+      this.sys.unlink(`${this.dir}/${name}`);
+    } catch (error) {
+      if (!isSysError(error, 'ENOENT')) throw error;
     }
   }
 }

@@ -37,7 +37,7 @@ export class TargetBtf {
     return this.parsed;
   }
 
-  /** 16 hex digits that change whenever any byte of the BTF does. */
+  /** 16 hex digits (Sys.hash) that change, but for a vanishing chance, whenever the BTF does. */
   hash(): string {
     this.digest ??= this.sys.hash(this.kernel.bytes);
     return this.digest;

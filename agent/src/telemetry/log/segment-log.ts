@@ -19,6 +19,7 @@
  * Files go through the `Sys` calls in `LogFiles`; nothing here knows about MQTT.
  */
 import type { Sys } from '../../sys/types.ts';
+import { O_APPEND, O_CLOEXEC, O_CREAT, O_RDONLY, O_WRONLY } from '../../abi/open-flags.ts';
 import { isSysError, MoteError } from '../../errors.ts';
 import { decodeUtf8, encodeUtf8 } from '../../bytes/utf8.ts';
 import { encodeFrame, scanSegment, type LogRecord } from './frame.ts';
@@ -58,9 +59,7 @@ interface Segment {
   sealed?: boolean;
 }
 
-/** O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC: the same values on x86_64 and ARM. */
-const APPEND_FLAGS = 0o1 | 0o100 | 0o2000 | 0o2000000;
-const O_RDONLY = 0;
+const APPEND_FLAGS = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
 const SEGMENT = /^(\d{16})\.log$/;
 const ACKED = 'acked';
 

@@ -1,16 +1,17 @@
 /**
  * Reads one segment of the outbox log forward, a frame at a time, through a small buffer that is
  * reused: the outbox drains a backlog in order, so each read-back continues where the last one
- * stopped, every byte is read and checked once, and memory holds one chunk, not the segment.
+ * stopped, every byte is read and checked once, and memory holds one chunk, not the segment
+ * (a frame larger than the chunk grows the buffer to fit it, for the rest of that segment).
  * A read behind the reader's position starts the file again.
  */
 import type { Sys } from '../../sys/types.ts';
+import { O_CLOEXEC, O_RDONLY } from '../../abi/open-flags.ts';
 import { readFrame, type LogRecord } from './frame.ts';
 
 export type ReaderFiles = Pick<Sys, 'open' | 'close' | 'read'>;
 
-/** O_RDONLY | O_CLOEXEC: the same values on x86_64 and ARM. */
-const READ_FLAGS = 0o2000000;
+const READ_FLAGS = O_RDONLY | O_CLOEXEC;
 const CHUNK = 64 * 1024;
 
 export class SegmentReader {
