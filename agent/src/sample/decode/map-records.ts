@@ -13,7 +13,8 @@ export interface DecodedEntry {
   value: JsonValue;
 }
 
-function asNumber(value: JsonValue): number | null {
+/** A value as a cell's number: numbers, booleans as 1 or 0, integer texts; null for anything else. */
+export function asNumber(value: JsonValue): number | null {
   if (typeof value === 'number') return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
@@ -83,17 +84,30 @@ export class Accumulator {
   }
 }
 
+/** The cells of every entry, in order: what compiled-cells.ts produces without decoding. */
+export function entryCells(entries: DecodedEntry[], only?: string[]): Array<[Key, number]> {
+  return entries.flatMap((e) => numericCells(e, only));
+}
+
 export function counterRecord(accumulator: Accumulator, entries: DecodedEntry[], only?: string[]): CounterRecord {
-  const deltas = accumulator.amounts(entries.flatMap((e) => numericCells(e, only))).filter(([, delta]) => delta !== 0);
+  return counterFromCells(accumulator, entryCells(entries, only));
+}
+
+export function counterFromCells(accumulator: Accumulator, cells: Array<[Key, number]>): CounterRecord {
+  const deltas = accumulator.amounts(cells).filter(([, delta]) => delta !== 0);
   return { kind: 'counter', deltas };
 }
 
 export function gaugeRecord(entries: DecodedEntry[], only?: string[]): GaugeRecord {
-  return { kind: 'gauge', values: entries.flatMap((e) => numericCells(e, only)) };
+  return { kind: 'gauge', values: entryCells(entries, only) };
 }
 
 export function topRecord(accumulator: Accumulator, entries: DecodedEntry[], topN: number, only?: string[]): TopRecord {
-  const amounts = accumulator.amounts(entries.flatMap((e) => numericCells(e, only))).filter(([, amount]) => amount !== 0);
+  return topFromCells(accumulator, entryCells(entries, only), topN);
+}
+
+export function topFromCells(accumulator: Accumulator, cells: Array<[Key, number]>, topN: number): TopRecord {
+  const amounts = accumulator.amounts(cells).filter(([, amount]) => amount !== 0);
   amounts.sort((a, b) => b[1] - a[1]);
   const other = amounts.slice(topN).reduce((sum, [, amount]) => sum + amount, 0);
   return { kind: 'top', entries: amounts.slice(0, topN), other };
