@@ -103,10 +103,26 @@ export class CborWriter {
 
   /** An integral number within ±2^64 as a CBOR integer, any other number as float64. */
   number(value: number): void {
-    // The common case, a small unsigned integer, in one step.
-    if (value >= 0 && value < 24 && (value | 0) === value && this.position < this.bytes.length) {
-      this.bytes[this.position++] = value;
-      return;
+    // The common cases, unsigned integers below 2^16, in one step (QuickJS looks properties up by name: read each once).
+    if (value >= 0 && value < 0x10000 && (value | 0) === value) {
+      const bytes = this.bytes;
+      const at = this.position;
+      if (at + 3 <= bytes.length) {
+        if (value < 24) {
+          bytes[at] = value;
+          this.position = at + 1;
+        } else if (value < 0x100) {
+          bytes[at] = 24;
+          bytes[at + 1] = value;
+          this.position = at + 2;
+        } else {
+          bytes[at] = 25;
+          bytes[at + 1] = value >> 8;
+          bytes[at + 2] = value & 0xff;
+          this.position = at + 3;
+        }
+        return;
+      }
     }
     if (Number.isInteger(value)) {
       if (value >= 0 && value < TWO_64) return this.head(MAJOR_UINT, value);

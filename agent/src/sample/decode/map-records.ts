@@ -115,7 +115,18 @@ export function topFromCells(accumulator: Accumulator, cells: Array<[Key, number
 
 /** The bucket array of a histogram value: the named field, else the first numeric array. */
 export function bucketsOf(value: JsonValue, field?: string): number[] | null {
-  const asBuckets = (v: JsonValue | undefined) => (Array.isArray(v) && v.every((c) => asNumber(c) !== null) ? v.map((c) => asNumber(c) as number) : null);
+  const asBuckets = (v: JsonValue | undefined) => {
+    if (!Array.isArray(v)) return null;
+    // One pass, no callback per bucket: histograms are read every interval.
+    const buckets = new Array<number>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const count = v[i]!;
+      const number = typeof count === 'number' ? count : asNumber(count);
+      if (number === null) return null;
+      buckets[i] = number;
+    }
+    return buckets;
+  };
   if (Array.isArray(value)) return asBuckets(value);
   if (!value || typeof value !== 'object') return null;
   if (field !== undefined) return asBuckets(value[field]);
@@ -124,6 +135,14 @@ export function bucketsOf(value: JsonValue, field?: string): number[] | null {
     if (buckets) return buckets;
   }
   return null;
+}
+
+/** The counts since `before`; the counts themselves when any bucket shrank (the entry was recreated). */
+function windowOf(buckets: number[], before: number[]): number[] {
+  for (let i = 0; i < before.length; i++) if (before[i]! > (buckets[i] ?? 0)) return buckets;
+  const window = new Array<number>(buckets.length);
+  for (let i = 0; i < buckets.length; i++) window[i] = buckets[i]! - (before[i] ?? 0);
+  return window;
 }
 
 function trimmed(buckets: number[]): number[] {
@@ -147,9 +166,7 @@ export class HistogramState {
       const text = keyText(key);
       const before = this.read === 'delta' ? this.last.get(text) : undefined;
       next.set(text, buckets);
-      const shrank = before?.some((count, i) => count > (buckets[i] ?? 0));
-      const window = before && !shrank ? buckets.map((count, i) => count - (before[i] ?? 0)) : buckets;
-      perKey.push([key, trimmed(window)]);
+      perKey.push([key, trimmed(before ? windowOf(buckets, before) : buckets)]);
     }
     this.last = next;
     if (this.series) return { kind: 'histogram', unit: this.unit, series: perKey.filter(([, buckets]) => buckets.length > 0) };
