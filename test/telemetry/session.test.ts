@@ -121,16 +121,25 @@ it('moves to the next broker when the first drops it, resending the unacknowledg
   }
 });
 
-it('takes PUBACKs whole, several in one read, or split at any byte, and counts each message once', async () => {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const pending: number[] = [];
-  let last: ScriptedConnection | undefined;
-  broker = await ScriptedBroker.start((connection, packet) => {
-    last = connection;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The connection telemetryBroker() last heard from. */
+let lastConnection: ScriptedConnection | undefined;
+
+/** A broker that accepts, acknowledges the status, and hands each telemetry PUBLISH to `onTelemetry`. */
+async function telemetryBroker(onTelemetry: (connection: ScriptedConnection, messageId: number) => void): Promise<ScriptedBroker> {
+  return ScriptedBroker.start((connection, packet) => {
+    lastConnection = connection;
     if (packet.cmd === 'connect') connection.send(CONNACK_OK);
     if (packet.cmd === 'publish' && packet.topic.endsWith('/status')) connection.send({ cmd: 'puback', messageId: packet.messageId! });
-    if (packet.cmd !== 'publish' || !packet.topic.includes('/telemetry/')) return;
-    pending.push(packet.messageId!);
+    if (packet.cmd === 'publish' && packet.topic.includes('/telemetry/')) onTelemetry(connection, packet.messageId!);
+  });
+}
+
+it('takes PUBACKs whole, several in one read, or split at any byte, and counts each message once', async () => {
+  const pending: number[] = [];
+  broker = await telemetryBroker((connection, messageId) => {
+    pending.push(messageId);
     if (pending.length < 3) return;
     const acks = pending.splice(0).map((id) => [0x40, 0x02, id >> 8, id & 0xff]);
     void (async () => {
@@ -151,22 +160,15 @@ it('takes PUBACKs whole, several in one read, or split at any byte, and counts e
   expect(agent.telemetry.counters().sent).toBe(2);
   // The last byte of the third arrives with a whole PUBACK for an id never sent.
   const third = telemetryPublishes(broker)[2]!.packet.messageId!;
-  last!.sendRaw(Uint8Array.from([third & 0xff, 0x40, 0x02, 0x7f, 0x7f]));
+  lastConnection!.sendRaw(Uint8Array.from([third & 0xff, 0x40, 0x02, 0x7f, 0x7f]));
   await waitUntil('the third acknowledgement', () => agent!.telemetry.counters().sent === 3);
   expect(agent.telemetry.counters()).toMatchObject({ sent: 3, depth: 0, malformed: 0 });
   expect(agent.telemetry.session.connected).toBe(true);
 });
 
 it('leaves bytes shaped like a PUBACK to the parser while it holds part of another packet', async () => {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  let last: ScriptedConnection | undefined;
-  broker = await ScriptedBroker.start((connection, packet) => {
-    last = connection;
-    if (packet.cmd === 'connect') connection.send(CONNACK_OK);
-    if (packet.cmd === 'publish' && packet.topic.endsWith('/status')) connection.send({ cmd: 'puback', messageId: packet.messageId! });
-    if (packet.cmd !== 'publish' || !packet.topic.includes('/telemetry/')) return;
+  broker = await telemetryBroker((connection, id) => {
     // This PUBACK in two reads, so that the parser takes it.
-    const id = packet.messageId!;
     void (async () => {
       connection.sendRaw(Uint8Array.from([0x40, 0x02, id >> 8]));
       await sleep(50);
@@ -178,7 +180,7 @@ it('leaves bytes shaped like a PUBACK to the parser while it holds part of anoth
   await sleep(200); // the status and its PUBACK go first
   // A SUBACK (packet id 0x4002, return codes 0, 1, 0) whose head comes alone and whose first 4 bytes after it look like a PUBACK.
   for (const chunk of [[0x90, 0x05], [0x40, 0x02, 0x00, 0x01], [0x00]]) {
-    last!.sendRaw(Uint8Array.from(chunk));
+    lastConnection!.sendRaw(Uint8Array.from(chunk));
     await sleep(50);
   }
   agent.telemetry.publish('syscount', '1.2.0', window, syscountRecord);
