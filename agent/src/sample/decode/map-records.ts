@@ -93,9 +93,15 @@ export function counterRecord(accumulator: Accumulator, entries: DecodedEntry[],
   return counterFromCells(accumulator, entryCells(entries, only));
 }
 
+/** The cells whose amount is not zero (an index loop: QuickJS destructures `[, amount]` through the iterator protocol). */
+function nonZero(cells: Array<[Key, number]>): Array<[Key, number]> {
+  const out: Array<[Key, number]> = [];
+  for (let i = 0; i < cells.length; i++) if (cells[i]![1] !== 0) out.push(cells[i]!);
+  return out;
+}
+
 export function counterFromCells(accumulator: Accumulator, cells: Array<[Key, number]>): CounterRecord {
-  const deltas = accumulator.amounts(cells).filter(([, delta]) => delta !== 0);
-  return { kind: 'counter', deltas };
+  return { kind: 'counter', deltas: nonZero(accumulator.amounts(cells)) };
 }
 
 export function gaugeRecord(entries: DecodedEntry[], only?: string[]): GaugeRecord {
@@ -107,7 +113,7 @@ export function topRecord(accumulator: Accumulator, entries: DecodedEntry[], top
 }
 
 export function topFromCells(accumulator: Accumulator, cells: Array<[Key, number]>, topN: number): TopRecord {
-  const amounts = accumulator.amounts(cells).filter(([, amount]) => amount !== 0);
+  const amounts = nonZero(accumulator.amounts(cells));
   amounts.sort((a, b) => b[1] - a[1]);
   const other = amounts.slice(topN).reduce((sum, [, amount]) => sum + amount, 0);
   return { kind: 'top', entries: amounts.slice(0, topN), other };
