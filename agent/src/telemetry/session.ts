@@ -319,7 +319,8 @@ export class MqttSession {
 
   /** A PUBLISH, framed around its payload (in place when it was made with headroom). */
   private publish(message: Message, dup: boolean, packetId?: number): void {
-    this.connection?.write(publishFrame({ ...message, dup, ...(packetId !== undefined && { packetId }), protocolVersion: this.protocolVersion }));
+    const { topic, payload, qos, retain } = message;
+    this.connection?.write(publishFrame({ topic, payload, qos, retain, dup, packetId, protocolVersion: this.protocolVersion }));
   }
 
   private send(packet: Packet): void {
@@ -327,10 +328,16 @@ export class MqttSession {
   }
 
   private nextPacketId(): number {
-    const inUse = new Set<number>([...this.direct.keys(), ...this.options.outbox.inFlight().map((e) => e.packetId!)]);
+    // Ids in use are few (the in-flight window): scanned, not collected into a set on every publish.
+    const inFlight = this.options.outbox.inFlight();
+    const inUse = (id: number) => {
+      if (this.direct.has(id)) return true;
+      for (let i = 0; i < inFlight.length; i++) if (inFlight[i]!.packetId === id) return true;
+      return false;
+    };
     do {
       this.lastPacketId = (this.lastPacketId % MAX_PACKET_ID) + 1;
-    } while (inUse.has(this.lastPacketId));
+    } while (inUse(this.lastPacketId));
     return this.lastPacketId;
   }
 
