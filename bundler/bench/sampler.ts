@@ -1,6 +1,6 @@
 /**
  * Sampler benchmark, against bpftool measured in the same run. Needs root.
- *  - cost per map entry: `mote-agent sample --timing` reads a built-in module's map filled with
+ *  - cost per map entry, median of 3 rounds: `mote-agent sample --timing` reads a built-in module's map filled with
  *    known entries (syscount's hash, read with reset: lookup-and-delete per key; bitehist's
  *    histograms, read with delta: batch lookup), decodes them through BTF and builds the record;
  *    `bpftool map dump -j` dumps the same map (the whole process, decoded through BTF too);
@@ -62,8 +62,8 @@ interface MapCase {
   map: string;
   entries: number;
   settings: string[];
-  /** Key and value bytes of entry `i`. */
-  entry: (i: number) => [number[], number[]];
+  /** Key and value bytes of entry `i` written in round `round` (0, 1, ...): a later round's values are larger, so delta reads see every entry again. */
+  entry: (i: number, round: number) => [number[], number[]];
   /** How many entries the record shows. */
   counted: (record: Record<string, unknown>) => number;
 }
@@ -72,13 +72,13 @@ const CASES: MapCase[] = [
   {
     module: 'syscount', map: 'counts', entries: 10_000, settings: ['--set', 'syscount.target_tgid=1'],
     // struct syscall_key { u32 pid; u32 syscall; char comm[16]; } -> struct syscall_stats { u64 calls; u64 latency_ns; }
-    entry: (i) => [[...le32(2_000_000 + i), ...le32(i % 400), ...Array.from('bench\0\0\0\0\0\0\0\0\0\0\0', (c) => c.charCodeAt(0))], [...le32(i + 1), 0, 0, 0, 0, ...new Array(8).fill(0)]],
+    entry: (i, round) => [[...le32(2_000_000 + i), ...le32(i % 400), ...Array.from('bench\0\0\0\0\0\0\0\0\0\0\0', (c) => c.charCodeAt(0))], [...le32(i + 1 + round), 0, 0, 0, 0, ...new Array(8).fill(0)]],
     counted: (record) => (record.deltas as unknown[]).length,
   },
   {
     module: 'bitehist', map: 'hists', entries: 256, settings: ['--set', 'bitehist.target_dev=1'],
     // struct hist_key { u32 dev; enum metric; } -> struct mote_hist { u32 slots[64]; }
-    entry: (i) => [[...le32(0x7_00000 + i), ...le32(1 + (i % 2))], Array.from({ length: 256 }, (_, b) => (b % 4 === 0 && b < 80 ? (i + b) % 7 : 0))],
+    entry: (i, round) => [[...le32(0x7_00000 + i), ...le32(1 + (i % 2))], Array.from({ length: 256 }, (_, b) => (b % 4 === 0 && b < 80 ? (1 + ((i + b) % 7)) * (round + 1) : 0))],
     counted: (record) => (record.series as unknown[]).length,
   },
 ];
@@ -93,16 +93,25 @@ async function costPerEntry(): Promise<void> {
       const agent = await startAgent(['--modules', c.module, '--interval-ms', String(intervalMs), '--timing', ...c.settings]);
       try {
         const id = mapIdOf(agent.child.pid!, c.map);
-        const batch = join(dir, `${c.module}.batch`);
-        writeFileSync(batch, Array.from({ length: c.entries }, (_, i) => c.entry(i)).map(([key, value]) => `map update id ${id} key hex ${hex(key)} value hex ${hex(value)}\n`).join(''));
-        execFileSync('bpftool', ['batch', 'file', batch], { stdio: 'ignore' });
-        const bpftoolMs = median(Array.from({ length: ROUNDS }, () => timeMs(() => execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(id)], { stdio: 'ignore', maxBuffer: 1 << 30 }))));
-        await waitFor(() => agent.lines().some((l) => l.module === c.module), `the first ${c.module} record`, intervalMs * 3);
-        const line = agent.lines().find((l) => l.module === c.module)!;
-        const counted = c.counted(line.record as Record<string, unknown>);
-        if (counted < c.entries) throw new Error(`${c.module}: the record shows ${counted} entries, ${c.entries} were written`);
-        const moteUs = ((line.sampleMs as number) * 1000) / counted;
-        const bpftoolUs = (bpftoolMs * 1000) / c.entries;
+        // Each round fills the map right after a record, then waits for the next record, which
+        // holds every entry (a reset read emptied the map; a delta read sees larger values).
+        const bpftoolRuns: number[] = [];
+        const moteRuns: number[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const batch = join(dir, `${c.module}.batch`);
+          writeFileSync(batch, Array.from({ length: c.entries }, (_, i) => c.entry(i, round)).map(([key, value]) => `map update id ${id} key hex ${hex(key)} value hex ${hex(value)}\n`).join(''));
+          const seen = agent.lines().filter((l) => l.module === c.module).length;
+          execFileSync('bpftool', ['batch', 'file', batch], { stdio: 'ignore' });
+          bpftoolRuns.push(timeMs(() => execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(id)], { stdio: 'ignore', maxBuffer: 1 << 30 })));
+          await waitFor(() => agent.lines().filter((l) => l.module === c.module).length > seen, `${c.module} record ${seen + 1}`, intervalMs * 3);
+          const line = agent.lines().filter((l) => l.module === c.module)[seen]!;
+          const counted = c.counted(line.record as Record<string, unknown>);
+          if (counted < c.entries) throw new Error(`${c.module}: record ${seen + 1} shows ${counted} entries, ${c.entries} were written (it came while bpftool filled the map: run it again)`);
+          moteRuns.push((line.sampleMs as number) / counted);
+        }
+        const counted = c.entries;
+        const moteUs = median(moteRuns) * 1000;
+        const bpftoolUs = (median(bpftoolRuns) * 1000) / c.entries;
         const read = c.module === 'syscount' ? 'reset' : 'delta';
         console.log(`${`${c.module}.${c.map}`.padEnd(16)} ${String(counted).padStart(8)} ${read.padStart(7)} ${moteUs.toFixed(2).padStart(14)} ${bpftoolUs.toFixed(2).padStart(17)} ${(moteUs / bpftoolUs).toFixed(2).padStart(6)}`);
       } finally {

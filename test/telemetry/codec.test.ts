@@ -1,6 +1,6 @@
 import { Encoder } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
-import { encodePlain } from '../../agent/src/telemetry/cbor.ts';
+import { decodePlain, encodePlain } from '../../agent/src/telemetry/cbor.ts';
 import { decodeEnvelope, decodeStatus, encodeEnvelope, encodeStatus } from '../../agent/src/telemetry/codec.ts';
 import { TelemetryDecodeError } from '../../agent/src/telemetry/errors.ts';
 import type { Status } from '../../agent/src/telemetry/messages.ts';
@@ -28,6 +28,30 @@ describe('telemetry codec', () => {
     const envelope = envelopeOf(module, record);
     const decoded = decodeEnvelope(encodeEnvelope(envelope));
     expect({ ...decoded, bootId: new Uint8Array(decoded.bootId) }).toEqual(envelope);
+  });
+
+  it('encodes each envelope with its own device, boot id, module and version, whatever came before (their bytes are cached)', () => {
+    const record = allRecords[0]![1];
+    const bootA = new Uint8Array(16).fill(1);
+    const variants = [
+      { ...envelopeOf('syscount', record), deviceId: 'gw-1', bootId: bootA },
+      { ...envelopeOf('syscount', record), deviceId: 'gw-2', bootId: bootA },
+      { ...envelopeOf('syscount', record), deviceId: 'gw-2', bootId: new Uint8Array(16).fill(2) },
+      { ...envelopeOf('syscount', record), deviceId: 'gw-2', bootId: new Uint8Array(16).fill(2), moduleVersion: '7' },
+      { ...envelopeOf('runqlat', record), deviceId: 'gw-2', bootId: new Uint8Array(16).fill(2) },
+    ];
+    for (const envelope of [...variants, ...variants.reverse()]) {
+      const decoded = decodeEnvelope(encodeEnvelope(envelope));
+      expect({ ...decoded, bootId: new Uint8Array(decoded.bootId) }).toEqual(envelope);
+    }
+    // A schema version this decoder refuses, read as plain CBOR; the next envelope has its own again.
+    expect((decodePlain(encodeEnvelope({ ...variants[0]!, schemaVersion: 2 })) as Map<number, unknown>).get(0)).toBe(2);
+    expect(decodeEnvelope(encodeEnvelope(variants[0]!)).schemaVersion).toBe(1);
+    // The same array with other bytes is another boot.
+    const reused = new Uint8Array(16).fill(3);
+    encodeEnvelope({ ...envelopeOf('syscount', record), bootId: reused });
+    reused.fill(4);
+    expect([...decodeEnvelope(encodeEnvelope({ ...envelopeOf('syscount', record), bootId: reused })).bootId]).toEqual(new Array(16).fill(4));
   });
 
   it('round-trips the status and its Last Will form', () => {

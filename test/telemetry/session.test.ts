@@ -3,7 +3,7 @@ import type { IPublishPacket } from 'mqtt-packet';
 import { afterEach, expect, it } from 'vitest';
 import { startAgent, waitUntil, type TestAgent } from './harness.ts';
 import { syscountRecord } from '../../bundler/fixtures/telemetry-samples.ts';
-import { acknowledge, CONNACK_OK, ScriptedBroker } from './scripted-broker.ts';
+import { acknowledge, CONNACK_OK, ScriptedBroker, type ScriptedConnection } from './scripted-broker.ts';
 import { FailoverTransport } from '../../agent/src/telemetry/failover-transport.ts';
 import { NetTransport } from './net-transport.ts';
 
@@ -119,4 +119,72 @@ it('moves to the next broker when the first drops it, resending the unacknowledg
     agent = undefined;
     await second.close();
   }
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The connection telemetryBroker() last heard from. */
+let lastConnection: ScriptedConnection | undefined;
+
+/** A broker that accepts, acknowledges the status, and hands each telemetry PUBLISH to `onTelemetry`. */
+async function telemetryBroker(onTelemetry: (connection: ScriptedConnection, messageId: number) => void): Promise<ScriptedBroker> {
+  return ScriptedBroker.start((connection, packet) => {
+    lastConnection = connection;
+    if (packet.cmd === 'connect') connection.send(CONNACK_OK);
+    if (packet.cmd === 'publish' && packet.topic.endsWith('/status')) connection.send({ cmd: 'puback', messageId: packet.messageId! });
+    if (packet.cmd === 'publish' && packet.topic.includes('/telemetry/')) onTelemetry(connection, packet.messageId!);
+  });
+}
+
+it('takes PUBACKs whole, several in one read, or split at any byte, and counts each message once', async () => {
+  const pending: number[] = [];
+  broker = await telemetryBroker((connection, messageId) => {
+    pending.push(messageId);
+    if (pending.length < 3) return;
+    const acks = pending.splice(0).map((id) => [0x40, 0x02, id >> 8, id & 0xff]);
+    void (async () => {
+      // The first two in one write; the third a byte at a time, and a fourth with the last byte of the third.
+      connection.sendRaw(Uint8Array.from([...acks[0]!, ...acks[1]!]));
+      await sleep(30);
+      for (const byte of acks[2]!.slice(0, 3)) {
+        connection.sendRaw(Uint8Array.of(byte));
+        await sleep(30);
+      }
+    })();
+  });
+  agent = startAgent(broker.port, 'dev-pubacks');
+  await waitUntil('connection', () => agent!.telemetry.session.connected);
+  for (let i = 0; i < 3; i++) agent.telemetry.publish('syscount', '1.2.0', window, syscountRecord);
+  await waitUntil('two acknowledgements', () => agent!.telemetry.counters().sent === 2);
+  await sleep(200);
+  expect(agent.telemetry.counters().sent).toBe(2);
+  // The last byte of the third arrives with a whole PUBACK for an id never sent.
+  const third = telemetryPublishes(broker)[2]!.packet.messageId!;
+  lastConnection!.sendRaw(Uint8Array.from([third & 0xff, 0x40, 0x02, 0x7f, 0x7f]));
+  await waitUntil('the third acknowledgement', () => agent!.telemetry.counters().sent === 3);
+  expect(agent.telemetry.counters()).toMatchObject({ sent: 3, depth: 0, malformed: 0 });
+  expect(agent.telemetry.session.connected).toBe(true);
+});
+
+it('leaves bytes shaped like a PUBACK to the parser while it holds part of another packet', async () => {
+  broker = await telemetryBroker((connection, id) => {
+    // This PUBACK in two reads, so that the parser takes it.
+    void (async () => {
+      connection.sendRaw(Uint8Array.from([0x40, 0x02, id >> 8]));
+      await sleep(50);
+      connection.sendRaw(Uint8Array.of(id & 0xff));
+    })();
+  });
+  agent = startAgent(broker.port, 'dev-split-suback');
+  await waitUntil('connection', () => agent!.telemetry.session.connected);
+  await sleep(200); // the status and its PUBACK go first
+  // A SUBACK (packet id 0x4002, return codes 0, 1, 0) whose head comes alone and whose first 4 bytes after it look like a PUBACK.
+  for (const chunk of [[0x90, 0x05], [0x40, 0x02, 0x00, 0x01], [0x00]]) {
+    lastConnection!.sendRaw(Uint8Array.from(chunk));
+    await sleep(50);
+  }
+  agent.telemetry.publish('syscount', '1.2.0', window, syscountRecord);
+  await waitUntil('the acknowledgement', () => agent!.telemetry.counters().sent === 1);
+  expect(agent.telemetry.counters()).toMatchObject({ sent: 1, depth: 0, malformed: 0 });
+  expect(agent.telemetry.session.stats.reconnects).toBe(0);
 });

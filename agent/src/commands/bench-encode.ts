@@ -37,9 +37,12 @@ function microsecondsPer(clock: NanoClock, rounds: number, step: (round: number)
   return Number(clock.monotonicNs() - start) / 1000 / rounds;
 }
 
+/** One boot id for every envelope, as `run` has. */
+const BOOT_ID = new Uint8Array(16).fill(7);
+
 function envelopeOf(module: string, record: TelemetryRecord, sequence: number): Envelope {
   return {
-    schemaVersion: 1, deviceId: 'bench-device', bootId: new Uint8Array(16).fill(7), sequence, timeMs: 1767225600000,
+    schemaVersion: 1, deviceId: 'bench-device', bootId: BOOT_ID, sequence, timeMs: 1767225600000,
     module, moduleVersion: '1', window: { startMs: 5_400_000, lengthMs: 1000 }, record,
   };
 }

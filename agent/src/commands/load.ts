@@ -17,6 +17,7 @@ import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import { openEventBuffer } from '../kernel/event-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
+import type { MapChunk, MapEntry } from '../kernel/map.ts';
 import { hexBytes } from '../sample/decode/btf-value.ts';
 import type { Sys } from '../sys/types.ts';
 import { ArgumentError } from './args.ts';
@@ -99,6 +100,10 @@ function openBuffers(sys: Sys, loaded: LoadedObject, keepRecords: boolean, perfP
   return states;
 }
 
+function oneChunkEach(entries: MapEntry[]): MapChunk[] {
+  return entries.map(({ key, value }) => ({ keys: key, values: value, count: 1 }));
+}
+
 function dumpMaps(sys: Sys, loaded: LoadedObject, object: BpfObject, how: string, batchSupported: boolean) {
   const dumps = [];
   for (const [name, map] of loaded.maps) {
@@ -109,11 +114,11 @@ function dumpMaps(sys: Sys, loaded: LoadedObject, object: BpfObject, how: string
     let entries;
     let method = useBatch ? 'batch' : 'iterate';
     try {
-      entries = useBatch ? map.entriesByBatch() : map.entriesByIteration();
+      entries = useBatch ? map.chunksByBatch() : oneChunkEach(map.entriesByIteration());
     } catch (error) {
       if (how !== 'auto' || !isSysError(error)) throw error;
       method = 'iterate';
-      entries = map.entriesByIteration();
+      entries = oneChunkEach(map.entriesByIteration());
     }
     const def = object.maps.find((m) => m.name === name);
     const global = object.globals.find((g) => g.sectionName === name) ?? null;

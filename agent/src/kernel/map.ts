@@ -14,6 +14,13 @@ export interface MapEntry {
   value: Uint8Array;
 }
 
+/** `count` entries read together: keys `keySize` bytes apart in `keys`, values `transferValueSize` apart in `values`. */
+export interface MapChunk {
+  keys: Uint8Array;
+  values: Uint8Array;
+  count: number;
+}
+
 /** Entries fetched per MAP_LOOKUP_BATCH call (grown on ENOSPC for hash buckets). */
 const BATCH_CHUNK = 1024;
 
@@ -115,6 +122,20 @@ export class BpfMap {
    */
   entriesByBatch(deleting = false): MapEntry[] {
     const entries: MapEntry[] = [];
+    for (const { keys, values, count } of this.chunksByBatch(deleting)) {
+      for (let i = 0; i < count; i++) {
+        entries.push({
+          key: keys.subarray(i * this.spec.keySize, (i + 1) * this.spec.keySize),
+          value: values.subarray(i * this.transferValueSize, (i + 1) * this.transferValueSize),
+        });
+      }
+    }
+    return entries;
+  }
+
+  /** What entriesByBatch() reads, one chunk per call, without a view per entry; the same buffers and the same lifetime. */
+  chunksByBatch(deleting = false): MapChunk[] {
+    const chunks: MapChunk[] = [];
     const tokenSize = Math.max(this.spec.keySize, 8);
     let inBatch: Uint8Array | null = null;
     let chunk = Math.min(BATCH_CHUNK, Math.max(this.spec.maxEntries, 1));
@@ -135,13 +156,8 @@ export class BpfMap {
         done = true;
       }
       const count = attr.readU32(32);
-      for (let i = 0; i < count; i++) {
-        entries.push({
-          key: keys.subarray(i * this.spec.keySize, (i + 1) * this.spec.keySize),
-          value: values.subarray(i * this.transferValueSize, (i + 1) * this.transferValueSize),
-        });
-      }
-      if (done) return entries;
+      if (count > 0) chunks.push({ keys, values, count });
+      if (done) return chunks;
       inBatch = outBatch;
     }
   }

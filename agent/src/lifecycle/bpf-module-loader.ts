@@ -27,11 +27,12 @@ import { parseManifest, type ModuleManifest, type ReadMode, type RecordSpec } fr
 import { applyConstants, chooseVariant, selectPrograms } from './module-settings.ts';
 import { distinctCauses, ModuleLoadError } from './module-load-error.ts';
 import { TypeDecoder } from '../sample/decode/field-format.ts';
-import { Accumulator, counterRecord, gaugeRecord, HistogramState, numericCells, topRecord, type DecodedEntry } from '../sample/decode/map-records.ts';
+import { Accumulator, counterFromCells, entryCells, HistogramState, topFromCells, type DecodedEntry } from '../sample/decode/map-records.ts';
+import { CellsRunner } from '../sample/decode/compiled-cells.ts';
 import { EventCollector } from '../sample/decode/event-records.ts';
 import { MapReader } from '../sample/map-reader.ts';
 import { MapType } from '../abi/map-types.ts';
-import { type TelemetryRecord } from '../sample/decode/records.ts';
+import { type Key, type TelemetryRecord } from '../sample/decode/records.ts';
 import { kernelWordSize } from '../kernel/word-size.ts';
 
 export interface BpfModuleLoaderOptions {
@@ -144,19 +145,24 @@ export class BpfModuleLoader implements ModuleLoader {
     if (spec.kind === 'events') return this.eventSource(manifest, spec, object, loaded, decoder);
     const map = loaded.maps.get(spec.map);
     if (!map) throw new ModuleLoadError(manifest.name, `the manifest samples map '${spec.map}', which the object does not have (it has ${[...loaded.maps.keys()].join(', ')})`);
-    const { decode, close } = this.entryDecoder(object, spec.map, map, spec.kind === 'gauge' ? 'delta' : spec.read, decoder);
+    const mode = spec.kind === 'gauge' ? 'delta' : spec.read;
     switch (spec.kind) {
       case 'counter': {
+        const { cells, close } = this.cellReader(object, spec.map, map, mode, decoder, spec.values);
         const accumulator = new Accumulator(spec.read);
-        return { read: () => counterRecord(accumulator, decode(), spec.values), close };
+        return { read: () => counterFromCells(accumulator, cells()), close };
       }
-      case 'gauge':
-        return { read: () => gaugeRecord(decode(), spec.values), close };
+      case 'gauge': {
+        const { cells, close } = this.cellReader(object, spec.map, map, mode, decoder, spec.values);
+        return { read: () => ({ kind: 'gauge', values: cells() }), close };
+      }
       case 'top': {
+        const { cells, close } = this.cellReader(object, spec.map, map, mode, decoder, spec.values);
         const accumulator = new Accumulator(spec.read);
-        return { read: () => topRecord(accumulator, decode(), settings.topN ?? spec.topN, spec.values), close };
+        return { read: () => topFromCells(accumulator, cells(), settings.topN ?? spec.topN), close };
       }
       case 'histogram': {
+        const { decode, close } = this.entryDecoder(object, spec.map, map, mode, decoder);
         const series = spec.series ?? !((map.spec.mapType === MapType.ARRAY || map.spec.mapType === MapType.PERCPU_ARRAY) && map.spec.maxEntries === 1);
         const state = new HistogramState(spec.read, spec.unit, series, spec.buckets);
         return { read: () => state.record(decode()), close };
@@ -177,14 +183,33 @@ export class BpfModuleLoader implements ModuleLoader {
     return { decode, close: () => reader.close() };
   }
 
+  /**
+   * Reads map `name` (in `mode`) into the cells of counter, gauge and top records (`only`
+   * narrows the value's fields): compiled from the read's bytes where the key and value types
+   * allow it (compiled-cells.ts), else decoded entry by entry and flattened.
+   */
+  private cellReader(object: BpfObject, name: string, map: BpfMap, mode: ReadMode, decoder: TypeDecoder, only?: string[]): { cells: () => Array<[Key, number]>; close: () => void } {
+    const definition = object.maps.find((m) => m.name === name);
+    const slots = Math.max(map.perCpuSlots, 1);
+    const stride = roundUp8(map.spec.valueSize);
+    const compiled = definition?.keyTypeId && definition.valueTypeId ? decoder.compileCells(definition.keyTypeId, definition.valueTypeId, only, slots, stride) : null;
+    if (!compiled) {
+      const { decode, close } = this.entryDecoder(object, name, map, mode, decoder);
+      return { cells: () => entryCells(decode(), only), close };
+    }
+    const reader = new MapReader(this.sys, map, mode, this.features.supported('batch map operations'));
+    const runner = new CellsRunner(compiled, map.spec.keySize, map.spec.valueSize, map.transferValueSize);
+    return { cells: () => runner.run(reader.readChunks()), close: () => reader.close() };
+  }
+
   /** How many more records the programs could not reserve since the last call; null when this variant's programs do not count them. */
   private lostCounter(manifest: ModuleManifest, object: BpfObject, loaded: LoadedObject, name: string, decoder: TypeDecoder): { count: () => number; close: () => void } | null {
     if (!object.maps.some((m) => m.name === name)) throw new ModuleLoadError(manifest.name, `the manifest's lostMap '${name}' is not a map of the object`);
     const map = loaded.maps.get(name);
     if (!map) return null;
-    const { decode, close } = this.entryDecoder(object, name, map, 'delta', decoder);
+    const { cells, close } = this.cellReader(object, name, map, 'delta', decoder);
     const accumulator = new Accumulator('delta');
-    return { count: () => accumulator.amounts(decode().flatMap((entry) => numericCells(entry))).reduce((sum, [, amount]) => sum + amount, 0), close };
+    return { count: () => accumulator.amounts(cells()).reduce((sum, [, amount]) => sum + amount, 0), close };
   }
 
   /**

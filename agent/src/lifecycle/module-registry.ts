@@ -127,18 +127,26 @@ export class ModuleRegistry {
     this.slots.clear();
   }
 
+  /**
+   * Samples on a grid of the interval on the monotonic clock, so modules with the same interval
+   * are sampled in the same instant and their records leave together (the socket sends what a
+   * turn of the event loop queued in one write). The first sample comes half an interval to one
+   * and a half after the load; its record's window says how long it was.
+   */
   private startSampling(slot: Slot, module: RunningModule): void {
-    slot.next = this.host.clock.monotonicMs() + module.intervalMs;
+    const interval = module.intervalMs;
+    const now = this.host.clock.monotonicMs();
+    slot.next = Math.ceil((now + interval / 2) / interval) * interval;
     const tick = () => {
       if (slot.running !== module) return;
       this.sampleOnce(slot, module);
       if (slot.running !== module) return;
       const now = this.host.clock.monotonicMs();
       slot.next += module.intervalMs;
-      if (slot.next < now) slot.next = now + module.intervalMs; // fell behind: skip, never burst
+      if (slot.next < now) slot.next = (Math.floor(now / module.intervalMs) + 1) * module.intervalMs; // fell behind: skip, never burst
       slot.timer = this.host.timers.setTimeout(tick, slot.next - now);
     };
-    slot.timer = this.host.timers.setTimeout(tick, module.intervalMs);
+    slot.timer = this.host.timers.setTimeout(tick, slot.next - now);
   }
 
   private sampleOnce(slot: Slot, module: RunningModule): void {

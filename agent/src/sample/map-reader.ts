@@ -7,7 +7,7 @@
  * in `delta` mode. Decoding is field-format.ts's.
  */
 import type { Sys } from '../sys/types.ts';
-import type { BpfMap, MapEntry } from '../kernel/map.ts';
+import type { BpfMap, MapChunk, MapEntry } from '../kernel/map.ts';
 import { MappedArray } from '../kernel/mapped-array.ts';
 import type { ReadMode } from './decode/manifest.ts';
 import { MapFlag, MapType } from '../abi/map-types.ts';
@@ -39,6 +39,22 @@ export class MapReader {
       for (const entry of entries) if (entry.value.some((b) => b !== 0)) this.map.update(entry.key, zeros);
     }
     return entries;
+  }
+
+  /**
+   * What read() reads, as chunks: a batch read's buffers whole (no view per entry), any other
+   * read one chunk per entry.
+   */
+  readChunks(): MapChunk[] {
+    if (!this.mapped && this.batch && !(this.mode === 'reset' && isArray(this.map))) {
+      try {
+        return this.map.chunksByBatch(this.mode === 'reset');
+      } catch (error) {
+        if (!isSysError(error) || !UNSUPPORTED.includes(error.code)) throw error;
+        this.batch = false;
+      }
+    }
+    return this.read().map(({ key, value }) => ({ keys: key, values: value, count: 1 }));
   }
 
   private readAll(): MapEntry[] {

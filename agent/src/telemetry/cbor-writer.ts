@@ -35,6 +35,18 @@ export class CborWriter {
     return out.subarray(headroom);
   }
 
+  /** Bytes written since reset(), as a view into the buffer (valid until the next write). */
+  written(): Uint8Array {
+    return this.bytes.subarray(0, this.position);
+  }
+
+  /** Bytes already encoded (a cached run of items), copied as they are. */
+  raw(bytes: Uint8Array): void {
+    if (this.position + bytes.length > this.bytes.length) this.room(bytes.length);
+    this.bytes.set(bytes, this.position);
+    this.position += bytes.length;
+  }
+
   private room(count: number): void {
     if (this.position + count <= this.bytes.length) return;
     let size = this.bytes.length * 2;
@@ -47,7 +59,7 @@ export class CborWriter {
 
   /** A head: major type and an argument from 0 to 2^64 - 1 held exactly by a number. */
   private head(major: number, value: number): void {
-    this.room(9);
+    if (this.position + 9 > this.bytes.length) this.room(9);
     const type = major << 5;
     const at = this.position;
     if (value < 24) {
@@ -91,6 +103,27 @@ export class CborWriter {
 
   /** An integral number within ±2^64 as a CBOR integer, any other number as float64. */
   number(value: number): void {
+    // The common cases, unsigned integers below 2^16, in one step (QuickJS looks properties up by name: read each once).
+    if (value >= 0 && value < 0x10000 && (value | 0) === value) {
+      const bytes = this.bytes;
+      const at = this.position;
+      if (at + 3 <= bytes.length) {
+        if (value < 24) {
+          bytes[at] = value;
+          this.position = at + 1;
+        } else if (value < 0x100) {
+          bytes[at] = 24;
+          bytes[at + 1] = value;
+          this.position = at + 2;
+        } else {
+          bytes[at] = 25;
+          bytes[at + 1] = value >> 8;
+          bytes[at + 2] = value & 0xff;
+          this.position = at + 3;
+        }
+        return;
+      }
+    }
     if (Number.isInteger(value)) {
       if (value >= 0 && value < TWO_64) return this.head(MAJOR_UINT, value);
       if (value < 0 && value >= -TWO_64) return this.negative(-value);
@@ -119,12 +152,16 @@ export class CborWriter {
 
   text(value: string): void {
     const length = value.length;
-    this.room(length + 9);
+    if (this.position + length + 9 > this.bytes.length) this.room(length + 9);
     // Most texts are ASCII: then the byte length is the string length, and the head goes first.
     const start = this.position;
-    this.head(MAJOR_TEXT, length);
-    let at = this.position;
     const bytes = this.bytes;
+    let at = start;
+    if (length < 24) bytes[at++] = (MAJOR_TEXT << 5) | length;
+    else {
+      this.head(MAJOR_TEXT, length);
+      at = this.position;
+    }
     for (let i = 0; i < length; i++) {
       const code = value.charCodeAt(i);
       if (code >= 0x80) {

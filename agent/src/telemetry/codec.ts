@@ -30,27 +30,72 @@ const enum Label {
 const writer = new CborWriter();
 
 /**
+ * The envelope's fields that stay the same from record to record, encoded once: the head up to
+ * the boot id (schema version, device, boot), and each module's name and version. A device
+ * publishes for one device and boot and a handful of modules, so both stay small.
+ */
+const MAX_CACHED_MODULES = 64;
+let prefix: { schemaVersion: number; deviceId: string; bootId: Uint8Array; bytes: Uint8Array } | null = null;
+const moduleFields = new Map<string, Uint8Array>();
+
+function encoded(write: (w: CborWriter) => void): Uint8Array {
+  const w = new CborWriter();
+  write(w);
+  return w.written().slice();
+}
+
+/** The boot id is compared by content: a caller may fill the same array with another. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function envelopeHead(envelope: Envelope): Uint8Array {
+  const { schemaVersion, deviceId, bootId } = envelope;
+  if (prefix && prefix.schemaVersion === schemaVersion && prefix.deviceId === deviceId && sameBytes(prefix.bootId, bootId)) return prefix.bytes;
+  const bytes = encoded((w) => {
+    w.mapHead(9);
+    w.number(Label.SchemaVersion);
+    w.number(schemaVersion);
+    w.number(Label.Device);
+    w.text(deviceId);
+    w.number(Label.Boot);
+    w.byteString(bootId);
+  });
+  prefix = { schemaVersion, deviceId, bootId: bootId.slice(), bytes };
+  return bytes;
+}
+
+function moduleNameAndVersion(module: string, version: string): Uint8Array {
+  const key = `${module}\n${version}`;
+  let bytes = moduleFields.get(key);
+  if (!bytes) {
+    if (moduleFields.size >= MAX_CACHED_MODULES) moduleFields.clear();
+    bytes = encoded((w) => {
+      w.number(Label.Module);
+      w.text(module);
+      w.number(Label.ModuleVersion);
+      w.text(version);
+    });
+    moduleFields.set(key, bytes);
+  }
+  return bytes;
+}
+
+/**
  * The envelope in CBOR, written into the one reusable buffer, then copied out once into a buffer
  * of its own with `headroom` free bytes in front (where publish-frame.ts writes the MQTT header).
  */
 export function encodeEnvelope(envelope: Envelope, headroom = 0): Uint8Array {
   const w = writer;
   w.reset();
-  w.mapHead(9);
-  w.number(Label.SchemaVersion);
-  w.number(envelope.schemaVersion);
-  w.number(Label.Device);
-  w.text(envelope.deviceId);
-  w.number(Label.Boot);
-  w.byteString(envelope.bootId);
+  w.raw(envelopeHead(envelope));
   w.number(Label.Sequence);
   w.number(envelope.sequence);
   w.number(Label.Time);
   w.number(envelope.timeMs);
-  w.number(Label.Module);
-  w.text(envelope.module);
-  w.number(Label.ModuleVersion);
-  w.text(envelope.moduleVersion);
+  w.raw(moduleNameAndVersion(envelope.module, envelope.moduleVersion));
   w.number(Label.Window);
   w.arrayHead(2);
   w.number(envelope.window.startMs);

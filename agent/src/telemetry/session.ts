@@ -163,12 +163,18 @@ export class MqttSession {
   private connect(): void {
     this.state = 'connecting';
     const parser = mqttPacket.parser({ protocolVersion: this.protocolVersion });
+    // Bytes given to the parser and bytes of the packets it returned: equal when it holds no part of a packet.
+    let fed = 0;
+    let parsed = 0;
     const connection = this.options.transport.connect({
       onOpen: () => {
         if (this.connection === connection) this.sendConnect();
       },
       onData: (bytes) => {
-        if (this.connection === connection) parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        if (this.connection !== connection) return;
+        if (fed === parsed && this.onlyAcknowledgements(bytes)) return;
+        fed += bytes.length;
+        parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       },
       onClose: (error) => {
         if (this.connection === connection) this.lost(error ? `connection closed: ${error.message}` : 'connection closed by the broker');
@@ -176,6 +182,8 @@ export class MqttSession {
     });
     this.connection = connection;
     parser.on('packet', (packet: Packet) => {
+      const length = packet.length ?? 0;
+      parsed += 1 + (length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x200000 ? 3 : 4) + length;
       if (this.connection === connection) this.receive(packet);
     });
     parser.on('error', (error: Error) => {
@@ -255,6 +263,18 @@ export class MqttSession {
     this.drain();
   }
 
+  /**
+   * Takes `bytes` when they are whole PUBACKs and nothing else (what a broker mostly sends a
+   * publishing device), without the general parser: true when it took them. A PUBACK with a
+   * reason code or properties (MQTT 5), or any other packet, is left to the parser.
+   */
+  private onlyAcknowledgements(bytes: Uint8Array): boolean {
+    if (bytes.length === 0 || bytes.length % 4 !== 0) return false;
+    for (let at = 0; at < bytes.length; at += 4) if (bytes[at] !== 0x40 || bytes[at + 1] !== 0x02) return false;
+    for (let at = 0; at < bytes.length && this.state !== 'stopped'; at += 4) this.acknowledged((bytes[at + 2]! << 8) | bytes[at + 3]!);
+    return true;
+  }
+
   private acknowledged(packetId: number): void {
     if (this.direct.delete(packetId)) {
       const onAcked = this.directAcked.get(packetId);
@@ -299,7 +319,8 @@ export class MqttSession {
 
   /** A PUBLISH, framed around its payload (in place when it was made with headroom). */
   private publish(message: Message, dup: boolean, packetId?: number): void {
-    this.connection?.write(publishFrame({ ...message, dup, ...(packetId !== undefined && { packetId }), protocolVersion: this.protocolVersion }));
+    const { topic, payload, qos, retain } = message;
+    this.connection?.write(publishFrame({ topic, payload, qos, retain, dup, packetId, protocolVersion: this.protocolVersion }));
   }
 
   private send(packet: Packet): void {
@@ -307,10 +328,16 @@ export class MqttSession {
   }
 
   private nextPacketId(): number {
-    const inUse = new Set<number>([...this.direct.keys(), ...this.options.outbox.inFlight().map((e) => e.packetId!)]);
+    // Ids in use are few (the in-flight window): scanned, not collected into a set on every publish.
+    const inFlight = this.options.outbox.inFlight();
+    const inUse = (id: number) => {
+      if (this.direct.has(id)) return true;
+      for (let i = 0; i < inFlight.length; i++) if (inFlight[i]!.packetId === id) return true;
+      return false;
+    };
     do {
       this.lastPacketId = (this.lastPacketId % MAX_PACKET_ID) + 1;
-    } while (inUse.has(this.lastPacketId));
+    } while (inUse(this.lastPacketId));
     return this.lastPacketId;
   }
 

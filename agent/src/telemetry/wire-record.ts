@@ -17,8 +17,11 @@ const KIND_EVENTS = 5;
 function writeKey(w: CborWriter, key: Key): void {
   if (typeof key === 'string') return w.text(key);
   if (typeof key === 'number') return w.number(key);
-  w.arrayHead(key.length);
-  for (const part of key) {
+  const length = key.length;
+  w.arrayHead(length);
+  // Index loops: QuickJS runs an iterator protocol for every for-of.
+  for (let i = 0; i < length; i++) {
+    const part = key[i]!;
     if (typeof part === 'string') w.text(part);
     else w.number(part);
   }
@@ -34,16 +37,20 @@ const seen = new Set<string | number>();
 function writeKeyed<T>(w: CborWriter, pairs: ReadonlyArray<readonly [Key, T]>, writeValue: (w: CborWriter, value: T) => void): void {
   seen.clear();
   let repeated = false;
-  for (const [key] of pairs) {
-    if (Array.isArray(key)) continue;
+  const count = pairs.length;
+  for (let i = 0; i < count; i++) {
+    const key = pairs[i]![0];
+    if (typeof key === 'object') continue;
     if (seen.has(key)) repeated = true;
     seen.add(key);
   }
   const unique = repeated ? [...new Map<Key, T>(pairs)] : pairs;
-  w.mapHead(unique.length);
-  for (const [key, value] of unique) {
-    writeKey(w, key);
-    writeValue(w, value);
+  const length = unique.length;
+  w.mapHead(length);
+  for (let i = 0; i < length; i++) {
+    const pair = unique[i]!;
+    writeKey(w, pair[0]);
+    writeValue(w, pair[1]);
   }
 }
 
@@ -92,10 +99,11 @@ export function writeRecord(w: CborWriter, record: TelemetryRecord): void {
       w.number(KIND_TOP);
       w.number(record.other);
       w.arrayHead(record.entries.length);
-      for (const [key, value] of record.entries) {
+      for (let i = 0; i < record.entries.length; i++) {
+        const entry = record.entries[i]!;
         w.arrayHead(2);
-        writeKey(w, key);
-        w.number(value);
+        writeKey(w, entry[0]);
+        w.number(entry[1]);
       }
       return;
     case 'events':
@@ -103,12 +111,14 @@ export function writeRecord(w: CborWriter, record: TelemetryRecord): void {
       w.number(KIND_EVENTS);
       w.number(record.dropped);
       w.arrayHead(record.fields.length);
-      for (const field of record.fields) w.text(field);
+      for (let i = 0; i < record.fields.length; i++) w.text(record.fields[i]!);
       w.arrayHead(record.rows.length);
-      for (const row of record.rows) {
-        w.arrayHead(row.values.length + 1);
+      for (let i = 0; i < record.rows.length; i++) {
+        const row = record.rows[i]!;
+        const values = row.values;
+        w.arrayHead(values.length + 1);
         w.number(row.offsetUs);
-        for (const value of row.values) writeValue(w, value);
+        for (let j = 0; j < values.length; j++) writeValue(w, values[j]!);
       }
   }
 }

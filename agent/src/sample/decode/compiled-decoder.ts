@@ -8,6 +8,7 @@
  * BtfValueDecoder, the reference the fuzz test holds them to. Pure.
  */
 import type { Btf } from '../../btf/btf.ts';
+import type { TypeOfKind } from '../../btf/kinds.ts';
 import { decodeCString } from '../../bytes/c-string.ts';
 import { IntEncoding, Kind } from '../../abi/btf-kinds.ts';
 import { jsonInteger } from '../../bytes/json-integer.ts';
@@ -22,7 +23,7 @@ export type CompiledDecoder = (view: DataView, bytes: Uint8Array, offset: number
 const INLINE_ARRAY_SOURCE = 4096;
 
 /** What generated code calls for the rare shapes. */
-const helpers = {
+export const decoderHelpers = {
   add: sumValues,
   integer: (view: DataView, at: number, size: number, signed: boolean) => jsonInteger(integer(view, at, size, signed)),
   bits: (view: DataView, first: number, span: number, shift: number, width: number) => jsonInteger(bitfield(view, first, span, shift, width)),
@@ -54,7 +55,7 @@ function at(add: number): string {
 const SAFE = '9007199254740991';
 
 /** Source of one compiled decoder and the element functions and constants it refers to. */
-class DecoderSource {
+export class DecoderSource {
   readonly constants: unknown[] = [];
   readonly functions: string[] = [];
   private readonly functionIds = new Map<string, number>();
@@ -160,21 +161,29 @@ class DecoderSource {
           const name = member.name || `__anon${index}`;
           // A computed key defines an own property even for `__proto__`, as assignment does.
           const key = name === '__proto__' ? '["__proto__"]' : JSON.stringify(name);
-          const bits = memberBits(this.btf, member, this.pointerSize);
-          if (bits) return `${key}:${this.leaf(add, (a) => this.bits(a, bits.first, bits.span, bits.shift, bits.width))}`;
-          const start = add + member.bitOffset / 8;
-          const hint = this.hints?.of(t.id, index, name) ?? null;
-          if (hint) {
-            const size = this.btf.resolveSize(member.type, this.pointerSize);
-            return `${key}:${this.leaf(start, (a) => `h.hinted(${JSON.stringify(hint)},b,${at(a)},${at(a + size)})`)}`;
-          }
-          return `${key}:${this.value(member.type, start, depth + 1)}`;
+          return `${key}:${this.memberLeaf(t, index, add) ?? this.value(member.type, add + member.bitOffset / 8, depth + 1)}`;
         });
         return `({${fields.join(',')}})`;
       }
       default:
         return this.leaf(add, (a, end) => `h.hex(b,${at(a)},${end})`);
     }
+  }
+
+  /**
+   * The expression of member `index` of struct or union `t` at `o + add` when it decodes as a leaf
+   * of its own (a bitfield, or a member hinted as an address or device number), else null: then
+   * it decodes as its type at `add` plus its offset.
+   */
+  memberLeaf(t: TypeOfKind<typeof Kind.STRUCT | typeof Kind.UNION>, index: number, add: number): string | null {
+    const member = t.members[index]!;
+    const bits = memberBits(this.btf, member, this.pointerSize);
+    if (bits) return this.leaf(add, (a) => this.bits(a, bits.first, bits.span, bits.shift, bits.width));
+    const hint = this.hints?.of(t.id, index, member.name || `__anon${index}`) ?? null;
+    if (!hint) return null;
+    const start = add + member.bitOffset / 8;
+    const size = this.btf.resolveSize(member.type, this.pointerSize);
+    return this.leaf(start, (a) => `h.hinted(${JSON.stringify(hint)},b,${at(a)},${at(a + size)})`);
   }
 
   private array(elementId: number, count: number, add: number, depth: number): string {
@@ -200,8 +209,8 @@ export function compileDecoder(btf: Btf, typeId: number, pointerSize: number, hi
   const body = source.value(typeId, 0, 0);
   const make = (expression: string) => `function(v,b,o,e){let t,x,n,s;return ${expression};}`;
   const functions: CompiledDecoder[] = [];
-  const build = new Function('h', 'c', 'f', `return [${[body, ...source.functions].map(make).join(',')}];`) as (h: typeof helpers, c: unknown[], f: CompiledDecoder[]) => CompiledDecoder[];
-  const [decoder, ...elements] = build(helpers, source.constants, functions);
+  const build = new Function('h', 'c', 'f', `return [${[body, ...source.functions].map(make).join(',')}];`) as (h: typeof decoderHelpers, c: unknown[], f: CompiledDecoder[]) => CompiledDecoder[];
+  const [decoder, ...elements] = build(decoderHelpers, source.constants, functions);
   functions.push(...elements);
   return decoder!;
 }

@@ -10,13 +10,25 @@ import type { JsonValue } from './btf-value.ts';
 import type { FieldHint } from './manifest.ts';
 import { Kind } from '../../abi/btf-kinds.ts';
 import { DecoderCache } from './compiled-decoder.ts';
+import { compileCells, type CompiledCells } from './compiled-cells.ts';
 import { MemberHints } from './field-hints.ts';
 
 /** Decodes through one BTF (BPF objects: 8-byte pointers), compiling a decoder per type on first use. */
 export class TypeDecoder {
   private readonly decoders: DecoderCache;
+  private readonly hints: MemberHints;
   constructor(private readonly btf: Btf, hints: Record<string, FieldHint> = {}) {
-    this.decoders = new DecoderCache(btf, 8, new MemberHints(btf, hints));
+    this.hints = new MemberHints(btf, hints);
+    this.decoders = new DecoderCache(btf, 8, this.hints);
+  }
+
+  /**
+   * The cells of a map's entries compiled from key and value types (per-CPU values summed over
+   * `slots` copies `stride` apart; `only` narrows the fields), or null for shapes that decode
+   * first and flatten after.
+   */
+  compileCells(keyTypeId: number, valueTypeId: number, only: string[] | undefined, slots: number, stride: number): CompiledCells | null {
+    return compileCells(this.btf, keyTypeId, valueTypeId, 8, this.hints, only, slots, stride);
   }
 
   /** The id of the struct, union or typedef named `name`, or null. */

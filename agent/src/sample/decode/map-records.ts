@@ -13,7 +13,8 @@ export interface DecodedEntry {
   value: JsonValue;
 }
 
-function asNumber(value: JsonValue): number | null {
+/** A value as a cell's number: numbers, booleans as 1 or 0, integer texts; null for anything else. */
+export function asNumber(value: JsonValue): number | null {
   if (typeof value === 'number') return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
@@ -83,17 +84,36 @@ export class Accumulator {
   }
 }
 
+/** The cells of every entry, in order: what compiled-cells.ts produces without decoding. */
+export function entryCells(entries: DecodedEntry[], only?: string[]): Array<[Key, number]> {
+  return entries.flatMap((e) => numericCells(e, only));
+}
+
 export function counterRecord(accumulator: Accumulator, entries: DecodedEntry[], only?: string[]): CounterRecord {
-  const deltas = accumulator.amounts(entries.flatMap((e) => numericCells(e, only))).filter(([, delta]) => delta !== 0);
-  return { kind: 'counter', deltas };
+  return counterFromCells(accumulator, entryCells(entries, only));
+}
+
+/** The cells whose amount is not zero (an index loop: QuickJS destructures `[, amount]` through the iterator protocol). */
+function nonZero(cells: Array<[Key, number]>): Array<[Key, number]> {
+  const out: Array<[Key, number]> = [];
+  for (let i = 0; i < cells.length; i++) if (cells[i]![1] !== 0) out.push(cells[i]!);
+  return out;
+}
+
+export function counterFromCells(accumulator: Accumulator, cells: Array<[Key, number]>): CounterRecord {
+  return { kind: 'counter', deltas: nonZero(accumulator.amounts(cells)) };
 }
 
 export function gaugeRecord(entries: DecodedEntry[], only?: string[]): GaugeRecord {
-  return { kind: 'gauge', values: entries.flatMap((e) => numericCells(e, only)) };
+  return { kind: 'gauge', values: entryCells(entries, only) };
 }
 
 export function topRecord(accumulator: Accumulator, entries: DecodedEntry[], topN: number, only?: string[]): TopRecord {
-  const amounts = accumulator.amounts(entries.flatMap((e) => numericCells(e, only))).filter(([, amount]) => amount !== 0);
+  return topFromCells(accumulator, entryCells(entries, only), topN);
+}
+
+export function topFromCells(accumulator: Accumulator, cells: Array<[Key, number]>, topN: number): TopRecord {
+  const amounts = nonZero(accumulator.amounts(cells));
   amounts.sort((a, b) => b[1] - a[1]);
   const other = amounts.slice(topN).reduce((sum, [, amount]) => sum + amount, 0);
   return { kind: 'top', entries: amounts.slice(0, topN), other };
@@ -101,7 +121,18 @@ export function topRecord(accumulator: Accumulator, entries: DecodedEntry[], top
 
 /** The bucket array of a histogram value: the named field, else the first numeric array. */
 export function bucketsOf(value: JsonValue, field?: string): number[] | null {
-  const asBuckets = (v: JsonValue | undefined) => (Array.isArray(v) && v.every((c) => asNumber(c) !== null) ? v.map((c) => asNumber(c) as number) : null);
+  const asBuckets = (v: JsonValue | undefined) => {
+    if (!Array.isArray(v)) return null;
+    // One pass, no callback per bucket: histograms are read every interval.
+    const buckets = new Array<number>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const count = v[i]!;
+      const number = typeof count === 'number' ? count : asNumber(count);
+      if (number === null) return null;
+      buckets[i] = number;
+    }
+    return buckets;
+  };
   if (Array.isArray(value)) return asBuckets(value);
   if (!value || typeof value !== 'object') return null;
   if (field !== undefined) return asBuckets(value[field]);
@@ -110,6 +141,14 @@ export function bucketsOf(value: JsonValue, field?: string): number[] | null {
     if (buckets) return buckets;
   }
   return null;
+}
+
+/** The counts since `before`; the counts themselves when any bucket shrank (the entry was recreated). */
+function windowOf(buckets: number[], before: number[]): number[] {
+  for (let i = 0; i < before.length; i++) if (before[i]! > (buckets[i] ?? 0)) return buckets;
+  const window = new Array<number>(buckets.length);
+  for (let i = 0; i < buckets.length; i++) window[i] = buckets[i]! - (before[i] ?? 0);
+  return window;
 }
 
 function trimmed(buckets: number[]): number[] {
@@ -133,9 +172,7 @@ export class HistogramState {
       const text = keyText(key);
       const before = this.read === 'delta' ? this.last.get(text) : undefined;
       next.set(text, buckets);
-      const shrank = before?.some((count, i) => count > (buckets[i] ?? 0));
-      const window = before && !shrank ? buckets.map((count, i) => count - (before[i] ?? 0)) : buckets;
-      perKey.push([key, trimmed(window)]);
+      perKey.push([key, trimmed(before ? windowOf(buckets, before) : buckets)]);
     }
     this.last = next;
     if (this.series) return { kind: 'histogram', unit: this.unit, series: perKey.filter(([, buckets]) => buckets.length > 0) };

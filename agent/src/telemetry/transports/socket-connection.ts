@@ -1,8 +1,11 @@
 /**
  * One broker connection over a non-blocking socket: waits for connect(2) to complete
  * (writability, then SO_ERROR), runs the stream's handshake, then moves bytes. Reads whenever the
- * socket is readable; queues writes and watches writability only while some are blocked. Writes
- * never read, so onData is never re-entered from a write made inside it.
+ * socket is readable. Writes are queued and sent together once the event loop is back to waiting
+ * on sockets (after the timers that are due, so the records of modules sampled in the same
+ * instant leave in one write(2): on a small device each system call costs more than a record's
+ * encoding); close() sends what is queued first. Writes never read, so onData is never
+ * re-entered from a write made inside it.
  * Every failure ends the connection with one onClose(error) that names the peer and the cause.
  */
 import { MoteError } from '../../errors.ts';
@@ -58,13 +61,17 @@ export class SocketConnection implements Connection {
     env.readiness.setWriteHandler(fd, () => this.guard(() => this.connected()));
   }
 
+  /** The writability callback that sends what the queue holds. */
+  private readonly send = () => this.guard(() => this.flush());
+
   write(bytes: Uint8Array): void {
     if (this.state === 'closed' || bytes.length === 0) return;
     this.queue.push(bytes);
-    if (this.state === 'open') this.guard(() => this.flush());
+    if (this.state === 'open' && this.queue.length === 1) this.env.readiness.setWriteHandler(this.fd, this.send);
   }
 
   close(): void {
+    if (this.state === 'open') this.send();
     this.finish(undefined, true);
   }
 
@@ -114,6 +121,19 @@ export class SocketConnection implements Connection {
   private flush(): void {
     if (this.state !== 'open') return;
     let blocked = false;
+    if (this.queue.length > 1) {
+      // One write(2) for everything queued.
+      let length = 0;
+      for (const bytes of this.queue) length += bytes.length;
+      const joined = new Uint8Array(length);
+      let at = 0;
+      for (const bytes of this.queue) {
+        joined.set(bytes, at);
+        at += bytes.length;
+      }
+      this.queue.length = 0;
+      this.queue.push(joined);
+    }
     while (this.queue.length > 0) {
       const head = this.queue[0]!;
       const taken = this.stream.write(head);
