@@ -4,9 +4,9 @@
  * record starts and checks its kind, size, string offsets and type ids against the blob. A
  * corrupt input ends here in a BtfError naming the record (the decoder's own error for it),
  * never a loop or a RangeError. Records are decoded one at a time when asked for (decode.ts), so
- * the blob must not change after parsing. Where records start is kept for every 16th type id
- * only, and found for the others by walking at most 15 records from there: a kernel's 130,000
- * types then cost 32 KiB of index rather than 512 KiB.
+ * the blob must not change after parsing. Where records start is kept for every 8th type id
+ * only, and found for the others by walking at most 7 records from there: a kernel's 130,000
+ * types then cost 64 KiB of index rather than 512 KiB.
  */
 import { ByteReader } from '../bytes/byte-reader.ts';
 import { decodeType } from './decode.ts';
@@ -81,7 +81,7 @@ export function parseBtfBlob(bytes: Uint8Array, checkedByKernel = false): BtfBlo
 }
 
 /** Type ids from one entry of `BtfBlob.checkpoints` to the next. */
-export const CHECKPOINT_STRIDE = 16;
+export const CHECKPOINT_STRIDE = 8;
 
 /** The length in words of the (already checked) record that starts at `word`. */
 export function recordLength(words: Uint32Array, word: number): number {
