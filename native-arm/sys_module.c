@@ -21,6 +21,9 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "assets.h"
 #include "lz_block.h"
@@ -760,7 +763,7 @@ static JSValue js_hash(JSContext *ctx, JSValueConst this, int argc, JSValueConst
     return JS_NewString(ctx, text);
 }
 
-/* memoryUsage() -> { mallocSize, memoryUsed, objects, strings, arrayBuffers, bytecode }: QuickJS's heap. */
+/* memoryUsage() -> { mallocSize, memoryUsed, objects, strings, bytecode }: QuickJS's heap. */
 static JSValue js_memory_usage(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
     JSMemoryUsage usage;
@@ -771,8 +774,57 @@ static JSValue js_memory_usage(JSContext *ctx, JSValueConst this, int argc, JSVa
     JS_SetPropertyStr(ctx, result, "objects", JS_NewInt64(ctx, usage.obj_size + usage.prop_size + usage.shape_size));
     JS_SetPropertyStr(ctx, result, "strings", JS_NewInt64(ctx, usage.str_size + usage.atom_size));
     JS_SetPropertyStr(ctx, result, "bytecode", JS_NewInt64(ctx, usage.js_func_size));
-    JS_SetPropertyStr(ctx, result, "arrayBuffers", JS_NewInt64(ctx, usage.binary_object_size));
     return result;
+}
+
+/* collectGarbage(): QuickJS's cycle collector, now (JS_RunGC). */
+static JSValue js_collect_garbage(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    JS_RunGC(JS_GetRuntime(ctx));
+    return JS_UNDEFINED;
+}
+
+/* setGcThreshold(bytes): the heap size at which QuickJS next runs its cycle collector by itself. */
+static JSValue js_set_gc_threshold(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int64_t bytes;
+    if (JS_ToInt64(ctx, &bytes, argv[0]))
+        return JS_EXCEPTION;
+    if (bytes < 0)
+        return JS_ThrowRangeError(ctx, "setGcThreshold: bytes must be >= 0, not %lld", (long long)bytes);
+    JS_SetGCThreshold(JS_GetRuntime(ctx), (size_t)bytes);
+    return JS_UNDEFINED;
+}
+
+/*
+ * trimMemory() -> bool: glibc's malloc_trim(0), which gives the heap's free pages back to the
+ * kernel; true if it released any. musl has no such call (its allocator unmaps freed pages
+ * itself): false.
+ */
+static JSValue js_trim_memory(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+#ifdef __GLIBC__
+    return JS_NewBool(ctx, malloc_trim(0));
+#else
+    return JS_FALSE;
+#endif
+}
+
+/*
+ * allocatorUsage() -> { heap, free } | undefined: glibc's mallinfo2, the bytes the C allocator
+ * holds from the kernel (sbrk arena plus mmapped blocks) and those of them free; undefined on musl.
+ */
+static JSValue js_allocator_usage(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+#ifdef __GLIBC__
+    struct mallinfo2 info = mallinfo2();
+    JSValue result = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, result, "heap", JS_NewInt64(ctx, (int64_t)(info.arena + info.hblkhd)));
+    JS_SetPropertyStr(ctx, result, "free", JS_NewInt64(ctx, (int64_t)info.fordblks));
+    return result;
+#else
+    return JS_UNDEFINED;
+#endif
 }
 
 #define CONSTANT(name) JS_PROP_INT32_DEF(#name, name, JS_PROP_ENUMERABLE)
@@ -813,6 +865,10 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("realtimeNs", 0, js_realtime_ns),
     JS_CFUNC_DEF("hash", 1, js_hash),
     JS_CFUNC_DEF("memoryUsage", 0, js_memory_usage),
+    JS_CFUNC_DEF("collectGarbage", 0, js_collect_garbage),
+    JS_CFUNC_DEF("setGcThreshold", 1, js_set_gc_threshold),
+    JS_CFUNC_DEF("trimMemory", 0, js_trim_memory),
+    JS_CFUNC_DEF("allocatorUsage", 0, js_allocator_usage),
     CONSTANT(O_RDONLY), CONSTANT(O_WRONLY), CONSTANT(O_RDWR), CONSTANT(O_CREAT),
     CONSTANT(O_TRUNC), CONSTANT(O_APPEND), CONSTANT(O_NONBLOCK), CONSTANT(O_DIRECTORY),
     CONSTANT(PROT_READ), CONSTANT(PROT_WRITE), CONSTANT(MAP_SHARED), CONSTANT(MAP_PRIVATE),

@@ -47,8 +47,13 @@
  *   raiseMemlockLimit()             setrlimit(RLIMIT_MEMLOCK) to unlimited (soft and hard)
  *   monotonicNs() -> BigInt; realtimeNs() -> BigInt
  *   hash(bytes) -> string   16 hex digits of a fast 64-bit non-cryptographic digest (cache keys)
- *   memoryUsage() -> { mallocSize, memoryUsed, objects, strings, bytecode, arrayBuffers }
+ *   memoryUsage() -> { mallocSize, memoryUsed, objects, strings, bytecode }
  *       QuickJS's own heap (JS_ComputeMemoryUsage), in bytes
+ *   collectGarbage()   QuickJS's cycle collector, now (JS_RunGC)
+ *   setGcThreshold(bytes)   the heap size at which QuickJS next collects by itself (JS_SetGCThreshold)
+ *   trimMemory() -> bool   glibc's malloc_trim(0): true if pages went back to the kernel; false on musl
+ *   allocatorUsage() -> { heap, free } | undefined
+ *       glibc's mallinfo2: bytes the C allocator holds from the kernel, and those free; undefined on musl
  *   tlsOpen, tlsHandshake, tlsRead, tlsWrite, tlsClose: TLS client sessions, see tls.h.
  *   SysError: the error class; constants: O_*, PROT_*, MAP_*, AF_*, SOCK_*, SOL_SOCKET.
  */

@@ -69,6 +69,10 @@ declare module 'mote:sys' {
   export const realtimeNs: Sys['realtimeNs'];
   export const hash: Sys['hash'];
   export const memoryUsage: Sys['memoryUsage'];
+  export const collectGarbage: Sys['collectGarbage'];
+  export const setGcThreshold: Sys['setGcThreshold'];
+  export const trimMemory: Sys['trimMemory'];
+  export const allocatorUsage: Sys['allocatorUsage'];
   export const SysError: new (message: string, errno: number, code: string, call: string) => import('../src/sys/types.ts').SysError;
   export const O_RDONLY: number;
   export const O_WRONLY: number;

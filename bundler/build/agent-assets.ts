@@ -2,8 +2,10 @@
  * Binary assets of the agent (the built-in modules' BPF objects and minimized BTFs): instead of
  * base64 strings inside the bytecode, each becomes a C array linked into the binary, which the
  * agent reads by name through `mote:sys` asset(). Each is compressed (lz-block.ts) and
- * decompressed by asset() on every read. Each target gets only its own architecture's objects:
- * an import of another architecture's object resolves to `undefined`.
+ * decompressed by asset() on every read. An import gives a function that reads the asset when
+ * called, so the agent holds a module's bytes only while it loads that module, not from its start
+ * to its end. Each target gets only its own architecture's objects: an import of another
+ * architecture's object resolves to `undefined`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -43,7 +45,7 @@ export class AssetCollector {
           if (arch !== null && arch !== TARGET_ARCH[this.target]) return { contents: 'export default undefined;', loader: 'js' };
           const name = basename(args.path);
           this.assets.set(name, args.path);
-          return { contents: `import { asset } from 'mote:sys';\nexport default asset(${JSON.stringify(name)});`, loader: 'js' };
+          return { contents: `import { asset } from 'mote:sys';\nexport default () => asset(${JSON.stringify(name)});`, loader: 'js' };
         });
       },
     };

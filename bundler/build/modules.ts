@@ -5,7 +5,7 @@
  * .BTF.ext stay) into build/modules/, named by the compiled object's hash. The armhf objects also get a minimized BTF of the
  * board kernel (`bpftool gen min_core_btf`), for devices whose kernel has no BTF of its own.
  * Finally it writes build/generated/builtin-modules.ts, which the agent imports to get its
- * built-in ModuleSource list (objects inlined by esbuild's binary loader).
+ * built-in ModuleSource list: each object and BTF a getter that reads its asset when asked (agent-assets.ts).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -98,11 +98,11 @@ function generatedSource(modules: BuiltModule[]): string {
   const entries = modules.map((module, m) => {
     const objects = module.objects.map((o, i) => {
       imports.push(`import object${m}_${i} from ${spec(o.path)};`);
-      return `${o.arch}: object${m}_${i}`;
+      return `get ${o.arch}() { return object${m}_${i}?.(); }`;
     });
     const btfs = module.btfs.map((b, i) => {
       imports.push(`import btf${m}_${i} from ${spec(b.path)};`);
-      return `${JSON.stringify(b.release)}: btf${m}_${i}`;
+      return `get ${JSON.stringify(b.release)}() { return btf${m}_${i}?.(); }`;
     });
     const manifest = readFileSync(module.manifestPath, 'utf8');
     const version = String((JSON.parse(manifest) as { version?: unknown }).version ?? '0');

@@ -6,7 +6,10 @@
  *
  * Every minute it prints the agent's RSS, CPU over that minute, open fds, the records the agent
  * counts as sent and those the subscriber received (unique by boot, module and sequence), and
- * the outbox's depth and bytes from the agent's status. At the end it stops the agent cleanly
+ * the outbox's depth and bytes from the agent's status, and where the memory is: the agent logs
+ * one memory line on SIGUSR1 (QuickJS's heap, and glibc's malloc: what it holds from the kernel
+ * and how much of that is free), so RSS growth can be told apart as retained JavaScript objects
+ * or freed memory the allocator keeps. At the end it stops the agent cleanly
  * and prints the summary: RSS growth after warm-up (the first fifth of the run), fds, CPU, and
  * records made, sent, received, dropped by the outbox and lost (missing sequence numbers that
  * the outbox did not count as dropped). Measurements only; nothing here passes or fails except
@@ -95,13 +98,33 @@ let referenceAcked = 0;
 const args = ['run', '--device', DEVICE, '--broker', broker.url, '--interval-ms', String(INTERVAL_MS), '--outbox-dir', outboxDir, '--outbox-bytes', String(OUTBOX_BYTES), '--status-interval-ms', '5000'];
 const agent = spawn(agentBinary.host, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
-agent.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
+let memoryLines = 0;
+let lastMemoryLine = '';
+agent.stderr!.on('data', (chunk: Buffer) => {
+  stderr = (stderr + chunk.toString()).slice(-20_000);
+  for (const line of chunk.toString().split('\n')) {
+    if (!line.includes('memory (SIGUSR1)')) continue;
+    memoryLines++;
+    lastMemoryLine = line;
+  }
+});
+
+/** The agent's own account of its memory (its SIGUSR1 line), in KiB; undefined figures if it does not answer. */
+async function agentMemory(): Promise<{ heapKiB?: number; mallocKiB?: number; mallocFreeKiB?: number }> {
+  const before = memoryLines;
+  agent.kill('SIGUSR1');
+  const answered = await waitFor(() => memoryLines > before, 'the memory line', 3000).then(() => true, () => false);
+  if (!answered) return {};
+  const heap = /QuickJS heap (\d+) KiB/.exec(lastMemoryLine);
+  const malloc = /C allocator (\d+) KiB, free (\d+) KiB/.exec(lastMemoryLine);
+  return { heapKiB: heap ? Number(heap[1]) : undefined, mallocKiB: malloc ? Number(malloc[1]) : undefined, mallocFreeKiB: malloc ? Number(malloc[2]) : undefined };
+}
 await waitFor(() => /modules running: /.test(stderr) || agent.exitCode !== null, 'the agent to load its modules', 120_000);
 if (agent.exitCode !== null) throw new Error(`mote-agent exited: ${stderr}`);
 const running = /modules running: (.*)/.exec(stderr)![1]!;
 console.log(`soak: ${minutes} min; mote-agent ${agentBinary.host}, modules at ${INTERVAL_MS} ms: ${running}`);
 console.log(`soak: mosquitto restarted every ${RESTART_EVERY_MS / 1000} s, away for ${OUTAGE_MS / 1000} s once; outbox ${outboxDir} bound ${OUTBOX_BYTES} bytes`);
-console.log('  min   RSS KiB   CPU %   fds      sent  received   outbox depth   outbox bytes   broker');
+console.log('  min   RSS KiB   JS heap KiB   malloc KiB (free)   CPU %   fds      sent  received   outbox depth   outbox bytes   broker');
 
 const pid = agent.pid!;
 // The reference publisher: 40 numbered messages a second.
@@ -114,7 +137,7 @@ const referenceTimer = setInterval(() => {
 const started = Date.now();
 const durationMs = minutes * 60_000;
 const outageAt = Math.floor(minutes / 2) * 60_000;
-const samples: Array<{ minute: number; rssKiB: number; cpuPercent: number; fds: number }> = [];
+const samples: Array<{ minute: number; rssKiB: number; heapKiB?: number; mallocKiB?: number; cpuPercent: number; fds: number }> = [];
 let previous = procStat(pid);
 let previousAt = started;
 let brokerNote = 'up';
@@ -150,10 +173,12 @@ for (let minuteEnd = started + 60_000; Date.now() - started < durationMs; minute
   if (agent.exitCode !== null) throw new Error(`mote-agent exited during the soak: ${stderr}`);
   const stat = procStat(pid);
   const now = Date.now();
+  const memory = await agentMemory();
   const cpuPercent = ((stat.cpuTicks - previous.cpuTicks) / CLOCK_TICKS_PER_SECOND / ((now - previousAt) / 1000)) * 100;
   const m = Math.round((now - started) / 60_000);
-  samples.push({ minute: m, rssKiB: stat.rssKiB, cpuPercent, fds: stat.fds });
-  console.log(`${String(m).padStart(5)} ${String(stat.rssKiB).padStart(9)} ${cpuPercent.toFixed(1).padStart(7)} ${String(stat.fds).padStart(5)} ${String(lastCounters?.sent ?? 0).padStart(9)} ${String(received.size).padStart(9)} ${String(lastCounters?.depth ?? 0).padStart(14)} ${String(lastCounters?.bytes ?? 0).padStart(14)}   ${brokerNote}`);
+  samples.push({ minute: m, rssKiB: stat.rssKiB, heapKiB: memory.heapKiB, mallocKiB: memory.mallocKiB, cpuPercent, fds: stat.fds });
+  const mallocColumn = memory.mallocKiB === undefined ? '?' : `${memory.mallocKiB} (${memory.mallocFreeKiB})`;
+  console.log(`${String(m).padStart(5)} ${String(stat.rssKiB).padStart(9)} ${String(memory.heapKiB ?? '?').padStart(13)} ${mallocColumn.padStart(19)} ${cpuPercent.toFixed(1).padStart(7)} ${String(stat.fds).padStart(5)} ${String(lastCounters?.sent ?? 0).padStart(9)} ${String(received.size).padStart(9)} ${String(lastCounters?.depth ?? 0).padStart(14)} ${String(lastCounters?.bytes ?? 0).padStart(14)}   ${brokerNote}`);
   brokerNote = 'up';
   previous = stat;
   previousAt = now;
@@ -184,6 +209,8 @@ const dropped = counters.dropped;
 const lost = Math.max(counters.sent - received.size, gaps - dropped);
 const meanCpu = samples.reduce((sum, s) => sum + s.cpuPercent, 0) / samples.length;
 console.log(`soak: RSS ${warm.rssKiB} KiB after warm-up (minute ${warm.minute}), ${last.rssKiB} KiB at the end (${(((last.rssKiB - warm.rssKiB) / warm.rssKiB) * 100).toFixed(2)} %), peak after warm-up ${peak} KiB (${(((peak - warm.rssKiB) / warm.rssKiB) * 100).toFixed(2)} %)`);
+const growth = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? '?' : `${from} to ${to} KiB (${(((to - from) / from) * 100).toFixed(2)} %)`);
+console.log(`soak: after warm-up to the end, QuickJS heap ${growth(warm.heapKiB, last.heapKiB)}, C allocator ${growth(warm.mallocKiB, last.mallocKiB)}`);
 console.log(`soak: CPU ${meanCpu.toFixed(1)} % of one core on average; open fds ${Math.min(...samples.map((s) => s.fds))} to ${Math.max(...samples.map((s) => s.fds))}; outbox at most ${maxOutboxBytes} bytes`);
 // Where the missing records were: the arrival of the record before each, against the broker restarts.
 const missing: string[] = [];

@@ -8,7 +8,7 @@
 import { BtfTypeError } from './errors.ts';
 import { isModifier, kindName, type BtfType, type TypeOfKind } from './kinds.ts';
 import { NameIndex } from './name-index.ts';
-import { decodeBlobType, parseBtfBlob, type BtfBlob } from './parse.ts';
+import { decodeBlobType, parseBtfBlob, recordLength, type BtfBlob } from './parse.ts';
 import type { StringTable } from './strings.ts';
 import { Kind, KIND_NAMES, type KindNumber } from '../abi/btf-kinds.ts';
 
@@ -57,9 +57,9 @@ export class Btf {
 
   /** The types of `kind` in id order; the others are not decoded. */
   *typesOfKind<K extends KindNumber>(kind: K): Generator<TypeOfKind<K>> {
-    const { words, recordStarts } = this.blob;
-    for (let id = 1; id < this.count; id++) {
-      if (((words[recordStarts[id]! + 1]! >>> 24) & 0x1f) === kind) yield this.type(id) as TypeOfKind<K>;
+    const { words } = this.blob;
+    for (let id = 1, word = 0; id < this.count; id++, word += recordLength(words, word)) {
+      if (((words[word + 1]! >>> 24) & 0x1f) === kind) yield this.type(id) as TypeOfKind<K>;
     }
   }
 
@@ -111,10 +111,10 @@ export class Btf {
 
   /** Decodes every name: the way to compare names that bytes cannot (non-ASCII ones). */
   private idsWhoseName(matches: (name: string) => boolean): number[] {
-    const { words, recordStarts } = this.blob;
+    const { words } = this.blob;
     const found: number[] = [];
-    for (let id = 1; id < this.count; id++) {
-      if (matches(this.strings.get(words[recordStarts[id]!]!, `type [${id}] name`))) found.push(id);
+    for (let id = 1, word = 0; id < this.count; id++, word += recordLength(words, word)) {
+      if (matches(this.strings.get(words[word]!, `type [${id}] name`))) found.push(id);
     }
     return found;
   }

@@ -4,7 +4,7 @@
  * types of one bucket. Names are compared as bytes, so queries are ASCII: a non-ASCII name can
  * decode from several byte sequences, and Btf answers those by decoding.
  */
-import type { BtfBlob } from './parse.ts';
+import { recordLength, recordStart, type BtfBlob } from './parse.ts';
 
 const UNDERSCORE = 0x5f;
 
@@ -21,12 +21,12 @@ function queryBucket(name: readonly number[]): number {
 export class NameIndex {
   private readonly blob: BtfBlob;
   private readonly mask: number;
-  /** First id of each bucket (0: empty); ids follow in increasing order through `nextInBucket`. */
+  /** Highest id of each bucket (0: empty); lower ids follow through `nextInBucket`. */
   private readonly firstInBucket: Uint32Array;
   private readonly nextInBucket: Uint32Array;
 
   constructor(blob: BtfBlob) {
-    const { words, recordStarts, count } = blob;
+    const { words, count } = blob;
     const strings = blob.strings.bytes;
     // About two types a bucket: a kernel's 100,000 types take 256 KiB of heads.
     let buckets = 1;
@@ -34,8 +34,9 @@ export class NameIndex {
     const mask = buckets - 1;
     const first = new Uint32Array(buckets);
     const next = new Uint32Array(count);
-    for (let id = count - 1; id > 0; id--) {
-      const offset = words[recordStarts[id]!]!;
+    // Each id goes in front of its bucket's chain, so the chains run from the highest id down.
+    for (let id = 1, word = 0; id < count; id++, word += recordLength(words, word)) {
+      const offset = words[word]!;
       const b0 = strings[offset] ?? 0;
       if (b0 === 0) continue;
       // The string table ends with a NUL, so every read up to this name's NUL is in range.
@@ -65,13 +66,14 @@ export class NameIndex {
     return [...found, ...this.collect(flavorBucket, name, true)].sort((a, b) => a - b);
   }
 
+  /** The ids of one bucket that match, in increasing order. */
   private collect(bucket: number, name: readonly number[], flavored: boolean): number[] {
-    const { words, recordStarts } = this.blob;
+    const { words } = this.blob;
     const strings = this.blob.strings.bytes;
     const n = name.length;
     const found: number[] = [];
     for (let id = this.firstInBucket[bucket]!; id !== 0; id = this.nextInBucket[id]!) {
-      const offset = words[recordStarts[id]!]!;
+      const offset = words[recordStart(this.blob, id)]!;
       let i = 0;
       while (i < n && strings[offset + i] === name[i]) i++;
       if (i < n) continue;
@@ -81,6 +83,6 @@ export class NameIndex {
       const withFlavor = flavored && strings[after] === UNDERSCORE && strings[after + 1] === UNDERSCORE && strings[after + 2] === UNDERSCORE && (strings[after + 3] ?? 0) !== 0;
       if (exact || withFlavor) found.push(id);
     }
-    return found;
+    return found.reverse();
   }
 }

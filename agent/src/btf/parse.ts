@@ -4,7 +4,9 @@
  * record starts and checks its kind, size, string offsets and type ids against the blob. A
  * corrupt input ends here in a BtfError naming the record (the decoder's own error for it),
  * never a loop or a RangeError. Records are decoded one at a time when asked for (decode.ts), so
- * the blob must not change after parsing.
+ * the blob must not change after parsing. Where records start is kept for every 8th type id
+ * only, and found for the others by walking at most 7 records from there: a kernel's 130,000
+ * types then cost 64 KiB of index rather than 512 KiB.
  */
 import { ByteReader } from '../bytes/byte-reader.ts';
 import { decodeType } from './decode.ts';
@@ -34,8 +36,12 @@ export interface BtfBlob {
   strings: StringTable;
   /** Number of types, void (id 0) included. */
   count: number;
-  /** Index in `words` of each type's record, by type id; entry 0 (void) has no record. */
-  recordStarts: Uint32Array;
+  /**
+   * Index in `words` of the record of every CHECKPOINT_STRIDE-th type id: entry k is where type
+   * k * CHECKPOINT_STRIDE starts (entry 0: where type 1 starts, void having no record). See
+   * recordStart().
+   */
+  checkpoints: Uint32Array;
   /** The type section as little-endian 32-bit words (every record is a whole number of words). */
   words: Uint32Array;
   /** The type section, for the decoder. */
@@ -79,17 +85,40 @@ export function parseBtfBlob(bytes: Uint8Array, checkedByKernel = false): BtfBlo
     decode(id, word);
     throw new BtfError(`type [${id}]`, typeStart + word * 4, 'is malformed');
   };
-  const { recordStarts, count, largestReference } = checkedByKernel ? measureRecords(words, typeLength, reject) : indexRecords(words, typeLength, stringLength, reject);
+  const { checkpoints, count, largestReference } = checkedByKernel ? measureRecords(words, typeLength, reject) : indexRecords(words, typeLength, stringLength, reject);
   if (largestReference >= count) {
-    for (let id = 1; id < count; id++) checkReferences(decode(id, recordStarts[id]!), count);
+    for (let id = 1, word = 0; id < count; id++, word += recordLength(words, word)) checkReferences(decode(id, word), count);
     throw new BtfError('type section', typeStart, `refers to type [${largestReference}] but the BTF has only ${count} types`);
   }
-  return { strings, count, recordStarts, words, typeSection, typeStart };
+  return { strings, count, checkpoints, words, typeSection, typeStart };
+}
+
+/** Type ids from one entry of `BtfBlob.checkpoints` to the next. */
+export const CHECKPOINT_STRIDE = 8;
+
+/** The length in words of the (already checked) record that starts at `word`. */
+export function recordLength(words: Uint32Array, word: number): number {
+  const info = words[word + 1]!;
+  switch ((info >>> 24) & 0x1f) {
+    case STRUCT: case UNION: case DATASEC: case ENUM64: return 3 + (info & 0xffff) * 3;
+    case FUNC_PROTO: case ENUM: return 3 + (info & 0xffff) * 2;
+    case INT: case VAR: case DECL_TAG: return 4;
+    case ARRAY: return 6;
+    default: return 3;
+  }
+}
+
+/** Index in `blob.words` where the record of type `id` (1 to `blob.count - 1`) starts. */
+export function recordStart(blob: BtfBlob, id: number): number {
+  const block = Math.floor(id / CHECKPOINT_STRIDE);
+  let word = blob.checkpoints[block]!;
+  for (let at = Math.max(1, block * CHECKPOINT_STRIDE); at < id; at++) word += recordLength(blob.words, word);
+  return word;
 }
 
 /** Decodes type `id`, which must be between 1 and `blob.count - 1`. */
 export function decodeBlobType(blob: BtfBlob, id: number): BtfType {
-  return decodeType(blob.typeSection, blob.strings, id, blob.recordStarts[id]! * 4, blob.typeStart);
+  return decodeType(blob.typeSection, blob.strings, id, recordStart(blob, id) * 4, blob.typeStart);
 }
 
 /** The bytes as little-endian 32-bit words (a trailing partial word is left out): a view when the host allows one. */
@@ -106,7 +135,7 @@ function littleEndianWords(bytes: Uint8Array): Uint32Array {
 }
 
 interface RecordIndex {
-  recordStarts: Uint32Array;
+  checkpoints: Uint32Array;
   count: number;
   /** The largest type id any record refers to. */
   largestReference: number;
@@ -124,18 +153,11 @@ const { INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RES
 function indexRecords(words: Uint32Array, byteLength: number, stringLength: number, reject: (id: number, word: number) => never): RecordIndex {
   const end = words.length;
   const limit = Math.ceil(byteLength / 4);
-  let recordStarts = new Uint32Array(1024);
-  let capacity = recordStarts.length;
+  const checkpoints = new Checkpoints(64);
   let count = 1;
   let largestReference = 0;
   for (let word = 0; word < limit; count++) {
-    if (count === capacity) {
-      capacity *= 2;
-      const grown = new Uint32Array(capacity);
-      grown.set(recordStarts);
-      recordStarts = grown;
-    }
-    recordStarts[count] = word;
+    if (count % CHECKPOINT_STRIDE === 0) checkpoints.add(count, word);
     const body = word + 3;
     if (body > end) reject(count, word);
     const nameOffset = words[word]!;
@@ -211,7 +233,7 @@ function indexRecords(words: Uint32Array, byteLength: number, stringLength: numb
     if (reference > largestReference) largestReference = reference;
     word = next;
   }
-  return { recordStarts, count, largestReference };
+  return { checkpoints: checkpoints.done(), count, largestReference };
 }
 
 /** Where each record starts, from each record's kind and vlen alone (see parseBtfBlob's `checkedByKernel`). */
@@ -219,15 +241,10 @@ function measureRecords(words: Uint32Array, byteLength: number, reject: (id: num
   const end = words.length;
   const limit = Math.ceil(byteLength / 4);
   // A kernel's records average about 25 bytes: sized for that, the table rarely has to grow.
-  let recordStarts = new Uint32Array(Math.max(1024, Math.ceil(byteLength / 24)));
+  const checkpoints = new Checkpoints(Math.ceil(byteLength / 24 / CHECKPOINT_STRIDE) + 1);
   let count = 1;
   for (let word = 0; word < limit; count++) {
-    if (count === recordStarts.length) {
-      const grown = new Uint32Array(recordStarts.length * 2);
-      grown.set(recordStarts);
-      recordStarts = grown;
-    }
-    recordStarts[count] = word;
+    if (count % CHECKPOINT_STRIDE === 0) checkpoints.add(count, word);
     const info = words[word + 1]!;
     const vlen = info & 0xffff;
     let next = word + 3;
@@ -242,7 +259,33 @@ function measureRecords(words: Uint32Array, byteLength: number, reject: (id: num
     if (next > end) reject(count, word);
     word = next;
   }
-  return { recordStarts, count, largestReference: 0 };
+  return { checkpoints: checkpoints.done(), count, largestReference: 0 };
+}
+
+/** BtfBlob.checkpoints as the walk finds them: entry 0 is 0 (type 1 starts the section). */
+class Checkpoints {
+  private table: Uint32Array;
+  private length = 1;
+
+  constructor(capacity: number) {
+    this.table = new Uint32Array(Math.max(2, capacity));
+  }
+
+  /** Type `id` (a multiple of CHECKPOINT_STRIDE) starts at `word`. */
+  add(id: number, word: number): void {
+    const entry = id / CHECKPOINT_STRIDE;
+    if (entry === this.table.length) {
+      const grown = new Uint32Array(this.table.length * 2);
+      grown.set(this.table);
+      this.table = grown;
+    }
+    this.table[entry] = word;
+    this.length = entry + 1;
+  }
+
+  done(): Uint32Array {
+    return this.table.subarray(0, this.length);
+  }
 }
 
 /** Every type id `t` points at must be below `count`. */

@@ -3,7 +3,9 @@
  * config asks for (by default every built-in one that loads on this kernel, saying why the others
  * were skipped), samples each on its interval and publishes every record as telemetry, with the
  * retained status, until SIGINT or SIGTERM: then it detaches every module, publishes `offline`
- * and exits. SIGHUP reloads the config file and applies module changes in place. With
+ * and exits. SIGHUP reloads the config file and applies module changes in place; SIGUSR1 logs one
+ * memory line (RSS, QuickJS's heap, the C allocator: commands/memory-report.ts). After the loads
+ * and after each outage's backlog drains it gives memory back (run/memory-upkeep.ts). With
  * `--ota-key`, signed module packages can be installed and removed over MQTT while it runs.
  */
 import * as os from 'os';
@@ -17,6 +19,7 @@ import { BpfModuleLoader } from '../lifecycle/bpf-module-loader.ts';
 import type { Sys } from '../sys/types.ts';
 import { ignoreSigpipe, quickjsTimers, stderrLogger, sysClock } from '../telemetry/transports/quickjs-runtime.ts';
 import { Agent } from '../run/agent.ts';
+import { MemoryUpkeep } from '../run/memory-upkeep.ts';
 import { withBpfPreflight } from '../run/bpf-preflight.ts';
 import type { AgentConfig } from '../run/config.ts';
 import { deviceTelemetry } from '../run/device-telemetry.ts';
@@ -30,6 +33,8 @@ import { type RunFlags } from '../run/config-overlay.ts';
 
 /** Linux's SIGHUP (the same number on every architecture); quickjs-libc exports no name for it. */
 const SIGHUP = 1;
+/** Linux's SIGUSR1 on ARM and x86 (10); quickjs-libc exports no name for it either. */
+const SIGUSR1 = 10;
 
 const log = stderrLogger;
 
@@ -89,12 +94,16 @@ export const runCommand: AgentCommand = {
       log.info(memoryLine(sys, 'modules loaded'));
       os.setTimeout(() => log.info(memoryLine(sys, 'kernel BTF released')), 0);
     }
+    const upkeep = new MemoryUpkeep(sys, () => telemetry.counters().depth, quickjsTimers, log);
+    os.setTimeout(() => upkeep.release('modules loaded'), 0);
+    upkeep.start();
     ota.serve(agent.registry, telemetry, device);
     return new Promise<number>((resolve) => {
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
+        upkeep.stop();
         log.info(`${signal}: detaching modules, publishing offline`);
         agent.stop().then(() => resolve(0), (error: unknown) => {
           log.warn(`stop: ${(error as Error).message}`);
@@ -106,6 +115,7 @@ export const runCommand: AgentCommand = {
       os.signal(SIGHUP, () => {
         if (!stopping) config = reload(sys, flags, agent, ota, config);
       });
+      os.signal(SIGUSR1, () => log.info(memoryLine(sys, 'SIGUSR1')));
     });
   },
 };

@@ -125,6 +125,22 @@ export interface Sys {
   hash(bytes: Uint8Array): string;
   /** QuickJS's own heap, in bytes (JS_ComputeMemoryUsage). */
   memoryUsage(): HeapUsage;
+  /** QuickJS's cycle collector, now (JS_RunGC). */
+  collectGarbage(): void;
+  /** The heap size in bytes at which QuickJS next runs its cycle collector by itself. */
+  setGcThreshold(bytes: number): void;
+  /** glibc's malloc_trim(0): true if free pages went back to the kernel; false on musl, which has none. */
+  trimMemory(): boolean;
+  /** glibc's mallinfo2; undefined on musl. */
+  allocatorUsage(): AllocatorUsage | undefined;
+}
+
+/** What the C allocator holds, in bytes. */
+export interface AllocatorUsage {
+  /** Taken from the kernel: the sbrk arena and mmapped blocks. */
+  heap: number;
+  /** Of that, free (kept by the allocator, not given back). */
+  free: number;
 }
 
 /** Where QuickJS's heap goes, in bytes. */
@@ -138,6 +154,4 @@ export interface HeapUsage {
   strings: number;
   /** Compiled functions. */
   bytecode: number;
-  /** ArrayBuffer contents the runtime allocated (not mappings). */
-  arrayBuffers: number;
 }

@@ -126,7 +126,8 @@ export class DurableOutbox extends Outbox {
       const record = e.cold ? records.get(e.index!) : undefined;
       if (record && record.topic === e.topic) {
         e.payload = record.payload;
-        delete e.cold;
+        // Not `delete`: QuickJS gives an object that loses a property a shape of its own.
+        e.cold = false;
       }
     }
     if (entry.cold) {

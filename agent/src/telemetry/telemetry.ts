@@ -50,6 +50,7 @@ export interface TelemetryOptions {
 export class Telemetry {
   readonly session: MqttSession;
   private readonly sequences = new Map<string, number>();
+  private readonly topics = new Map<string, string>();
   private modules: ModuleStatus[] = [];
   private statusTimer: TimerHandle | undefined;
 
@@ -91,7 +92,7 @@ export class Telemetry {
     checkTopicLevel('module name', module);
     const sequence = this.sequences.get(module) ?? 0;
     this.sequences.set(module, sequence + 1);
-    const topic = telemetryTopic(this.options.deviceId, module);
+    const topic = this.topicOf(module);
     const headroom = publishHeadroom(topic);
     const payload = encodeEnvelope({
       schemaVersion: SCHEMA_VERSION,
@@ -107,6 +108,13 @@ export class Telemetry {
     this.options.outbox.push({ topic, payload: withHeadroom(payload, headroom), qos: this.options.qos ?? 1, timeMs: Math.floor(this.options.clock.realtimeMs()) });
     this.session.drain();
     return sequence;
+  }
+
+  /** One topic string per module, shared by every message the outbox holds for it. */
+  private topicOf(module: string): string {
+    let topic = this.topics.get(module);
+    if (topic === undefined) this.topics.set(module, (topic = telemetryTopic(this.options.deviceId, module)));
+    return topic;
   }
 
   counters(): StatusCounters {

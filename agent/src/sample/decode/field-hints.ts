@@ -62,9 +62,10 @@ export class MemberHints {
   private readonly tags = new Map<number, Map<number, string>>();
 
   constructor(btf: Btf, private readonly byName: Record<string, FieldHint> = {}) {
-    for (let id = 1; id < btf.count; id++) {
-      const t = btf.type(id);
-      if (t.kind !== Kind.DECL_TAG || t.componentIndex < 0) continue;
+    // Only the decl tags are decoded: Btf keeps every type it decodes, and an object built on
+    // vmlinux.h has hundreds that no record reaches.
+    for (const t of btf.typesOfKind(Kind.DECL_TAG)) {
+      if (t.componentIndex < 0) continue;
       const members = this.tags.get(t.type) ?? new Map<number, string>();
       members.set(t.componentIndex, t.name);
       this.tags.set(t.type, members);

@@ -1,0 +1,46 @@
+/**
+ * The upkeep's policy (agent/src/run/memory-upkeep.ts): a release only once a backlog of more
+ * than BACKLOG messages has drained to empty, once per burst, and QuickJS's next collection set
+ * from the heap left after collecting. The controls here record the calls and play a heap that
+ * collection shrinks; the binding's own calls run in test/agent/memory-upkeep.test.ts.
+ */
+import { expect, it } from 'vitest';
+import { BACKLOG, MemoryUpkeep, type MemoryControls } from '../../../agent/src/run/memory-upkeep.ts';
+
+function recording(heapBefore: number, heapAfter: number) {
+  const calls: string[] = [];
+  let heap = heapBefore;
+  const controls: MemoryControls = {
+    memoryUsage: () => ({ mallocSize: heap, memoryUsed: heap, objects: 0, strings: 0, bytecode: 0 }),
+    collectGarbage: () => {
+      calls.push('collect');
+      heap = heapAfter;
+    },
+    setGcThreshold: (bytes) => calls.push(`threshold ${bytes}`),
+    trimMemory: () => (calls.push('trim'), true),
+  };
+  return { controls, calls };
+}
+
+const noTimers = { setTimeout: () => undefined, clearTimeout: () => {} };
+const lines: string[] = [];
+const log = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) };
+
+it('releases once after a burst drains, and not for small backlogs', () => {
+  const { controls, calls } = recording(6_000_000, 2_000_000);
+  let depth = 0;
+  const upkeep = new MemoryUpkeep(controls, () => depth, noTimers, log);
+  for (depth of [0, 5, BACKLOG, 3, 0, 0]) upkeep.check();
+  expect(calls).toEqual([]);
+  for (depth of [BACKLOG + 1, 5000, 120, 0]) upkeep.check();
+  expect(calls).toEqual(['collect', 'threshold 3000000', 'trim']);
+  for (depth of [0, 0, 10, 0]) upkeep.check();
+  expect(calls).toHaveLength(3);
+  expect(lines.at(-1)).toBe('memory: the outbox drained: QuickJS heap 5859 KiB, 1953 KiB after collection; the C allocator returned free pages to the kernel');
+});
+
+it('never sets the next collection below QuickJS\'s first threshold', () => {
+  const { controls, calls } = recording(200_000, 100_000);
+  new MemoryUpkeep(controls, () => 0, noTimers, log).release('modules loaded');
+  expect(calls).toContain(`threshold ${256 * 1024}`);
+});
