@@ -5,19 +5,23 @@
  * - `bitbake -p` parses every recipe with no error, and no warning from meta-mote;
  * - `bitbake -e mote-agent` expands the recipe from the `mote dist` tarball;
  * - `bitbake -g mote-image-minimal`: the task graph holds quickjs-native, mote-agent and mote-btf;
- * - with the layer present and the feature off, the sanity class warns;
- * - `yocto-check-layer` (signatures included) passes every test but test_world, which walks
- *   every recipe of world and is left to `MOTE_YOCTO_WORLD=1`.
+ * - `bitbake -e linux-yocto`: with the feature on, the kernel bbappend adds the fragment;
+ * - with the layer present and the feature off, the sanity class warns (and not with the feature
+ *   on, nor with SKIP_MOTE_SANITY_CHECK), in `bitbake -p` runs with every recipe masked;
+ * - with `MOTE_YOCTO_CHECK_LAYER=1`, `yocto-check-layer` (signatures included) passes every test
+ *   but test_world, which is left to `MOTE_YOCTO_WORLD=1` (signatures.test.ts checks the
+ *   signatures the layer could change, in minutes).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDist, type Dist } from '../../bundler/dist/index.ts';
-import { buildDirFor, distDir, inBuild, layerDir, missingTrees, moteConf, SERIES, treeOf, type BuildDir } from './series.ts';
+import { buildDirFor, distDir, inBuild, layerDir, skippedWithoutTrees, moteConf, SERIES, SIGNATURE_CONF, treeOf, type BuildDir } from './series.ts';
 
 const HOUR = 3_600_000;
-/** The build folder with meta-mote and no Mote configuration, shared by the sanity test and yocto-check-layer. */
+/** The build folder with meta-mote and no Mote configuration, shared with signatures.test.ts. */
 const LAYER_ONLY = 'layer-only';
+
 
 function variable(environment: string, name: string): string {
   const match = new RegExp(`^${name}="(.*)"$`, 'm').exec(environment);
@@ -26,15 +30,9 @@ function variable(environment: string, name: string): string {
 }
 
 describe.each(SERIES)('meta-mote on $name', (series) => {
-  const missing = missingTrees(series);
-  if (missing) {
-    it.skip(`skipped: ${missing}`, () => {});
-    console.log(`[yocto] skipping ${series.name}: ${missing}`);
-    return;
-  }
+  if (skippedWithoutTrees(series)) return;
   let build: BuildDir;
   let dist: Dist;
-  let parse = '';
 
   beforeAll(async () => {
     dist = await buildDist(distDir, () => {});
@@ -43,7 +41,6 @@ describe.each(SERIES)('meta-mote on $name', (series) => {
 
   it('bitbake -p parses every recipe, with no error and no warning about meta-mote', async () => {
     const run = await inBuild(build, ['bitbake', '-p'], 2 * HOUR);
-    parse = run.output;
     const counts = /Parsing of (\d+) .bb files complete \((\d+) cached, (\d+) parsed\)\. (\d+) targets, (\d+) skipped/.exec(run.output);
     console.log(`[yocto] ${series.name} bitbake -p: exit ${run.code}; ${counts?.[0] ?? run.output.slice(-2000)}`);
     expect(run.output).not.toMatch(/^ERROR:/m);
@@ -77,21 +74,48 @@ describe.each(SERIES)('meta-mote on $name', (series) => {
     expect(graph).toMatch(/"mote-btf\.do_compile" -> "linux-yocto\.do_shared_workdir"/);
   }, HOUR);
 
-  // The sanity check runs where oe-core's does: at `bitbake -p` and builds, not at `bitbake -e`.
-  it('warns when the layer is present but DISTRO_FEATURES has no mote', async () => {
-    expect(parse).not.toMatch(/meta-mote is in your layers/);
-    const plain = buildDirFor(series, LAYER_ONLY, []);
-    const run = await inBuild(plain, ['bitbake', '-p'], 2 * HOUR);
+  it('bitbake -e linux-yocto: with the feature on, the kernel bbappend adds the fragment', async () => {
+    const run = await inBuild(build, ['bitbake', '-e', 'linux-yocto'], HOUR);
     expect(run.code, run.output.slice(-3000)).toBe(0);
-    expect(run.output).toMatch(/^WARNING: meta-mote is in your layers, but DISTRO_FEATURES has no 'mote'/m);
-  }, 2 * HOUR);
+    expect(variable(run.output, 'SRC_URI').split(/\s+/)).toContain('file://mote-bpf.cfg');
+    expect(variable(run.output, 'FILESEXTRAPATHS')).toContain(`${layerDir}/recipes-kernel/linux/files:`);
+  }, HOUR);
 
-  it('yocto-check-layer passes every test but test_world, signatures included', async () => {
-    // The folder of the sanity test, without meta-mote: yocto-check-layer adds it back, and its
-    // test_parse then finds that test's parse in the cache (same layers, same local.conf).
-    const check = buildDirFor(series, LAYER_ONLY, [], false);
+  // Bitbake fires the SanityCheck event, which the class handles, at the start of every parse,
+  // before it reads any recipe, and the handler sees only the configuration. These runs mask every
+  // recipe (BBMASK = ".*", from the environment), so each is a whole `bitbake -p` of the folder's
+  // configuration that takes seconds, not a parse of thousands of recipes.
+  describe('the sanity warning, from bitbake -p with every recipe masked', () => {
+    const WARNING = /^WARNING: meta-mote is in your layers, but DISTRO_FEATURES has no 'mote'/m;
+    async function sanityOutput(dir: BuildDir, passthrough: Record<string, string> = {}): Promise<string> {
+      const run = await inBuild(dir, ['bitbake', '-p'], HOUR, { passthrough: { BBMASK: '.*', ...passthrough } });
+      expect(run.code, run.output.slice(-3000)).toBe(0);
+      expect(run.output).toMatch(/^Parsing of 0 \.bb files complete|^Loaded 0 entries from dependency cache/m);
+      expect(run.output).not.toMatch(/^ERROR:/m);
+      return run.output;
+    }
+
+    it('warns when the layer is present but DISTRO_FEATURES has no mote', async () => {
+      expect(await sanityOutput(buildDirFor(series, LAYER_ONLY, SIGNATURE_CONF))).toMatch(WARNING);
+    }, HOUR);
+
+    it('does not warn with SKIP_MOTE_SANITY_CHECK = "1"', async () => {
+      expect(await sanityOutput(buildDirFor(series, LAYER_ONLY, SIGNATURE_CONF), { SKIP_MOTE_SANITY_CHECK: '1' })).not.toMatch(WARNING);
+    }, HOUR);
+
+    it('does not warn when DISTRO_FEATURES has mote', async () => {
+      expect(await sanityOutput(build)).not.toMatch(WARNING);
+    }, HOUR);
+  });
+
+  // Opt-in: yocto-check-layer takes the signatures of all of world without the layer before any
+  // test, then twice more (test_signatures, test_world_inherit_class) and builds nothing but walks
+  // world again (test_world): hours per series on a 2-core machine (meta-mote README, Tests).
+  it.runIf(process.env.MOTE_YOCTO_CHECK_LAYER === '1')('yocto-check-layer passes every test but test_world, signatures included', async () => {
+    // yocto-check-layer adds the layer to a build folder without it.
+    const check = buildDirFor(series, 'no-layer', SIGNATURE_CONF, false);
     const dependencies = ['meta-oe', 'meta-python', 'meta-networking'].map((layer) => join(treeOf(series), 'meta-openembedded', layer));
-    const run = await inBuild(check, ['yocto-check-layer', '--with-software-layer-signature-check', '--no-auto', layerDir, '--dependency', ...dependencies], 4 * HOUR);
+    const run = await inBuild(check, ['yocto-check-layer', '--with-software-layer-signature-check', '--no-auto', layerDir, '--dependency', ...dependencies], 12 * HOUR);
     const results = new Map([...run.output.matchAll(/^(test_\w+) \([\w.]+\)(?: \.\.\.|\n.*\.\.\.) (ok|FAIL|ERROR|skipped.*)$/gm)].map((m) => [m[1]!, m[2]!]));
     console.log(`[yocto] ${series.name} yocto-check-layer: ${[...results].map(([test, result]) => `${test} ${result}`).join(', ')}`);
     expect(results.size, run.output.slice(-4000)).toBeGreaterThanOrEqual(8);
@@ -99,6 +123,10 @@ describe.each(SERIES)('meta-mote on $name', (series) => {
       if (test === 'test_world' && !process.env.MOTE_YOCTO_WORLD) continue;
       expect(result, `${test}\n${run.output.slice(-4000)}`).toMatch(/^(ok|skipped)/);
     }
+  }, 12 * HOUR);
+
+  it('has the files yocto-check-layer requires of a layer (README with maintainers, SECURITY.md)', () => {
     expect(existsSync(join(layerDir, 'SECURITY.md'))).toBe(true);
-  }, 4 * HOUR);
+    expect(readFileSync(join(layerDir, 'README.md'), 'utf8')).toMatch(/^Maintainers?:/m);
+  });
 });

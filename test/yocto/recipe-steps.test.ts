@@ -1,6 +1,7 @@
 /**
  * The recipes' own compile and install steps, as `bitbake -e` expands them (wrynose, else
- * scarthgap), run outside bitbake, where Yocto's toolchain sources cannot be fetched:
+ * scarthgap; MOTE_YOCTO_SERIES=scarthgap picks scarthgap), run outside bitbake, where Yocto's
+ * toolchain sources cannot be fetched:
  * - quickjs-native with the host compiler (qjsc), quickjs and mote-agent with Debian's armhf cross
  *   compiler and musl, against the series' mbedTLS (3.6) with its default configuration, from the tarball
  *   `mote dist` writes. The binary boots on the qemu-armv7 board in place of the one

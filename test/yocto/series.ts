@@ -4,11 +4,13 @@
  *   <cache>/yocto/<series>/{bitbake,openembedded-core,meta-openembedded}
  * unpacked from those projects' git repositories at the branches below. Bitbake refuses to run
  * as root, so as root it runs as `nobody` (setpriv), with build folders it owns. Bitbake also
- * needs the en_US.UTF-8 locale: compiled once into the cache with localedef (LOCPATH).
+ * needs the en_US.UTF-8 locale: compiled once into the cache with localedef (LOCPATH). Bitbake
+ * runs under `nice -n 10`: the machine is shared.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { it } from 'vitest';
 import { cacheDir, repoRoot } from '../../bundler/paths.ts';
 
 export interface Series {
@@ -17,10 +19,22 @@ export interface Series {
   bitbakeBranch: string;
 }
 
-export const SERIES: Series[] = [
+const ALL_SERIES: Series[] = [
   { name: 'scarthgap', bitbakeBranch: '2.8' },
   { name: 'wrynose', bitbakeBranch: '2.18' },
 ];
+
+/**
+ * The series to test: all of them, or those named in MOTE_YOCTO_SERIES (comma-separated), e.g.
+ * MOTE_YOCTO_SERIES=scarthgap to run one series' parses only.
+ */
+export const SERIES: Series[] = (() => {
+  const wanted = process.env.MOTE_YOCTO_SERIES?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (!wanted?.length) return ALL_SERIES;
+  const unknown = wanted.filter((name) => !ALL_SERIES.some((series) => series.name === name));
+  if (unknown.length) throw new Error(`MOTE_YOCTO_SERIES names ${unknown.join(', ')}; the series are ${ALL_SERIES.map((series) => series.name).join(', ')}`);
+  return ALL_SERIES.filter((series) => wanted.includes(series.name));
+})();
 
 export const yoctoCache = join(cacheDir, 'yocto');
 export const layerDir = join(repoRoot, 'yocto', 'meta-mote');
@@ -41,6 +55,15 @@ export function missingTrees(series: Series): string | null {
     `openembedded-core and meta-openembedded (branch ${series.name}) into ${root}/, e.g. ` +
     `'git -C <clone> archive ${series.name} | tar -x -C ${root}/openembedded-core'`
   );
+}
+
+/** Inside a describe block: registers a skipped test that says why, and returns true, when the series' trees are absent. */
+export function skippedWithoutTrees(series: Series): boolean {
+  const missing = missingTrees(series);
+  if (!missing) return false;
+  it.skip(`skipped: ${missing}`, () => {});
+  console.log(`[yocto] skipping ${series.name}: ${missing}`);
+  return true;
 }
 
 /** A compiled en_US.UTF-8 locale, which bitbake insists on, in the cache (LOCPATH). */
@@ -115,20 +138,28 @@ export interface Run {
   output: string;
 }
 
-/** Runs a command of the series' bitbake or oe-core scripts in the build folder, as a non-root user. */
-export function inBuild(build: BuildDir, command: string[], limitMs: number): Promise<Run> {
+export interface RunOptions {
+  /** Variables handed to bitbake's configuration through BB_ENV_PASSTHROUGH_ADDITIONS. */
+  passthrough?: Record<string, string>;
+}
+
+/** Runs a command of the series' bitbake or oe-core scripts in the build folder, as a non-root user, at low priority. */
+export function inBuild(build: BuildDir, command: string[], limitMs: number, options: RunOptions = {}): Promise<Run> {
   const tree = treeOf(build.series);
+  const passthrough = options.passthrough ?? {};
   const env = {
     HOME: build.dir,
     BUILDDIR: build.dir,
     PATH: `${join(tree, 'bitbake', 'bin')}:${join(tree, 'openembedded-core', 'scripts')}:/usr/bin:/bin`,
     LANG: 'en_US.UTF-8',
     LOCPATH: localeDir(),
-    BB_ENV_PASSTHROUGH_ADDITIONS: 'LOCPATH',
+    BB_ENV_PASSTHROUGH_ADDITIONS: ['LOCPATH', ...Object.keys(passthrough)].join(' '),
+    ...passthrough,
   };
-  const [file, args] = isRoot ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...command]] : [command[0]!, command.slice(1)];
+  const asBuilder = isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'] : [];
+  const [file, ...args] = ['nice', '-n', '10', ...asBuilder, ...command];
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: build.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file!, args, { cwd: build.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -138,4 +169,40 @@ export function inBuild(build: BuildDir, command: string[], limitMs: number): Pr
       resolve({ code, output });
     });
   });
+}
+
+/**
+ * local.conf lines of the folders whose signatures are compared (and of the sanity checks, which
+ * share them): the signature handler yocto-check-layer's get_signatures uses, OEBasicHash (no hash
+ * equivalence). In local.conf, not the environment, so that every run there reuses one parse.
+ */
+export const SIGNATURE_CONF = ['BB_SIGNATURE_HANDLER = "OEBasicHash"'];
+
+/** A task signature per `recipe:task`, as `bitbake -S lockedsigs` writes them to locked-sigs.inc. */
+export type Signatures = Map<string, string>;
+
+/**
+ * The task signatures of the targets and of every task they depend on, the way
+ * yocto-check-layer's test_signatures takes them (scripts/lib/checklayer get_signatures):
+ * `bitbake -S lockedsigs`, read from the SIGGEN_LOCKEDSIGS_t-<tune> lists of locked-sigs.inc. The
+ * folder's local.conf has SIGNATURE_CONF.
+ */
+export async function lockedSignatures(build: BuildDir, targets: string[], limitMs: number): Promise<{ run: Run; signatures: Signatures }> {
+  const file = join(build.dir, 'locked-sigs.inc');
+  rmSync(file, { force: true });
+  const run = await inBuild(build, ['bitbake', '-S', 'lockedsigs', ...targets], limitMs);
+  const signatures: Signatures = new Map();
+  if (run.code !== 0 || !existsSync(file)) return { run, signatures };
+  let inList = false;
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    const assignment = /^(\S+)\s*\+?=/.exec(line);
+    if (assignment) {
+      inList = /^SIGGEN_LOCKEDSIGS_t-\S*$/.test(assignment[1]!);
+      continue;
+    }
+    const signature = inList ? /^([^:]*:[^:]*):([^:]*) .$/.exec(line) : null;
+    if (signature) signatures.set(signature[1]!, signature[2]!);
+  }
+  return { run, signatures };
 }

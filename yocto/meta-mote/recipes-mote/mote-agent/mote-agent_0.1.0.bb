@@ -4,7 +4,6 @@ compiles the agent's JavaScript bundle to bytecode, and the target compiler link
 mote:sys binding, QuickJS and mbedTLS against the image's C library. The built-in modules' CO-RE \
 objects come precompiled in the tarball, so the build needs no clang. Installed with its service \
 and default configuration."
-HOMEPAGE = "https://github.com/mote-agent/mote"
 LICENSE = "GPL-2.0-only"
 LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/GPL-2.0-only;md5=801f80980d171dd6425610833a22dbe6"
 

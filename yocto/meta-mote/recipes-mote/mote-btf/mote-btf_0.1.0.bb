@@ -4,7 +4,6 @@ encodes the BTF of the kernel just built from its DWARF, and bpftool-native gen 
 keeps only what the modules' CO-RE objects (from Mote's release tarball) relocate against. \
 Installs /usr/lib/mote/btf/<kernel release>.btf, where mote-agent looks. Needs DISTRO_FEATURES \
 'mote' (DWARF in vmlinux); a kernel with its own BTF gets an empty package."
-HOMEPAGE = "https://github.com/mote-agent/mote"
 LICENSE = "GPL-2.0-only"
 LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/GPL-2.0-only;md5=801f80980d171dd6425610833a22dbe6"
 
