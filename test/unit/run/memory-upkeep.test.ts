@@ -1,11 +1,11 @@
 /**
  * The upkeep's policy (agent/src/run/memory-upkeep.ts): a release only once a backlog of more
  * than BACKLOG messages has drained to empty, once per burst, and QuickJS's next collection set
- * from the heap left after collecting. The controls here record the calls and play a heap that
+ * from the heap left after collecting; between bursts, a bare collection every COLLECT_MS. The controls here record the calls and play a heap that
  * collection shrinks; the binding's own calls run in test/agent/memory-upkeep.test.ts.
  */
 import { expect, it } from 'vitest';
-import { BACKLOG, MemoryUpkeep, type MemoryControls } from '../../../agent/src/run/memory-upkeep.ts';
+import { BACKLOG, CHECK_MS, COLLECT_MS, MemoryUpkeep, type MemoryControls } from '../../../agent/src/run/memory-upkeep.ts';
 
 function recording(heapBefore: number, heapAfter: number) {
   const calls: string[] = [];
@@ -43,4 +43,32 @@ it('never sets the next collection below QuickJS\'s first threshold', () => {
   const { controls, calls } = recording(200_000, 100_000);
   new MemoryUpkeep(controls, () => 0, noTimers, log).release('modules loaded');
   expect(calls).toContain(`threshold ${256 * 1024}`);
+});
+
+it('collects every COLLECT_MS between bursts: a collection only, no heap walk, no threshold, no trim', () => {
+  const { controls, calls } = recording(6_000_000, 2_000_000);
+  const walks: number[] = [];
+  const usage = controls.memoryUsage;
+  controls.memoryUsage = () => (walks.push(1), usage());
+  const pending = new Map<number, { delay: number; run: () => void }>();
+  let next = 0;
+  const timers = {
+    setTimeout: (run: () => void, delay: number) => (pending.set(++next, { delay, run }), next),
+    clearTimeout: (handle: unknown) => void pending.delete(handle as number),
+  };
+  const upkeep = new MemoryUpkeep(controls, () => 0, timers, log);
+  upkeep.start();
+  expect([...pending.values()].map((t) => t.delay).sort((a, b) => a - b)).toEqual([CHECK_MS, COLLECT_MS]);
+  const fire = (delay: number) => {
+    const [handle, timer] = [...pending.entries()].find(([, t]) => t.delay === delay)!;
+    pending.delete(handle);
+    timer.run();
+  };
+  fire(COLLECT_MS);
+  fire(COLLECT_MS);
+  fire(CHECK_MS);
+  expect(calls).toEqual(['collect', 'collect']);
+  expect(walks).toEqual([]);
+  upkeep.stop();
+  expect(pending.size).toBe(0);
 });
