@@ -4,7 +4,7 @@
  * SIGKILL, the broker comes back and the agent restarts. Every record of the first boot must
  * arrive, sequence 0 to the last one the log holds, with no gap, and then the second boot's own.
  *
- * Once as the issue states it (20 s at 1 Hz), then 20 times with the same number of records made
+ * Once at full length (20 s at 1 Hz), then 20 times with the same number of records made
  * faster (20 records at 100 ms), so that the repetitions stay short in `npm test`.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

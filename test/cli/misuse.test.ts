@@ -4,7 +4,7 @@
  * exit code 2, before any long work starts. An unexpected failure is one line that points at
  * --debug, which shows the trace. The table must have rows for every registered command.
  *
- * The rows of the issue that asked for this (`spawn: true`) and the unexpected failure run the
+ * The rows marked `spawn: true` and the unexpected failure run the
  * real `node bundler/cli/mote.mjs`, side by side; the other rows call main() in this process
  * with the console captured (mote.mjs adds nothing to a refusal: main() prints it).
  */
