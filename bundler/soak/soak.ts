@@ -100,9 +100,14 @@ const agent = spawn(agentBinary.host, args, { stdio: ['ignore', 'ignore', 'pipe'
 let stderr = '';
 let memoryLines = 0;
 let lastMemoryLine = '';
+/** The end of the last chunk when it stopped inside a line: kept until the line is whole. */
+let partialLine = '';
 agent.stderr!.on('data', (chunk: Buffer) => {
-  stderr = (stderr + chunk.toString()).slice(-20_000);
-  for (const line of chunk.toString().split('\n')) {
+  const text = chunk.toString();
+  stderr = (stderr + text).slice(-20_000);
+  const lines = (partialLine + text).split('\n');
+  partialLine = lines.pop()!;
+  for (const line of lines) {
     if (!line.includes('memory (SIGUSR1)')) continue;
     memoryLines++;
     lastMemoryLine = line;
