@@ -6,16 +6,7 @@
  */
 import { decodePlain, encodePlain } from '../telemetry/cbor.ts';
 import { MoteError } from '../errors.ts';
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && compareBytes(a, b) === 0;
-}
+import { compareBytes, equalBytes } from '../bytes/compare.ts';
 
 /** A copy of `value` whose maps (at any depth) list their entries in canonical key order. */
 function sortedMaps(value: unknown): unknown {

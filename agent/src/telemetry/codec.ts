@@ -9,6 +9,7 @@ import { TelemetryDecodeError } from './errors.ts';
 import type { Envelope, ModuleStatus, Status, StatusCounters } from './messages.ts';
 import { recordFromWire, writeRecord } from './wire-record.ts';
 import { CborWriter } from './cbor-writer.ts';
+import { equalBytes } from '../bytes/compare.ts';
 
 const enum Label {
   SchemaVersion = 0,
@@ -44,16 +45,10 @@ function encoded(write: (w: CborWriter) => void): Uint8Array {
   return w.written().slice();
 }
 
-/** The boot id is compared by content: a caller may fill the same array with another. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function envelopeHead(envelope: Envelope): Uint8Array {
   const { schemaVersion, deviceId, bootId } = envelope;
-  if (prefix && prefix.schemaVersion === schemaVersion && prefix.deviceId === deviceId && sameBytes(prefix.bootId, bootId)) return prefix.bytes;
+  // The boot id is compared by content: a caller may fill the same array with another.
+  if (prefix && prefix.schemaVersion === schemaVersion && prefix.deviceId === deviceId && equalBytes(prefix.bootId, bootId)) return prefix.bytes;
   const bytes = encoded((w) => {
     w.mapHead(9);
     w.number(Label.SchemaVersion);
