@@ -31,6 +31,23 @@ function openLog(dir: string, options: Partial<SegmentLogOptions> = {}, warnings
   return SegmentLog.open(nodeLogFiles, { dir, maxBytes: 1 << 20, segmentBytes: 1 << 16, fsync: 1000, ...options }, (m) => warnings.push(m));
 }
 
+/** The records a reopened log holds as still needed, read back through its backlog ranges; checks each range's first time. */
+function replayed(log: SegmentLog): Array<{ index: number; record: LogRecord }> {
+  const all: Array<{ index: number; record: LogRecord }> = [];
+  for (const { from, to, timeMs } of log.backlog) {
+    const range: Array<{ index: number; record: LogRecord }> = [];
+    for (let index = from; index < to; ) {
+      const batch = log.read(index, to - index);
+      expect(batch.length, `records ${index} to ${to} read back`).toBeGreaterThan(0);
+      range.push(...batch);
+      index = batch.at(-1)!.index + 1;
+    }
+    expect(range[0]!.record.timeMs).toBe(timeMs);
+    all.push(...range);
+  }
+  return all;
+}
+
 const segmentFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.log')).sort();
 
 describe('frames', () => {
@@ -82,8 +99,8 @@ describe('SegmentLog', () => {
     log.close();
     expect(segmentFiles(dir).length).toBeGreaterThan(3);
     const reopened = openLog(dir, { segmentBytes: 256, maxBytes: 8192 });
-    expect(reopened.replayed.map((r) => r.index)).toEqual([...Array(40).keys()]);
-    expect(reopened.replayed.map((r) => r.record)).toEqual([...Array(40).keys()].map((n) => record(n)));
+    expect(replayed(reopened).map((r) => r.index)).toEqual([...Array(40).keys()]);
+    expect(replayed(reopened).map((r) => r.record)).toEqual([...Array(40).keys()].map((n) => record(n)));
     expect(reopened.append(record(40)).index).toBe(40);
     expect(reopened.damage).toEqual({ tails: 0, bytes: 0, records: 0 });
   });
@@ -100,14 +117,14 @@ describe('SegmentLog', () => {
       writeFileSync(file, whole.subarray(0, cut));
       const warnings: string[] = [];
       const reopened = openLog(dir, {}, warnings);
-      expect(reopened.replayed.map((r) => r.index), `cut at ${cut}`).toEqual([0, 1]);
+      expect(replayed(reopened).map((r) => r.index), `cut at ${cut}`).toEqual([0, 1]);
       expect(reopened.damage).toEqual({ tails: 1, bytes: cut - lastStart, records: 0 });
       expect(warnings).toEqual([expect.stringMatching(/segment 0{16}\.log: .* at byte \d+; cut off \d+ bytes$/)]);
       expect(statSync(file).size).toBe(lastStart);
       expect(reopened.append(record(2)).index).toBe(2);
       reopened.close();
       const again = openLog(dir);
-      expect(again.replayed.map((r) => r.record)).toEqual([record(0), record(1), record(2)]);
+      expect(replayed(again).map((r) => r.record)).toEqual([record(0), record(1), record(2)]);
       expect(again.damage.tails).toBe(0);
       again.close();
     }
@@ -126,7 +143,8 @@ describe('SegmentLog', () => {
     const reopened = openLog(dir, { segmentBytes: 256, maxBytes: 8192 });
     const inFirst = Number(second!.slice(0, 16));
     expect(reopened.damage).toEqual({ tails: 1, bytes: bytes.length - perFrame, records: inFirst - 1 });
-    expect(reopened.replayed.map((r) => r.index)).toEqual([0, ...Array.from({ length: 20 - inFirst }, (_, i) => inFirst + i)]);
+    expect(replayed(reopened).map((r) => r.index)).toEqual([0, ...Array.from({ length: 20 - inFirst }, (_, i) => inFirst + i)]);
+    expect(reopened.backlog.slice(0, 2).map(({ from, to }) => [from, to])).toEqual([[0, 1], [inFirst, Number(segmentFiles(dir)[2]!.slice(0, 16))]]);
   });
 
   it('never passes its bound, and deletes the oldest segments whole, reporting exactly which records went', () => {
@@ -142,7 +160,7 @@ describe('SegmentLog', () => {
       expect(onDisk).toBe(log.bytes);
     }
     log.close();
-    const kept = openLog(dir, options).replayed.map((r) => r.index);
+    const kept = replayed(openLog(dir, options)).map((r) => r.index);
     expect(deleted).toEqual([...Array(deleted.length).keys()]);
     expect([...deleted, ...kept]).toEqual([...Array(500).keys()]);
     expect(log.bytes).toBeGreaterThan(4096 - 2 * 1024);
@@ -159,11 +177,11 @@ describe('SegmentLog', () => {
     log.close();
     expect(readFileSync(join(dir, 'acked'), 'utf8')).toBe('17\n');
     const reopened = openLog(dir, options);
-    expect(reopened.replayed.map((r) => r.index)).toEqual([...Array(13).keys()].map((i) => i + 17));
+    expect(replayed(reopened).map((r) => r.index)).toEqual([...Array(13).keys()].map((i) => i + 17));
     reopened.release(30);
     reopened.close();
     expect(segmentFiles(dir)).toHaveLength(1);
-    expect(openLog(dir, options).replayed).toEqual([]);
+    expect(replayed(openLog(dir, options))).toEqual([]);
   });
 
   it('never reuses indexes that acked passed when their records were lost from disk', () => {
@@ -176,7 +194,7 @@ describe('SegmentLog', () => {
     const reopened = openLog(dir);
     expect(reopened.append(record(5)).index).toBe(5);
     reopened.close();
-    expect(openLog(dir).replayed.map((r) => r.index)).toEqual([5]);
+    expect(replayed(openLog(dir)).map((r) => r.index)).toEqual([5]);
   });
 
   it('refuses a segment that does not fit twice in the bound, saying what to give', () => {
@@ -280,6 +298,7 @@ describe('DurableOutbox', () => {
     expect(open(dir).depth).toBe(0);
   });
 
+
   it('keeps messages in memory when the disk refuses them, bounded by the same bytes, and resumes on disk', () => {
     const dir = freshDir();
     let diskFull = false;
@@ -303,26 +322,74 @@ describe('DurableOutbox', () => {
     expect(open(dir).snapshot().map((m) => m.topic)).toEqual(['t/0', 't/1', 't/2', 't/403']);
   });
 
-  it('keeps only the newest payloads of a backlog in memory and reads the others back in order as they are sent', () => {
+  const drain = (box: DurableOutbox, numbers: number[]) => {
+    for (const n of numbers) {
+      const entry = box.nextUnsent()!;
+      expect([entry.topic, entry.payload.length, entry.payload[0], entry.timeMs]).toEqual([`t/${n}`, 40, n & 0xff, 1000 + n]);
+      box.markInFlight(entry, 1);
+      box.acknowledge(1);
+    }
+  };
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+  it('holds a backlog of any length in a few entries, and reads it back in order as it is sent', () => {
     const dir = freshDir();
-    const outbox = open(dir);
-    for (let n = 0; n < 300; n++) outbox.push(message(n));
-    const drain = (box: DurableOutbox, from: number, to: number) => {
-      for (let n = from; n < to; n++) {
-        const entry = box.nextUnsent()!;
-        expect([entry.topic, entry.payload.length, entry.payload[0]]).toEqual([`t/${n}`, 40, n & 0xff]);
-        box.markInFlight(entry, 1);
-        box.acknowledge(1);
-      }
-    };
-    expect(outbox.snapshot().filter((m) => m.payload.length === 0)).toHaveLength(300 - 64);
-    drain(outbox, 0, 100);
+    const outbox = new DurableOutbox(nodeLogFiles, { dir, maxBytes: 1 << 20, segmentBytes: 4096, fsync: 1000 }, nodeTimers, new MemoryLogger());
+    for (let n = 0; n < 5000; n++) {
+      outbox.push(message(n));
+      expect(outbox.entriesInMemory).toBeLessThanOrEqual(64 + 1);
+    }
+    expect(outbox.depth).toBe(5000);
+    expect(outbox.oldestMs).toBe(1000);
+    drain(outbox, range(0, 1000));
+    expect(outbox.depth).toBe(4000);
+    expect(outbox.oldestMs).toBeLessThanOrEqual(2000);
+    expect(outbox.entriesInMemory).toBeLessThanOrEqual(2 * 64 + 1);
     outbox.close();
     const reopened = open(dir);
-    expect(reopened.depth).toBe(200);
-    expect(reopened.snapshot().filter((m) => m.payload.length === 0)).toHaveLength(200 - 64);
-    drain(reopened, 100, 300);
-    expect(reopened.depth).toBe(0);
+    expect(reopened.depth).toBe(4000);
+    expect(reopened.entriesInMemory).toBe(1);
+    expect(reopened.oldestMs).toBe(2000);
+    drain(reopened, range(1000, 2500));
+    for (let n = 5000; n < 5100; n++) reopened.push(message(n));
+    drain(reopened, [...range(2500, 5000), ...range(5000, 5100)]);
+    expect([reopened.depth, reopened.dropped, reopened.nextUnsent()]).toEqual([0, 0, undefined]);
     reopened.close();
+  });
+
+  it('drops the records of a cold run that cannot be read back, counts them, and warns once', () => {
+    const dir = freshDir();
+    const log = new MemoryLogger();
+    const outbox = new DurableOutbox(nodeLogFiles, { dir, maxBytes: 1 << 20, segmentBytes: 1024, fsync: 1000 }, nodeTimers, log);
+    for (let n = 0; n < 200; n++) outbox.push(message(n));
+    const [, second, third] = segmentFiles(dir);
+    const lost = Number(third!.slice(0, 16)) - Number(second!.slice(0, 16));
+    writeFileSync(join(dir, second!), '');
+    const sent: number[] = [];
+    for (let entry = outbox.nextUnsent(); entry; entry = outbox.nextUnsent()) {
+      sent.push(Number(entry.topic.slice(2)));
+      outbox.markInFlight(entry, 1);
+      outbox.acknowledge(1);
+    }
+    expect(sent.length + lost).toBe(200);
+    expect(outbox.dropped).toBe(lost);
+    expect(sent).toEqual(range(0, 200).filter((n) => n < Number(second!.slice(0, 16)) || n >= Number(third!.slice(0, 16))));
+    expect(log.lines.filter((l) => /records could not be read back from disk; dropped/.test(l))).toEqual([expect.stringContaining(`: ${lost} records could not`)]);
+    outbox.close();
+  });
+
+  it('keeps its disk bound through a cold backlog, dropping and counting exactly the oldest records of its runs', () => {
+    const dir = freshDir();
+    const outbox = new DurableOutbox(nodeLogFiles, { dir, maxBytes: 16384, segmentBytes: 2048, fsync: 1000 }, nodeTimers, new MemoryLogger());
+    for (let n = 0; n < 3000; n++) {
+      outbox.push(message(n));
+      expect(outbox.bytes).toBeLessThanOrEqual(16384);
+      expect(outbox.entriesInMemory).toBeLessThanOrEqual(64 + 1);
+    }
+    const held = outbox.depth;
+    expect(outbox.dropped).toBe(3000 - held);
+    drain(outbox, range(3000 - held, 3000));
+    expect(outbox.depth).toBe(0);
+    outbox.close();
   });
 });

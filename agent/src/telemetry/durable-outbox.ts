@@ -9,10 +9,15 @@
  * The bound is the log's size in bytes. Past it the oldest segment is deleted whole, and the
  * messages in it that were not yet sent are dropped and counted, so the consumer's sequence gaps
  * still add up exactly to `dropped`. Messages in flight stay in memory and are resent as usual.
- * Memory keeps the payloads of the newest `HOT` unsent messages and of those in flight; older
- * ones (a backlog from an outage or from before a restart) stay on disk only and are read back a
- * batch at a time, one segment read, as the session reaches them. So a long outage costs RAM only
- * a small record per message, not its payload.
+ *
+ * Memory holds entries only for the messages in flight and the newest `HOT` unsent ones. Older
+ * unsent messages (a backlog from an outage, or from before a restart) are held as cold runs: one
+ * entry stands for a range of consecutive records of the log, and grows by one count as each
+ * message leaves the hot window. As the session reaches a run, up to `HOT` of its records are read
+ * back (one segment read) and become entries again. So an outage of any length costs memory a
+ * few entries, not one per message: nothing long-lived is left among the allocator's free blocks
+ * when the backlog drains. The time a run reports for its first record is exact, or, after part
+ * of it was read back or dropped, that of the record just before it (never later than the truth).
  */
 import { Outbox, type OutboxEntry, type OutboxMessage } from './outbox.ts';
 import type { Logger, TimerHandle, Timers } from './runtime.ts';
@@ -26,7 +31,7 @@ export interface DurableOutboxOptions {
   fsync: FsyncPolicy;
 }
 
-/** Unsent messages whose payloads stay in memory; also how many are read back at once. */
+/** Unsent messages held as entries of their own; also how many records are read back at once. */
 const HOT = 64;
 const COLD = new Uint8Array(0);
 
@@ -35,6 +40,8 @@ export class DurableOutbox extends Outbox {
   private syncTimer: TimerHandle | undefined;
   /** Payload bytes of messages the log could not take (held in memory only), bounded like the log. */
   private memoryOnlyBytes = 0;
+  /** Messages held in cold runs beyond the one entry each run takes: `depth` counts them. */
+  private coldExtra = 0;
 
   constructor(
     files: LogFiles,
@@ -45,9 +52,24 @@ export class DurableOutbox extends Outbox {
     super(Number.MAX_SAFE_INTEGER);
     const segmentBytes = options.segmentBytes ?? Math.min(1 << 20, Math.floor(options.maxBytes / 8));
     this.log = SegmentLog.open(files, { dir: options.dir, maxBytes: options.maxBytes, segmentBytes, fsync: options.fsync }, (m) => logger.warn(m));
-    const replayed = this.log.replayed.splice(0);
-    replayed.forEach(({ index, record }, position) => this.hold(position < HOT ? { ...record, index } : { ...record, payload: COLD, index, cold: true }));
-    if (replayed.length > 0) logger.info(`outbox ${options.dir}: ${replayed.length} records from before the restart, sent first`);
+    let replayed = 0;
+    for (const { from, to, timeMs } of this.log.backlog.splice(0)) {
+      const last = this.entries.at(-1);
+      if (last?.cold !== undefined && last.index! + last.cold === from) this.growRun(last, to - from);
+      else this.holdRun(from, to - from, timeMs);
+      replayed += to - from;
+    }
+    if (replayed > 0) logger.info(`outbox ${options.dir}: ${replayed} records from before the restart, sent first`);
+  }
+
+  /** Messages held, in flight and cold runs included. */
+  override get depth(): number {
+    return this.entries.length + this.coldExtra;
+  }
+
+  /** Entries in memory (in flight, hot, and one per cold run): what the backlog costs the heap. */
+  get entriesInMemory(): number {
+    return this.entries.length;
   }
 
   /** Bytes the log takes on disk. */
@@ -80,11 +102,28 @@ export class DurableOutbox extends Outbox {
     this.scheduleSync();
   }
 
-  /** The oldest message not yet sent, its payload read back from disk if it was there only. */
+  /** The oldest message not yet sent, read back from disk if it was in a cold run. */
   override nextUnsent(): OutboxEntry | undefined {
-    const entry = super.nextUnsent();
-    if (entry?.cold) this.warm(entry);
-    return entry?.cold ? this.nextUnsent() : entry;
+    for (;;) {
+      const entry = super.nextUnsent();
+      if (entry?.cold === undefined) return entry;
+      this.warm(entry);
+    }
+  }
+
+  /** Every message held, oldest first; those of cold runs are read from disk (for inspection, not the hot path). */
+  override snapshot(): OutboxMessage[] {
+    return this.entries.flatMap((entry) => {
+      if (entry.cold === undefined) return [{ topic: entry.topic, payload: entry.payload, qos: entry.qos }];
+      const records: OutboxMessage[] = [];
+      for (let index = entry.index!; index < entry.index! + entry.cold; ) {
+        const batch = this.log.read(index, entry.index! + entry.cold - index);
+        if (batch.length === 0) break;
+        for (const { record } of batch) records.push({ topic: record.topic, payload: record.payload, qos: record.qos });
+        index = batch.at(-1)!.index + 1;
+      }
+      return records;
+    });
   }
 
   /** Fsyncs what is pending and records how far the broker has acknowledged. */
@@ -105,36 +144,74 @@ export class DurableOutbox extends Outbox {
   protected override take(position: number): OutboxEntry {
     const entry = super.take(position);
     if (entry.index === undefined) this.memoryOnlyBytes -= entry.payload.length;
+    if (entry.cold !== undefined) this.coldExtra -= entry.cold - 1;
     return entry;
   }
 
-  /** Leaves on disk only the payload of the unsent message just past the newest HOT. */
+  /** A cold run of `count` records from `index`, its first made at `timeMs`; at `position`, by default the end. */
+  private holdRun(index: number, count: number, timeMs: number, position = this.entries.length): void {
+    this.entries.splice(position, 0, { topic: '', payload: COLD, qos: 1, timeMs, index, cold: count });
+    this.coldExtra += count - 1;
+  }
+
+  private growRun(run: OutboxEntry, count: number): void {
+    run.cold! += count;
+    this.coldExtra += count;
+  }
+
+  /** Removes the first `count` records of the cold run at `position` (the whole run when it has no more). */
+  private shrinkRun(position: number, count: number, nextTimeMs: number): void {
+    const run = this.entries[position]!;
+    if (run.cold! <= count) {
+      this.take(position);
+      return;
+    }
+    run.cold! -= count;
+    run.index! += count;
+    run.timeMs = nextTimeMs;
+    run.topic = '';
+    this.coldExtra -= count;
+  }
+
+  /** The unsent message just past the newest HOT joins the cold run before it, or starts one. */
   private coolBacklog(): void {
-    const entry = this.entries[this.entries.length - HOT - 1];
-    if (entry && entry.index !== undefined && entry.packetId === undefined && !entry.cold) {
+    const position = this.entries.length - HOT - 1;
+    const entry = this.entries[position];
+    if (!entry || entry.index === undefined || entry.packetId !== undefined || entry.cold !== undefined) return;
+    const before = this.entries[position - 1];
+    if (before?.cold !== undefined && before.index! + before.cold === entry.index) {
+      this.entries.splice(position, 1);
+      this.growRun(before, 1);
+    } else {
       entry.payload = COLD;
-      entry.cold = true;
+      entry.cold = 1;
     }
   }
 
-  /** Reads back the payloads of `entry` and the cold messages after it (one segment read); one that cannot be read is dropped and counted. */
-  private warm(entry: OutboxEntry): void {
-    const records = new Map(this.log.read(entry.index!, HOT).map(({ index, record }) => [index, record]));
-    const start = this.entries.indexOf(entry);
-    for (let position = start; position < this.entries.length && position < start + HOT; position++) {
-      const e = this.entries[position]!;
-      const record = e.cold ? records.get(e.index!) : undefined;
-      if (record && record.topic === e.topic) {
-        e.payload = record.payload;
-        // Not `delete`: QuickJS gives an object that loses a property a shape of its own.
-        e.cold = false;
+  /**
+   * Reads back the first records of the cold run (one segment read) and puts them before it as
+   * entries. Records that cannot be read are dropped and counted, with one warning for the lot.
+   */
+  private warm(run: OutboxEntry): void {
+    const position = this.entries.indexOf(run);
+    let lost = 0;
+    while (this.entries[position] === run) {
+      const from = run.index!;
+      const records = this.log.read(from, Math.min(run.cold!, HOT));
+      let read = 0;
+      while (read < records.length && records[read]!.index === from + read) read++;
+      if (read === 0) {
+        lost++;
+        this.droppedCount++;
+        this.shrinkRun(position, 1, run.timeMs!);
+        continue;
       }
+      const warmed = records.slice(0, read).map(({ index, record }): OutboxEntry => ({ topic: record.topic, payload: record.payload, qos: record.qos, timeMs: record.timeMs, index }));
+      this.shrinkRun(position, read, warmed.at(-1)!.timeMs!);
+      this.entries.splice(position, 0, ...warmed);
+      break;
     }
-    if (entry.cold) {
-      this.logger.warn(`outbox ${this.options.dir}: record ${entry.index} could not be read back from disk; dropped`);
-      this.take(start);
-      this.droppedCount++;
-    }
+    if (lost > 0) this.logger.warn(`outbox ${this.options.dir}: ${lost} records could not be read back from disk; dropped`);
   }
 
   /** While the disk fails, messages held in memory only are bounded by the same bytes as the log. */
@@ -160,8 +237,10 @@ export class DurableOutbox extends Outbox {
   private dropRange(from: number, to: number): void {
     for (let position = 0; position < this.entries.length; ) {
       const entry = this.entries[position]!;
-      if (entry.index === undefined || entry.index < from || entry.index >= to) {
+      if (entry.index === undefined || entry.index >= to || entry.index + (entry.cold ?? 1) <= from) {
         position++;
+      } else if (entry.cold !== undefined) {
+        position += this.dropFromRun(position, from, to);
       } else if (entry.packetId !== undefined) {
         delete entry.index; // on the wire already: kept in memory until acknowledged
         this.memoryOnlyBytes += entry.payload.length;
@@ -171,6 +250,25 @@ export class DurableOutbox extends Outbox {
         this.droppedCount++;
       }
     }
+  }
+
+  /** Drops the records of [from, to) from the cold run at `position`; returns how many entries now stand where it stood. */
+  private dropFromRun(position: number, from: number, to: number): number {
+    const run = this.entries[position]!;
+    const start = run.index!;
+    const end = start + run.cold!;
+    const gone = Math.min(to, end) - Math.max(from, start);
+    this.droppedCount += gone;
+    if (from <= start) {
+      this.shrinkRun(position, gone, run.timeMs!);
+      return this.entries[position] === run ? 1 : 0;
+    }
+    // The records before `from` stay in this run; those after `to`, if any, form a run of their own.
+    run.cold = from - start;
+    this.coldExtra -= end - from;
+    if (end <= to) return 1;
+    this.holdRun(to, end - to, run.timeMs!, position + 1);
+    return 2;
   }
 
   /** With an interval fsync policy, one sync (and `acked` checkpoint) that many ms after a change. */

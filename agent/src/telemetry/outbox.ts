@@ -21,8 +21,12 @@ export interface OutboxEntry extends OutboxMessage {
   packetId?: number;
   /** Its position in the durable log; absent in memory only. */
   index?: number;
-  /** The payload is on disk only (a durable outbox's backlog): `payload` is empty until read back. */
-  cold?: boolean;
+  /**
+   * A durable outbox's backlog on disk only: this entry stands for that many consecutive records
+   * of the log from `index` on, with the topic and time of the first; `payload` is empty. Reading
+   * them back turns them into entries of their own.
+   */
+  cold?: number;
 }
 
 export class Outbox {

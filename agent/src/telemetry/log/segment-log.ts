@@ -51,6 +51,13 @@ export interface LogDamage {
   records: number;
 }
 
+/** Consecutive records `[from, to)` of the log; `timeMs` is when the first of them was made. */
+export interface LogRange {
+  from: number;
+  to: number;
+  timeMs: number;
+}
+
 interface Segment {
   base: number;
   count: number;
@@ -66,8 +73,12 @@ const ACKED = 'acked';
 const segmentName = (base: number) => `${String(base).padStart(16, '0')}.log`;
 
 export class SegmentLog {
-  /** Records found on disk at open that were still needed, oldest first, with their indexes. */
-  readonly replayed: Array<{ index: number; record: LogRecord }> = [];
+  /**
+   * The records found on disk at open that are still needed, as index ranges `[from, to)`, oldest
+   * first, one per segment, with the time of each range's first record (a gap between two ranges
+   * is records lost with a damaged tail). Their payloads stay on disk: `read` brings them back.
+   */
+  readonly backlog: LogRange[] = [];
   readonly damage: LogDamage = { tails: 0, bytes: 0, records: 0 };
   private readonly segments: Segment[] = [];
   private totalBytes = 0;
@@ -255,9 +266,8 @@ export class SegmentLog {
     const segment: Segment = { base, count: scan.records.length, size: scan.goodLength };
     this.segments.push(segment);
     this.totalBytes += segment.size;
-    scan.records.forEach((record, offset) => {
-      if (base + offset >= this.firstNeeded) this.replayed.push({ index: base + offset, record });
-    });
+    const from = Math.max(base, this.firstNeeded);
+    if (from < base + segment.count) this.backlog.push({ from, to: base + segment.count, timeMs: scan.records[from - base]!.timeMs });
   }
 
   private roll(): Segment {
