@@ -8,9 +8,11 @@
  * counts as sent and those the subscriber received (unique by boot, module and sequence), and
  * the outbox's depth and bytes from the agent's status, and where the memory is: the agent logs
  * one memory line on SIGUSR1 (QuickJS's heap, and glibc's malloc: what it holds from the kernel
- * and how much of that is free), so RSS growth can be told apart as retained JavaScript objects
- * or freed memory the allocator keeps. At the end it stops the agent cleanly
- * and prints the summary: RSS growth after warm-up (the first fifth of the run), fds, CPU, and
+ * and how much of that is free), and RSS is split as anonymous and file-backed, so RSS growth can
+ * be told apart as retained JavaScript objects, freed memory the allocator keeps, or pages of the
+ * binary and of mapped ring buffers touched for the first time. At the end it stops the agent
+ * cleanly and prints the summary: RSS growth after warm-up (the first fifth of the run), by kind
+ * and by mapping (those whose resident pages moved), fds, CPU, and
  * records made, sent, received, dropped by the outbox and lost (missing sequence numbers that
  * the outbox did not count as dropped). Measurements only; nothing here passes or fails except
  * a run that cannot start.
@@ -49,6 +51,26 @@ if (!Number.isFinite(minutes) || minutes < 4) {
 if (process.getuid?.() !== 0) {
   console.log('soak skipped: the agent loads BPF programs, run it as root');
   process.exit(0);
+}
+
+/** RSS by kind (/proc/<pid>/status, KiB): anonymous (heap, stacks), file-backed (the binary's pages, and the BPF ring buffers the agent maps), shared memory. */
+function rssParts(pid: number): { anonKiB: number; fileKiB: number; shmemKiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { anonKiB: field('RssAnon'), fileKiB: field('RssFile'), shmemKiB: field('RssShmem') };
+}
+
+/** Resident KiB of each mapping (/proc/<pid>/smaps), keyed by its address range, permissions and name. */
+function mappingRss(pid: number): Map<string, number> {
+  const rss = new Map<string, number>();
+  let mapping = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^([0-9a-f]+-[0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) mapping = `${header[1]} ${header[2]} ${header[3] || '[anonymous]'}`;
+    const resident = /^Rss:\s+(\d+) kB/.exec(line);
+    if (resident) rss.set(mapping, Number(resident[1]));
+  }
+  return rss;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -129,7 +151,7 @@ if (agent.exitCode !== null) throw new Error(`mote-agent exited: ${stderr}`);
 const running = /modules running: (.*)/.exec(stderr)![1]!;
 console.log(`soak: ${minutes} min; mote-agent ${agentBinary.host}, modules at ${INTERVAL_MS} ms: ${running}`);
 console.log(`soak: mosquitto restarted every ${RESTART_EVERY_MS / 1000} s, away for ${OUTAGE_MS / 1000} s once; outbox ${outboxDir} bound ${OUTBOX_BYTES} bytes`);
-console.log('  min   RSS KiB   JS heap KiB   malloc KiB (free)   CPU %   fds      sent  received   outbox depth   outbox bytes   broker');
+console.log('  min   RSS KiB    anon/file   JS heap KiB   malloc KiB (free)   CPU %   fds      sent  received   outbox depth   outbox bytes   broker');
 
 const pid = agent.pid!;
 // The reference publisher: 40 numbered messages a second.
@@ -142,7 +164,7 @@ const referenceTimer = setInterval(() => {
 const started = Date.now();
 const durationMs = minutes * 60_000;
 const outageAt = Math.floor(minutes / 2) * 60_000;
-const samples: Array<{ minute: number; rssKiB: number; heapKiB?: number; mallocKiB?: number; cpuPercent: number; fds: number }> = [];
+const samples: Array<{ minute: number; rssKiB: number; anonKiB: number; fileKiB: number; mappings: Map<string, number>; heapKiB?: number; mallocKiB?: number; cpuPercent: number; fds: number }> = [];
 let previous = procStat(pid);
 let previousAt = started;
 let brokerNote = 'up';
@@ -177,13 +199,15 @@ for (let minuteEnd = started + 60_000; Date.now() - started < durationMs; minute
   }
   if (agent.exitCode !== null) throw new Error(`mote-agent exited during the soak: ${stderr}`);
   const stat = procStat(pid);
+  const parts = rssParts(pid);
+  const mappings = mappingRss(pid);
   const now = Date.now();
   const memory = await agentMemory();
   const cpuPercent = ((stat.cpuTicks - previous.cpuTicks) / CLOCK_TICKS_PER_SECOND / ((now - previousAt) / 1000)) * 100;
   const m = Math.round((now - started) / 60_000);
-  samples.push({ minute: m, rssKiB: stat.rssKiB, heapKiB: memory.heapKiB, mallocKiB: memory.mallocKiB, cpuPercent, fds: stat.fds });
+  samples.push({ minute: m, rssKiB: stat.rssKiB, anonKiB: parts.anonKiB, fileKiB: parts.fileKiB, mappings, heapKiB: memory.heapKiB, mallocKiB: memory.mallocKiB, cpuPercent, fds: stat.fds });
   const mallocColumn = memory.mallocKiB === undefined ? '?' : `${memory.mallocKiB} (${memory.mallocFreeKiB})`;
-  console.log(`${String(m).padStart(5)} ${String(stat.rssKiB).padStart(9)} ${String(memory.heapKiB ?? '?').padStart(13)} ${mallocColumn.padStart(19)} ${cpuPercent.toFixed(1).padStart(7)} ${String(stat.fds).padStart(5)} ${String(lastCounters?.sent ?? 0).padStart(9)} ${String(received.size).padStart(9)} ${String(lastCounters?.depth ?? 0).padStart(14)} ${String(lastCounters?.bytes ?? 0).padStart(14)}   ${brokerNote}`);
+  console.log(`${String(m).padStart(5)} ${String(stat.rssKiB).padStart(9)} ${`${parts.anonKiB}/${parts.fileKiB}`.padStart(12)} ${String(memory.heapKiB ?? '?').padStart(13)} ${mallocColumn.padStart(19)} ${cpuPercent.toFixed(1).padStart(7)} ${String(stat.fds).padStart(5)} ${String(lastCounters?.sent ?? 0).padStart(9)} ${String(received.size).padStart(9)} ${String(lastCounters?.depth ?? 0).padStart(14)} ${String(lastCounters?.bytes ?? 0).padStart(14)}   ${brokerNote}`);
   brokerNote = 'up';
   previous = stat;
   previousAt = now;
@@ -215,6 +239,12 @@ const lost = Math.max(counters.sent - received.size, gaps - dropped);
 const meanCpu = samples.reduce((sum, s) => sum + s.cpuPercent, 0) / samples.length;
 console.log(`soak: RSS ${warm.rssKiB} KiB after warm-up (minute ${warm.minute}), ${last.rssKiB} KiB at the end (${(((last.rssKiB - warm.rssKiB) / warm.rssKiB) * 100).toFixed(2)} %), peak after warm-up ${peak} KiB (${(((peak - warm.rssKiB) / warm.rssKiB) * 100).toFixed(2)} %)`);
 const growth = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? '?' : `${from} to ${to} KiB (${(((to - from) / from) * 100).toFixed(2)} %)`);
+console.log(`soak: after warm-up to the end, RSS anonymous ${growth(warm.anonKiB, last.anonKiB)}, file-backed ${growth(warm.fileKiB, last.fileKiB)}`);
+// Which mappings' resident pages moved between the warm-up reference and the end.
+const moved = [...new Set([...warm.mappings.keys(), ...last.mappings.keys()])]
+  .map((mapping) => ({ mapping, from: warm.mappings.get(mapping) ?? 0, to: last.mappings.get(mapping) ?? 0 }))
+  .filter(({ from, to }) => from !== to);
+for (const { mapping, from, to } of moved) console.log(`soak: mapping ${mapping}: ${from} to ${to} KiB resident`);
 console.log(`soak: after warm-up to the end, QuickJS heap ${growth(warm.heapKiB, last.heapKiB)}, C allocator ${growth(warm.mallocKiB, last.mallocKiB)}`);
 console.log(`soak: CPU ${meanCpu.toFixed(1)} % of one core on average; open fds ${Math.min(...samples.map((s) => s.fds))} to ${Math.max(...samples.map((s) => s.fds))}; outbox at most ${maxOutboxBytes} bytes`);
 // Where the missing records were: the arrival of the record before each, against the broker restarts.
