@@ -13,7 +13,7 @@ import { loadObject, setRodata, type BpfObject } from '../object/index.ts';
 import { findKernelBtf } from '../kernel/btf-source.ts';
 import { TargetBtf } from '../kernel/loader/target-btf.ts';
 import { agentRelocationCache } from './relocation-cache.ts';
-import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
+import { agentBtfDigests, agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import { openEventBuffer } from '../kernel/event-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
@@ -153,8 +153,9 @@ export const loadCommand: AgentCommand = {
     const kernelBtf = findKernelBtf(sys, { explicitPath: parsed.options.btf as string | undefined });
     const target = new TargetBtf(sys, kernelBtf);
     const cacheDir = parsed.options['cache-dir'] as string | undefined;
-    const cache = cacheDir ? { store: agentRelocationCache(sys, cacheDir, log), objectDigest: sys.hash(bytes) } : null;
-    const featureCache = cacheDir ? agentFeatureCache(sys, cacheDir, log) : null;
+    const digests = cacheDir ? agentBtfDigests(sys, cacheDir, log) : null;
+    const cache = cacheDir ? { store: agentRelocationCache(sys, cacheDir, log, digests!), objectDigest: sys.hash(bytes) } : null;
+    const featureCache = cacheDir ? agentFeatureCache(sys, cacheDir, log, digests!) : null;
     const features = agentFeatureProbes(sys, featureCache);
     const objectName = (path.split('/').pop() ?? 'obj').replace(/\.bpf\.o$|\.o$/, '');
     const loaded = loadAndAttach(sys, object, {
