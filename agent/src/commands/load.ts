@@ -147,7 +147,7 @@ export const loadCommand: AgentCommand = {
     if (!['auto', 'batch', 'iterate'].includes(how)) throw new ArgumentError(`load: --dump must be batch, iterate or auto, not '${how}'`);
     const seconds = numberOption('load', parsed, 'seconds', 1);
 
-    const bytes = sys.readFile(path);
+    const bytes = sys.mapFile(path);
     const object = loadObject(bytes);
     applyConstants(object, (parsed.options.set as string[] | undefined) ?? []);
     const kernelBtf = findKernelBtf(sys, { explicitPath: parsed.options.btf as string | undefined });
