@@ -1,8 +1,8 @@
 /**
  * The BTF a load relocates against, parsed only when something needs its types: a load whose
  * relocations come from the cache never parses it. Its digest, half of the cache key, is taken
- * once (the kernel's own once per boot: btf-digest.ts). `release()` drops the parsed index and gives the bytes back (a mapping is unmapped);
- * the next load finds the BTF again.
+ * once (the kernel's own once per boot: btf-digest.ts). `release()` drops the parsed index and
+ * gives the bytes back (a mapping is unmapped); the next load finds the BTF again.
  */
 import type { Sys } from '../../sys/types.ts';
 import { Btf } from '../../btf/btf.ts';
