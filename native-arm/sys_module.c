@@ -334,8 +334,8 @@ static JSValue js_read_file(JSContext *ctx, JSValueConst this, int argc, JSValue
 /*
  * mapFile(path) -> Uint8Array: a regular file of at least one byte, mapped private and
  * copy-on-write (pages stay the page cache's until written, and only those touched are faulted
- * in, where readFile copies every byte into fresh memory); any other file is read as readFile
- * reads it. Unmapped when QuickJS lets the buffer go. The file must not be truncated while
+ * in, where readFile copies every byte into fresh memory); any other file, or one its file
+ * system cannot map, is read as readFile reads it. Unmapped when QuickJS lets the buffer go. The file must not be truncated while
  * mapped (SIGBUS, as with libbpf's own mapping of an object).
  */
 static JSValue js_map_file(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
@@ -348,12 +348,9 @@ static JSValue js_map_file(JSContext *ctx, JSValueConst this, int argc, JSValueC
         return read_open_file(ctx, fd);
     size_t length = (size_t)status.st_size;
     void *mapping = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    int saved = errno;
+    if (mapping == MAP_FAILED) /* a file system that cannot map files: read it */
+        return read_open_file(ctx, fd);
     close(fd);
-    if (mapping == MAP_FAILED) {
-        errno = saved;
-        return throw_errno(ctx, "mmap");
-    }
     JSValue buffer = JS_NewArrayBuffer(ctx, mapping, length, unmap_buffer, (void *)(uintptr_t)length, 0);
     if (JS_IsException(buffer)) {
         munmap(mapping, length);

@@ -1,7 +1,8 @@
 /**
  * How `mote-agent load` takes its object file (sys.mapFile), on this machine's real kernel: a
- * regular file is mapped, anything else (a named pipe here) is read whole, and both load the same programs
- * with the same CO-RE fixups; an empty file or a missing one is a one-line error, no trace.
+ * regular file is mapped, anything else (a named pipe here) is read whole, and both load the
+ * same programs with the same CO-RE fixups; a file its file system cannot map is read; an empty
+ * file, a missing one or one that is no object is a one-line error, no trace.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,8 @@ describe.skipIf(skipReason !== null)('the object file of mote-agent load', () =>
   it.each([
     ['an empty file', () => { writeFileSync(join(dir, 'empty.o'), ''); return join(dir, 'empty.o'); }, /^mote-agent load: ELF identification .* needs 16 bytes but the input has 0/],
     ['a missing file', () => join(dir, 'missing.o'), /^mote-agent load: open: No such file or directory \(ENOENT\)/],
+    // sysfs says 4096 bytes and refuses mmap (ENODEV): read instead, it is 4 bytes, not an ELF file
+    ['a file its file system cannot map', () => '/sys/devices/system/cpu/possible', /^mote-agent load: ELF identification .* needs 16 bytes but the input has \d\b/],
   ])('says in one line what is wrong with %s', (_, path, message) => {
     const run = load(path());
     expect(run.status).toBe(1);

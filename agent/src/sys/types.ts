@@ -66,8 +66,9 @@ export interface Sys {
   readFile(path: string): Uint8Array;
   /**
    * A whole regular file mapped private and copy-on-write: only the pages touched are faulted in
-   * and none is copied (objects carrying DWARF the loader never reads); other files are read as
-   * readFile reads them. The file must not be truncated while the bytes are in use.
+   * and none is copied (objects carrying DWARF the loader never reads); other files, and those
+   * a file system cannot map, are read as readFile reads them. The file must not be truncated
+   * while the bytes are in use.
    */
   mapFile(path: string): Uint8Array;
   /**
