@@ -253,20 +253,36 @@ static void free_file_buffer(JSRuntime *rt, void *opaque, void *ptr)
     free(ptr);
 }
 
-/*
- * Reads until end of file into one buffer, sized from fstat when the file says its size (one
- * allocation, no copy: the ArrayBuffer takes the buffer over), grown by doubling for /proc and
- * /sys files whose size is 0 or wrong.
- */
-static JSValue js_read_file(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+/* open(path, O_RDONLY) for readFile and mapFile; -1 with the exception thrown. */
+static int open_read_only(JSContext *ctx, JSValueConst path_value)
 {
-    const char *path = JS_ToCString(ctx, argv[0]);
+    const char *path = JS_ToCString(ctx, path_value);
     if (!path)
-        return JS_EXCEPTION;
+        return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     JS_FreeCString(ctx, path);
     if (fd < 0)
-        return throw_errno(ctx, "open");
+        throw_errno(ctx, "open");
+    return fd;
+}
+
+/* A Uint8Array over all of `buffer`, which it takes over. */
+static JSValue uint8_array_over(JSContext *ctx, JSValue buffer)
+{
+    /* The constructor reads offset and length whatever argc says: pass all three. */
+    JSValue view_args[3] = { buffer, JS_NewInt32(ctx, 0), JS_UNDEFINED };
+    JSValue array = JS_NewTypedArray(ctx, 3, (JSValueConst *)view_args, JS_TYPED_ARRAY_UINT8);
+    JS_FreeValue(ctx, buffer);
+    return array;
+}
+
+/*
+ * readFile's reading of an open file, which it closes: until end of file into one buffer, sized
+ * from fstat when the file says its size (one allocation, no copy: the ArrayBuffer takes the
+ * buffer over), grown by doubling for /proc and /sys files whose size is 0 or wrong.
+ */
+static JSValue read_open_file(JSContext *ctx, int fd)
+{
     struct stat status;
     size_t capacity = 4096, used = 0;
     /* One byte more than the size, so that end of file is seen without growing. */
@@ -306,11 +322,41 @@ static JSValue js_read_file(JSContext *ctx, JSValueConst this, int argc, JSValue
         free(data);
         return buffer;
     }
-    /* The constructor reads offset and length whatever argc says: pass all three. */
-    JSValue view_args[3] = { buffer, JS_NewInt32(ctx, 0), JS_UNDEFINED };
-    JSValue array = JS_NewTypedArray(ctx, 3, (JSValueConst *)view_args, JS_TYPED_ARRAY_UINT8);
-    JS_FreeValue(ctx, buffer);
-    return array;
+    return uint8_array_over(ctx, buffer);
+}
+
+static JSValue js_read_file(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd = open_read_only(ctx, argv[0]);
+    return fd < 0 ? JS_EXCEPTION : read_open_file(ctx, fd);
+}
+
+/*
+ * mapFile(path) -> Uint8Array: a regular file of at least one byte, mapped private and
+ * copy-on-write (pages stay the page cache's until written, and only those touched are faulted
+ * in, where readFile copies every byte into fresh memory); any other file, or one its file
+ * system cannot map, is read as readFile reads it. Unmapped when QuickJS lets the buffer go. The file must not be truncated while
+ * mapped (SIGBUS, as with libbpf's own mapping of an object).
+ */
+static JSValue js_map_file(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+    int fd = open_read_only(ctx, argv[0]);
+    if (fd < 0)
+        return JS_EXCEPTION;
+    struct stat status;
+    if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) || status.st_size <= 0 || (uint64_t)status.st_size >= SIZE_MAX)
+        return read_open_file(ctx, fd);
+    size_t length = (size_t)status.st_size;
+    void *mapping = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (mapping == MAP_FAILED) /* a file system that cannot map files: read it */
+        return read_open_file(ctx, fd);
+    close(fd);
+    JSValue buffer = JS_NewArrayBuffer(ctx, mapping, length, unmap_buffer, (void *)(uintptr_t)length, 0);
+    if (JS_IsException(buffer)) {
+        munmap(mapping, length);
+        return buffer;
+    }
+    return uint8_array_over(ctx, buffer);
 }
 
 static int write_all(int fd, const uint8_t *bytes, size_t size)
@@ -842,6 +888,7 @@ static const JSCFunctionListEntry sys_functions[] = {
     JS_CFUNC_DEF("read", 2, js_read),
     JS_CFUNC_DEF("write", 2, js_write),
     JS_CFUNC_DEF("readFile", 1, js_read_file),
+    JS_CFUNC_DEF("mapFile", 1, js_map_file),
     JS_CFUNC_DEF("writeFileAtomic", 3, js_write_file_atomic),
     JS_CFUNC_DEF("unlink", 1, js_unlink),
     JS_CFUNC_DEF("mkdir", 2, js_mkdir),

@@ -41,6 +41,7 @@ declare module 'mote:sys' {
   export const write: Sys['write'];
   export const fsync: Sys['fsync'];
   export const readFile: Sys['readFile'];
+  export const mapFile: Sys['mapFile'];
   export const writeFileAtomic: Sys['writeFileAtomic'];
   export const unlink: Sys['unlink'];
   export const mkdir: Sys['mkdir'];

@@ -2,8 +2,10 @@
  * The load path on this host's kernel (with /sys/kernel/btf/vmlinux), each figure beside a
  * reference measured in the same run:
  *  - object load time, cold and warm: `mote-agent load --no-attach` with no cache, and with
- *    warm ones (`--cache-dir`, filled by a first load: the relocation cache and the feature
- *    probes' answers, so warm also skips the probes), against `bpftool prog loadall`
+ *    warm ones (`--cache-dir`, filled by a first load: the relocation cache, the feature
+ *    probes' answers and the kernel BTF's digest for this boot, so warm also skips the probes
+ *    and the hashing of the kernel BTF), and warm as the first load after a reboot finds it (the
+ *    boot's digest gone: the kernel BTF is hashed once), against `bpftool prog loadall`
  *    (libbpf) on the same libbpf-tools CO-RE objects; medians of ROUNDS alternating runs;
  *  - startup to the first published record: `mote-agent run` with every built-in module against
  *    a local mosquitto, from the spawn to the first telemetry message a subscriber receives, with
@@ -23,6 +25,7 @@ import { fixtureSources } from '../fixtures/bpf-fixtures.ts';
 import { compileBpf } from '../build/bpf-compile.ts';
 import { ensureHostBtf } from '../btf/index.ts';
 import { agentBinary, buildDir } from '../paths.ts';
+import { KERNEL_BTF_DIGEST_FILE } from '../../agent/src/kernel/btf-digest.ts';
 import { median, timeMs } from './bench-timing.ts';
 
 const ROUNDS = 7;
@@ -45,20 +48,23 @@ async function loadTimes(): Promise<void> {
   const host = await ensureHostBtf();
   const names = ['execsnoop', 'opensnoop', 'runqlat', 'biolatency', 'tcpconnect'];
   console.log(`object load time, median of ${ROUNDS} (mote-agent load --no-attach vs bpftool prog loadall; both relocate against /sys/kernel/btf/vmlinux, create the maps and load every program)`);
-  console.log(`${'object'.padEnd(12)} ${'libbpf ms'.padStart(10)} ${'cold ms'.padStart(8)} ${'cold/libbpf'.padStart(12)} ${'warm ms'.padStart(8)} ${'warm/libbpf'.padStart(12)}`);
+  console.log(`${'object'.padEnd(12)} ${'libbpf ms'.padStart(10)} ${'cold ms'.padStart(8)} ${'cold/libbpf'.padStart(12)} ${'warm ms'.padStart(8)} ${'warm/libbpf'.padStart(12)} ${'rebooted ms'.padStart(12)} ${'rebooted/libbpf'.padStart(16)}`);
   const cacheDir = mkdtempSync(join(tmpdir(), 'mote-bench-cache-'));
+  const bootDigest = join(cacheDir, KERNEL_BTF_DIGEST_FILE);
   try {
     for (const source of fixtureSources('tools').filter((s) => names.includes(s.name))) {
       const object = (await compileBpf({ source: source.path, arch: 'x86', includeDirs: [join(host.headerPath, '..')] })).path;
       agentLoad(object, cacheDir); // fills the cache for the warm runs
-      const [libbpf, cold, warm]: number[][] = [[], [], []];
+      const [libbpf, cold, warm, rebooted]: number[][] = [[], [], [], []];
       for (let round = 0; round < ROUNDS; round++) {
         libbpf.push(timeMs(() => bpftoolLoad(object)));
         cold.push(timeMs(() => agentLoad(object, null)));
         warm.push(timeMs(() => agentLoad(object, cacheDir)));
+        rmSync(bootDigest, { force: true }); // as after a reboot: the next load hashes the kernel BTF and keeps the digest again
+        rebooted.push(timeMs(() => agentLoad(object, cacheDir)));
       }
-      const [l, c, w] = [median(libbpf), median(cold), median(warm)];
-      console.log(`${source.name.padEnd(12)} ${l.toFixed(1).padStart(10)} ${c.toFixed(1).padStart(8)} ${(c / l).toFixed(2).padStart(11)}x ${w.toFixed(1).padStart(8)} ${(w / l).toFixed(2).padStart(11)}x`);
+      const [l, c, w, r] = [median(libbpf), median(cold), median(warm), median(rebooted)];
+      console.log(`${source.name.padEnd(12)} ${l.toFixed(1).padStart(10)} ${c.toFixed(1).padStart(8)} ${(c / l).toFixed(2).padStart(11)}x ${w.toFixed(1).padStart(8)} ${(w / l).toFixed(2).padStart(11)}x ${r.toFixed(1).padStart(12)} ${(r / l).toFixed(2).padStart(15)}x`);
     }
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });

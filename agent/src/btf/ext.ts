@@ -16,8 +16,9 @@ export interface FuncInfo {
 
 export interface LineInfo {
   insnOffset: number;
-  fileName: string;
-  line: string;
+  /** Offsets of the file name and of the source line in the BTF string table, not decoded: only the kernel reads them. */
+  fileNameOffset: number;
+  lineOffset: number;
   lineNumber: number;
   column: number;
 }
@@ -79,8 +80,8 @@ export function parseBtfExt(bytes: Uint8Array, strings: StringTable): BtfExt {
       const lineCol = r.u32('line_info', at + 12);
       return {
         insnOffset: r.u32('line_info', at),
-        fileName: strings.get(r.u32('line_info', at + 4), '.BTF.ext line_info file name'),
-        line: strings.get(r.u32('line_info', at + 8), '.BTF.ext line_info line'),
+        fileNameOffset: strings.checked(r.u32('line_info', at + 4), '.BTF.ext line_info file name'),
+        lineOffset: strings.checked(r.u32('line_info', at + 8), '.BTF.ext line_info line'),
         lineNumber: lineCol >>> 10,
         column: lineCol & 0x3ff,
       };

@@ -23,8 +23,18 @@ export class StringTable {
     const cached = this.cache.get(offset);
     if (cached !== undefined) return cached;
     const value = offset === 0 && this.bytes.length === 0 ? '' : cStringAt(this.bytes, offset);
-    if (value === null) throw new BtfError(structure, this.fileOffset, `string offset ${offset} is outside the ${this.bytes.length}-byte string table`);
+    if (value === null) throw this.outside(offset, structure);
     this.cache.set(offset, value);
     return value;
+  }
+
+  /** `offset`, checked to start a string of the table without decoding it (throws as get does). */
+  checked(offset: number, structure: string): number {
+    if (offset < this.bytes.length || (offset === 0 && this.bytes.length === 0)) return offset;
+    throw this.outside(offset, structure);
+  }
+
+  private outside(offset: number, structure: string): BtfError {
+    return new BtfError(structure, this.fileOffset, `string offset ${offset} is outside the ${this.bytes.length}-byte string table`);
   }
 }

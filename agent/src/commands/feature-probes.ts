@@ -7,15 +7,21 @@
 import * as std from 'std';
 import type { Sys } from '../sys/types.ts';
 import { FeatureProbes } from '../kernel/features/features.ts';
-import { FeatureCache, kernelBtfDigest } from '../kernel/features/feature-cache.ts';
+import { FeatureCache } from '../kernel/features/feature-cache.ts';
+import { BtfDigests } from '../kernel/btf-digest.ts';
 import { MoteError } from '../errors.ts';
 import { AGENT_BUILD, AGENT_VERSION } from '../version.ts';
 
 export const FEATURES_OFF_VARIABLE = 'MOTE_FEATURES_OFF';
 
-/** The feature cache in `dir`, for this kernel. */
-export function agentFeatureCache(sys: Sys, dir: string, log: (line: string) => void): FeatureCache {
-  return new FeatureCache(sys, dir, kernelBtfDigest(sys), `${AGENT_VERSION}+${AGENT_BUILD}`, log);
+/** The kernel BTF's digests of one mote-agent process, the kernel's own kept in `dir` for the boot. */
+export function agentBtfDigests(sys: Sys, dir: string, log: (line: string) => void): BtfDigests {
+  return new BtfDigests(sys, dir, `${AGENT_VERSION}+${AGENT_BUILD}`, log);
+}
+
+/** The feature cache in `dir`, for this kernel; `digests`: shared with the relocation cache. */
+export function agentFeatureCache(sys: Sys, dir: string, log: (line: string) => void, digests = agentBtfDigests(sys, dir, log)): FeatureCache {
+  return new FeatureCache(sys, dir, digests.ofRunningKernel(), `${AGENT_VERSION}+${AGENT_BUILD}`, log);
 }
 
 /** `cache`: answers this kernel gave before start the probes (keep them with cache.keep). */

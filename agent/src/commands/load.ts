@@ -13,7 +13,9 @@ import { loadObject, setRodata, type BpfObject } from '../object/index.ts';
 import { findKernelBtf } from '../kernel/btf-source.ts';
 import { TargetBtf } from '../kernel/loader/target-btf.ts';
 import { agentRelocationCache } from './relocation-cache.ts';
-import { agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
+import type { RelocationCache } from '../kernel/loader/relocation-cache.ts';
+import type { FeatureCache } from '../kernel/features/feature-cache.ts';
+import { agentBtfDigests, agentFeatureCache, agentFeatureProbes } from './feature-probes.ts';
 import { loadAndAttach, type LoadedObject } from '../kernel/loader/loaded-object.ts';
 import { openEventBuffer } from '../kernel/event-buffer.ts';
 import { decodeEntries } from '../sample/map-dump.ts';
@@ -147,14 +149,19 @@ export const loadCommand: AgentCommand = {
     if (!['auto', 'batch', 'iterate'].includes(how)) throw new ArgumentError(`load: --dump must be batch, iterate or auto, not '${how}'`);
     const seconds = numberOption('load', parsed, 'seconds', 1);
 
-    const bytes = sys.readFile(path);
+    const bytes = sys.mapFile(path);
     const object = loadObject(bytes);
     applyConstants(object, (parsed.options.set as string[] | undefined) ?? []);
     const kernelBtf = findKernelBtf(sys, { explicitPath: parsed.options.btf as string | undefined });
     const target = new TargetBtf(sys, kernelBtf);
     const cacheDir = parsed.options['cache-dir'] as string | undefined;
-    const cache = cacheDir ? { store: agentRelocationCache(sys, cacheDir, log), objectDigest: sys.hash(bytes) } : null;
-    const featureCache = cacheDir ? agentFeatureCache(sys, cacheDir, log) : null;
+    let cache: { store: RelocationCache; objectDigest: string } | null = null;
+    let featureCache: FeatureCache | null = null;
+    if (cacheDir) {
+      const digests = agentBtfDigests(sys, cacheDir, log); // one kernel BTF digest for both caches
+      cache = { store: agentRelocationCache(sys, cacheDir, log, digests), objectDigest: sys.hash(bytes) };
+      featureCache = agentFeatureCache(sys, cacheDir, log, digests);
+    }
     const features = agentFeatureProbes(sys, featureCache);
     const objectName = (path.split('/').pop() ?? 'obj').replace(/\.bpf\.o$|\.o$/, '');
     const loaded = loadAndAttach(sys, object, {

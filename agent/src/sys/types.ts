@@ -65,6 +65,13 @@ export interface Sys {
   /** Whole-file read; throws SysError(ENOENT) when missing. */
   readFile(path: string): Uint8Array;
   /**
+   * A whole regular file mapped private and copy-on-write: only the pages touched are faulted in
+   * and none is copied (objects carrying DWARF the loader never reads); other files, and those
+   * a file system cannot map, are read as readFile reads them. The file must not be truncated
+   * while the bytes are in use.
+   */
+  mapFile(path: string): Uint8Array;
+  /**
    * Replaces `path` atomically: temp file, fsync, rename, fsync of the directory. `onStep` is
    * called after each of those steps; if it throws, the write stops there and leaves the files
    * as they are (a crash at that point).

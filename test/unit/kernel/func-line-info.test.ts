@@ -2,6 +2,8 @@
  * func_info and line_info of a program come from its own ELF section's BTF.ext records, also
  * when a program that loads by default (`tracepoint/x`) and one that does not (`?tracepoint/x`)
  * hook the same place: they are two sections, and each program gets its own function and lines.
+ * Each line record names its file and source line by offsets into the object's BTF strings (the
+ * table the kernel receives), pointing at that program's own source.
  */
 import { describe, expect, it } from 'vitest';
 import { funcAndLineInfo } from '../../../agent/src/kernel/loader/func-line-info.ts';
@@ -42,6 +44,12 @@ describe('funcAndLineInfo', () => {
       const lines = new DataView(lineInfo!.bytes.buffer);
       const lastInsn = lines.getUint32((lineInfo!.count - 1) * 16, true);
       expect(lastInsn).toBeLessThan(program.insns.length / 8);
+      const strings = object.btf!.strings;
+      const sourceLines = Array.from({ length: lineInfo!.count }, (_, i) => strings.get(lines.getUint32(i * 16 + 8, true), 'line'));
+      const fileNames = Array.from({ length: lineInfo!.count }, (_, i) => strings.get(lines.getUint32(i * 16 + 4, true), 'file'));
+      expect(sourceLines.every((line) => SOURCE.includes(line.trim()) && line.trim() !== '')).toBe(true);
+      expect(sourceLines.some((line) => line.includes(name === 'on_request' ? 'bpf_get_smp_processor_id' : 'return 0'))).toBe(true);
+      expect(fileNames.every((file) => file.endsWith('.c'))).toBe(true);
     }
   });
 });

@@ -12,8 +12,6 @@ import type { FeatureProbes, FeatureResult } from './features.ts';
 import { CacheFileError, readCacheFile, writeCacheFile } from '../cache-file.ts';
 import { encodeUtf8 } from '../../bytes/utf8.ts';
 import { isSysError } from '../../errors.ts';
-import { findKernelBtf, KERNEL_BTF_PATH } from '../btf-source.ts';
-import { BtfSourceError } from '../errors.ts';
 
 const FORMAT = 1;
 
@@ -21,7 +19,8 @@ export class FeatureCache {
   private readonly name: string;
 
   /**
-   * `kernelBtfDigest`: Sys.hash of /sys/kernel/btf/vmlinux, or null when the kernel has none;
+   * `kernelBtfDigest`: Sys.hash of /sys/kernel/btf/vmlinux (BtfDigests.ofRunningKernel), or null
+   * when the kernel has none;
    * `agent`: the agent's version and build.
    */
   constructor(private readonly sys: Sys, readonly dir: string, kernelBtfDigest: string | null, private readonly agent: string, private readonly log: (line: string) => void) {
@@ -64,23 +63,5 @@ export class FeatureCache {
       if (!isSysError(error)) throw error;
       this.log(`feature cache ${this.dir}: cannot write (${error.message}); features are probed at every start`);
     }
-  }
-}
-
-/**
- * Sys.hash of the kernel's own BTF (mapped, hashed, let go), or null when it has none or it
- * cannot be read (the loader then says why, module by module).
- */
-export function kernelBtfDigest(sys: Sys): string | null {
-  try {
-    const found = findKernelBtf(sys);
-    try {
-      return found.source === KERNEL_BTF_PATH ? sys.hash(found.bytes) : null;
-    } finally {
-      found.release();
-    }
-  } catch (error) {
-    if (error instanceof BtfSourceError || isSysError(error)) return null;
-    throw error;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * func_info and line_info for BPF_PROG_LOAD: the BTF.ext records of a program and of every
- * subprogram linked into it, re-based to instruction indexes of the linked program. Names are
- * offsets into the object's BTF string table, which the kernel holds through the BTF fd.
+ * subprogram linked into it, re-based to instruction indexes of the linked program. File names
+ * and source lines stay the records' offsets into the object's BTF string table, which the
+ * kernel holds through the BTF fd (its strings are loaded as the object has them).
  */
 import type { BpfObject, BpfProgram, LinkedProgram } from '../../object/index.ts';
 import { INSN_SIZE } from '../../abi/insn.ts';
@@ -42,19 +43,6 @@ function pieces(object: BpfObject, linked: LinkedProgram): Piece[] {
   ];
 }
 
-/** Offsets of strings in a NUL-separated table, first occurrence wins. */
-function stringOffsets(table: Uint8Array): Map<string, number> {
-  const offsets = new Map<string, number>();
-  let start = 0;
-  for (let i = 0; i < table.length; i++) {
-    if (table[i] !== 0) continue;
-    const text = String.fromCharCode(...table.subarray(start, i));
-    if (!offsets.has(text)) offsets.set(text, start);
-    start = i + 1;
-  }
-  return offsets;
-}
-
 function collect<T extends { insnOffset: number }>(sections: { sectionName: string; records: T[] }[], parts: Piece[]): { record: T; insn: number }[] {
   const out: { record: T; insn: number }[] = [];
   for (const part of parts) {
@@ -86,14 +74,13 @@ export function funcAndLineInfo(object: BpfObject, linked: LinkedProgram): { fun
     result.funcInfo = { recordSize: FUNC_INFO_SIZE, bytes, count: funcs.length };
   }
   if (lines.length > 0) {
-    const offsets = stringOffsets(object.btf.strings.bytes);
     const bytes = new Uint8Array(lines.length * LINE_INFO_SIZE);
     const view = new DataView(bytes.buffer);
     lines.forEach(({ record, insn }, i) => {
       const at = i * LINE_INFO_SIZE;
       view.setUint32(at, insn, true);
-      view.setUint32(at + 4, offsets.get(record.fileName) ?? 0, true);
-      view.setUint32(at + 8, offsets.get(record.line) ?? 0, true);
+      view.setUint32(at + 4, record.fileNameOffset, true);
+      view.setUint32(at + 8, record.lineOffset, true);
       view.setUint32(at + 12, ((record.lineNumber << 10) | record.column) >>> 0, true);
     });
     result.lineInfo = { recordSize: LINE_INFO_SIZE, bytes, count: lines.length };

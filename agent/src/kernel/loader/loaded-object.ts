@@ -82,7 +82,7 @@ interface CoreResult extends CachedRelocations {
 function coreFixups(object: BpfObject, options: LoadObjectOptions): CoreResult {
   const { cache } = options;
   const programs = object.programs.filter((p) => !p.isSubprogram && p.autoload).map((p) => p.name);
-  const key = cache ? cache.store.keyFor(cache.objectDigest, options.target.hash(), programs, options.targetPointerSize) : null;
+  const key = cache ? cache.store.keyFor(cache.objectDigest, options.target.hash(cache.store.digests), programs, options.targetPointerSize) : null;
   const entry = cache && key ? cache.store.lookup(key) : null;
   if (entry && fixupsFit(object, entry.fixups)) return { ...entry, key, cached: true };
   if (entry) cache!.store.misfit(key!);

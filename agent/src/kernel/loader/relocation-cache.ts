@@ -13,6 +13,7 @@ import type { Sys } from '../../sys/types.ts';
 import type { CoreFixup, Patch, PatchField } from '../../object/index.ts';
 import { CacheFileError, readCacheFile, writeCacheFile } from '../cache-file.ts';
 import { isSysError } from '../../errors.ts';
+import { BtfDigests } from '../btf-digest.ts';
 
 /** Under the agent's state directory, which `mote-agent setup` gives to the agent's user. */
 export const DEFAULT_CACHE_DIR = '/var/lib/mote/cache';
@@ -89,8 +90,13 @@ export class RelocationCache {
   readonly counters: RelocationCacheCounters = { hits: 0, misses: 0, damaged: 0, writeFailures: 0 };
   private warnedWrite = false;
 
-  /** `agent`: the agent's version and build; entries of another are not used. */
-  constructor(private readonly sys: Sys, readonly dir: string, private readonly agent: string, private readonly log: (line: string) => void) {}
+  /** Digests of target BTFs for the keys: the kernel's own is taken once per boot and kept in `dir`. */
+  readonly digests: BtfDigests;
+
+  /** `agent`: the agent's version and build; entries of another are not used. `digests`: shared with the feature cache. */
+  constructor(private readonly sys: Sys, readonly dir: string, private readonly agent: string, private readonly log: (line: string) => void, digests?: BtfDigests) {
+    this.digests = digests ?? new BtfDigests(sys, dir, agent, log);
+  }
 
   keyFor(objectDigest: string, btfDigest: string, programs: string[], pointerSize: number): RelocationKey {
     return { object: objectDigest, btf: btfDigest, programs, pointerSize, agent: this.agent };
@@ -168,7 +174,7 @@ export class RelocationCache {
     try {
       for (const name of this.sys.readDir(this.dir)) {
         const entry = /^core-([0-9a-f]{16})-([0-9a-f]{16})\.json$/.exec(name);
-        const leftover = /^(?:core|features)-[0-9a-f-]+\.json\.tmp\.(\d+)$/.exec(name);
+        const leftover = /^(?:(?:core|features)-[0-9a-f-]+|kernel-btf)\.json\.tmp\.(\d+)$/.exec(name);
         const outdated = entry !== null && entry[1] === object && entry[2] !== btf;
         if (outdated || (leftover !== null && !this.isRunning(Number(leftover[1])))) this.removeQuietly(name);
       }

@@ -1,13 +1,14 @@
 /**
  * The BTF a load relocates against, parsed only when something needs its types: a load whose
  * relocations come from the cache never parses it. Its digest, half of the cache key, is taken
- * once. `release()` drops the parsed index and gives the bytes back (a mapping is unmapped);
- * the next load finds the BTF again.
+ * once (the kernel's own once per boot: btf-digest.ts). `release()` drops the parsed index and
+ * gives the bytes back (a mapping is unmapped); the next load finds the BTF again.
  */
 import type { Sys } from '../../sys/types.ts';
 import { Btf } from '../../btf/btf.ts';
 import { KERNEL_BTF_PATH, type KernelBtf } from '../btf-source.ts';
 import { MoteError } from '../../errors.ts';
+import type { BtfDigests } from '../btf-digest.ts';
 
 export class TargetBtf {
   private parsed: Btf | null = null;
@@ -37,9 +38,12 @@ export class TargetBtf {
     return this.parsed;
   }
 
-  /** 16 hex digits (Sys.hash) that change, but for a vanishing chance, whenever the BTF does. */
-  hash(): string {
-    this.digest ??= this.sys.hash(this.kernel.bytes);
+  /**
+   * 16 hex digits (Sys.hash) that change, but for a vanishing chance, whenever the BTF does;
+   * `digests` remembers the kernel's own for the boot.
+   */
+  hash(digests?: BtfDigests): string {
+    this.digest ??= digests ? digests.of(this.kernel) : this.sys.hash(this.kernel.bytes);
     return this.digest;
   }
 
