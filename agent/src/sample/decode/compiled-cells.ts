@@ -67,12 +67,13 @@ class CellsSource {
   private readonly value: DecoderSource;
 
   constructor(private readonly btf: Btf, private readonly pointerSize: number, hints: MemberHints | null, slots: number, stride: number) {
+    // One function reads both: the key's and the value's expressions share their constants.
     this.key = new DecoderSource(btf, pointerSize, hints);
-    this.value = new DecoderSource(btf, pointerSize, hints, slots, stride);
+    this.value = new DecoderSource(btf, pointerSize, hints, slots, stride, this.key.constants);
   }
 
-  get constants(): { key: unknown[]; value: unknown[] } {
-    return { key: this.key.constants, value: this.value.constants };
+  get constants(): unknown[] {
+    return this.key.constants;
   }
 
   /** Whether the expressions refer to element functions, which this does not compile. */
@@ -194,11 +195,11 @@ export function compileCells(btf: Btf, keyTypeId: number, valueTypeId: number, p
   if (!source.keyLeaves(keyTypeId, 0, 0, leaves)) return null;
   const body = source.valueCells(valueTypeId, leaves.map((_, i) => `k${i}`), only);
   if (body === null || source.usesElements) return null;
-  const keyFunction = `function(v,b,o,e){let t,x,n,s;${leaves.map((leaf, i) => `K[${i}]=${leaf};`).join('')}}`;
-  const cellsFunction = `function(kv,kb,ko,ke,v,b,o,e,out){let t,x,n,s,r,d;key(kv,kb,ko,ke);${leaves.map((_, i) => `const k${i}=K[${i}];`).join('')}${body}}`;
-  const build = new Function('h', 'K', 'kc', 'vc', `const key=(function(c){return ${keyFunction};})(kc);return (function(c){return ${cellsFunction};})(vc);`);
-  const { key, value } = source.constants;
-  return build(helpers, new Array<JsonValue>(leaves.length), key, value) as CompiledCells;
+  // The key's leaves are read first, with the key's buffer in v, b, o and e; then those name the value's.
+  const keyLeaves = leaves.map((leaf, i) => `const k${i}=${leaf};`).join('');
+  const cellsFunction = `function(v,b,o,e,vv,vb,vo,ve,out){let t,x,n,s,r,d;${keyLeaves}v=vv;b=vb;o=vo;e=ve;${body}}`;
+  const build = new Function('h', 'c', `return ${cellsFunction};`);
+  return build(helpers, source.constants) as CompiledCells;
 }
 
 /** `count` entries read together, keys `keyStride` and values `valueStride` bytes apart (map.ts's MapChunk). */

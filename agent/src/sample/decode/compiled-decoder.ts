@@ -22,6 +22,9 @@ export type CompiledDecoder = (view: DataView, bytes: Uint8Array, offset: number
 /** Characters of element code an array may repeat inline before it becomes a loop. */
 const INLINE_ARRAY_SOURCE = 4096;
 
+const fromCharCodes = String.fromCharCode;
+const NOT_ASCII = /[^\x00-\x7f]/;
+
 /** What generated code calls for the rare shapes. */
 export const decoderHelpers = {
   add: sumValues,
@@ -29,16 +32,16 @@ export const decoderHelpers = {
   bits: (view: DataView, first: number, span: number, shift: number, width: number) => jsonInteger(bitfield(view, first, span, shift, width)),
   hex: (bytes: Uint8Array, start: number, end: number) => hexBytes(bytes.subarray(start, end)),
   hinted: (hint: FormatHint, bytes: Uint8Array, start: number, end: number) => formatHinted(hint, bytes.subarray(start, end)),
-  /** A char array: ASCII up to the first NUL read byte by byte, anything else through UTF-8. */
+  /**
+   * A char array: ASCII up to the first NUL taken in one call (one character per byte), anything
+   * else through UTF-8. QuickJS runs a byte loop in bytecode, and a string built a character at a
+   * time costs a string per character.
+   */
   text: (bytes: Uint8Array, start: number, end: number) => {
-    let text = '';
-    for (let i = start; i < end; i++) {
-      const byte = bytes[i]!;
-      if (byte === 0) break;
-      if (byte >= 0x80) return decodeCString(bytes.subarray(start, end));
-      text += String.fromCharCode(byte);
-    }
-    return text;
+    let nul = bytes.indexOf(0, start);
+    if (nul < 0 || nul > end) nul = end;
+    const text = fromCharCodes.apply(null, bytes.subarray(start, nul) as unknown as number[]);
+    return NOT_ASCII.test(text) ? decodeCString(bytes.subarray(start, end)) : text;
   },
   list: (element: CompiledDecoder, view: DataView, bytes: Uint8Array, start: number, count: number, size: number, end: number) => {
     const out: JsonValue[] = [];
@@ -56,12 +59,12 @@ const SAFE = '9007199254740991';
 
 /** Source of one compiled decoder and the element functions and constants it refers to. */
 export class DecoderSource {
-  readonly constants: unknown[] = [];
   readonly functions: string[] = [];
   private readonly functionIds = new Map<string, number>();
 
   /** `slots` > 1: per-CPU copies `stride` bytes apart, each leaf summed over them as sumValues() sums. */
-  constructor(private readonly btf: Btf, private readonly pointerSize: number, private readonly hints: MemberHints | null, private readonly slots = 1, private readonly stride = 0) {}
+  /** `constants`: the array `c` of the generated code, which sources compiled into one function share. */
+  constructor(private readonly btf: Btf, private readonly pointerSize: number, private readonly hints: MemberHints | null, private readonly slots = 1, private readonly stride = 0, readonly constants: unknown[] = []) {}
 
   /**
    * A leaf value (a number, a text, a flag) at `o + add`, given by `read(add, end)` with `end`
@@ -77,8 +80,13 @@ export class DecoderSource {
    * An integer leaf: summed inline while both sides are numbers and the sum is exact, which is
    * what sumValues() returns then; anything else (a decimal text past 2^53) goes to it.
    */
-  private integerLeaf(add: number, read: (add: number) => string): string {
+  private integerLeaf(add: number, read: (add: number) => string, size = 8): string {
     let sum = read(add);
+    // Integers of up to 32 bits are numbers, and fewer than 2^21 of them add up exactly.
+    if (size <= 4 && this.slots < 2 ** 21) {
+      for (let slot = 1; slot < this.slots; slot++) sum += `+${read(add + slot * this.stride)}`;
+      return this.slots > 1 ? `(${sum})` : sum;
+    }
     for (let slot = 1; slot < this.slots; slot++) {
       sum = `((s=(x=${sum})+(n=${read(add + slot * this.stride)})),typeof s==='number'&&s<=${SAFE}&&s>=-${SAFE}?s:h.add(x,n))`;
     }
@@ -136,9 +144,9 @@ export class DecoderSource {
     switch (t.kind) {
       case Kind.INT:
         if (t.encoding & IntEncoding.BOOL) return this.leaf(add, (a) => `(v.getUint8(${at(a)})!==0)`);
-        return this.integerLeaf(add, (a) => this.integer(a, t.size, (t.encoding & IntEncoding.SIGNED) !== 0));
+        return this.integerLeaf(add, (a) => this.integer(a, t.size, (t.encoding & IntEncoding.SIGNED) !== 0), t.size);
       case Kind.PTR:
-        return this.integerLeaf(add, (a) => this.integer(a, this.pointerSize, false));
+        return this.integerLeaf(add, (a) => this.integer(a, this.pointerSize, false), this.pointerSize);
       case Kind.ENUM:
       case Kind.ENUM64: {
         const names = new Map<number | string, string>();
