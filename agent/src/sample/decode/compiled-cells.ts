@@ -230,11 +230,11 @@ export class CellsRunner {
         this.valueView = new DataView(values.buffer);
         this.valueBytes = new Uint8Array(values.buffer);
       }
+      // Locals: QuickJS looks each property up by name, every entry.
+      const { cells, keyView, keyBytes, valueView, valueBytes, keySize, valueSize, valueStride } = this;
       let ko = keys.byteOffset;
       let vo = values.byteOffset;
-      for (let i = 0; i < count; i++, ko += this.keySize, vo += this.valueStride) {
-        this.cells(this.keyView, this.keyBytes, ko, ko + this.keySize, this.valueView, this.valueBytes, vo, vo + this.valueSize, out);
-      }
+      for (let i = 0; i < count; i++, ko += keySize, vo += valueStride) cells(keyView, keyBytes, ko, ko + keySize, valueView, valueBytes, vo, vo + valueSize, out);
     }
     return out;
   }

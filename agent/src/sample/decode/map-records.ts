@@ -63,23 +63,39 @@ export function numericCells(entry: DecodedEntry, only?: string[]): Array<[Key, 
 
 const keyText = (key: Key) => JSON.stringify(key);
 
-/** Per-key amounts over the window, from delta or reset readings. */
+/**
+ * Per-key amounts over the window, from delta or reset readings. Texts and numbers are keys of a
+ * Map as they are (a Map tells 1 from '1'); composite keys go by their JSON text, in a Map of their own.
+ */
 export class Accumulator {
-  private last = new Map<string, number>();
+  private last = new Map<string | number, number>();
+  private lastComposite = new Map<string, number>();
   constructor(private readonly read: ReadMode) {}
 
   amounts(cells: Array<[Key, number]>): Array<[Key, number]> {
     if (this.read === 'reset') return cells;
-    const next = new Map<string, number>();
-    const out: Array<[Key, number]> = [];
-    for (const [key, value] of cells) {
-      const text = keyText(key);
-      const before = this.last.get(text) ?? 0;
-      next.set(text, value);
+    const { last, lastComposite } = this;
+    const next = new Map<string | number, number>();
+    const nextComposite = new Map<string, number>();
+    const out: Array<[Key, number]> = new Array(cells.length);
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      const key = cell[0];
+      const value = cell[1];
+      let before: number | undefined;
+      if (typeof key === 'object') {
+        const text = keyText(key);
+        before = lastComposite.get(text);
+        nextComposite.set(text, value);
+      } else {
+        before = last.get(key);
+        next.set(key, value);
+      }
       // A smaller value means the entry was deleted and recreated: count it from zero.
-      out.push([key, value >= before ? value - before : value]);
+      out[i] = [key, before === undefined || value >= before ? value - (before ?? 0) : value];
     }
     this.last = next;
+    this.lastComposite = nextComposite;
     return out;
   }
 }
