@@ -118,6 +118,65 @@ export class CborWriter {
     this.head(MAJOR_MAP, length);
   }
 
+  /**
+   * An array of texts and numbers (a composite key), as arrayHead(), text() and number() write
+   * it, in one call: small unsigned integers and texts already encoded are copied without one.
+   */
+  textsAndNumbers(parts: ReadonlyArray<string | number>): void {
+    const length = parts.length;
+    this.arrayHead(length);
+    for (let i = 0; i < length; i++) {
+      const part = parts[i]!;
+      if (typeof part === 'number') {
+        const at = this.position;
+        if (part >>> 0 === part && part < 0x100 && at + 2 <= this.bytes.length) {
+          const bytes = this.bytes;
+          if (part < 24) {
+            bytes[at] = part;
+            this.position = at + 1;
+          } else {
+            bytes[at] = 24;
+            bytes[at + 1] = part;
+            this.position = at + 2;
+          }
+        } else this.number(part);
+        continue;
+      }
+      const item = texts.get(part);
+      const at = this.position;
+      if (item !== undefined && at + item.length <= this.bytes.length) {
+        this.bytes.set(item, at);
+        this.position = at + item.length;
+      } else this.text(part);
+    }
+  }
+
+  /** `values[start]` to `values[end - 1]`, each as number() writes it, in one call. */
+  numbers(values: ArrayLike<number>, start: number, end: number): void {
+    let bytes = this.bytes;
+    let at = this.position;
+    for (let i = start; i < end; i++) {
+      const value = values[i]!;
+      if (value >>> 0 === value && value < 0x10000 && at + 3 <= bytes.length) {
+        if (value < 24) bytes[at++] = value;
+        else if (value < 0x100) {
+          bytes[at++] = 24;
+          bytes[at++] = value;
+        } else {
+          bytes[at++] = 25;
+          bytes[at++] = value >> 8;
+          bytes[at++] = value & 0xff;
+        }
+        continue;
+      }
+      this.position = at;
+      this.number(value);
+      bytes = this.bytes;
+      at = this.position;
+    }
+    this.position = at;
+  }
+
   /** Two numbers, as number() writes them, in one call (a map's label and its value): a small first one costs one step. */
   pair(first: number, second: number): void {
     if (first >>> 0 === first && first < 24) {
