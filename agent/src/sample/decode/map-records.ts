@@ -178,11 +178,15 @@ function trimmedInPlace(buckets: number[]): number[] {
 /** The counts since `before`, trailing empty buckets cut; the counts themselves when any bucket shrank (the entry was recreated). */
 function windowOf(buckets: number[], before: number[]): number[] {
   const length = buckets.length;
-  for (let i = 0; i < before.length; i++) if (before[i]! > (i < length ? buckets[i]! : 0)) return trimmed(buckets);
+  const common = Math.min(length, before.length);
+  // Buckets past the new ones count as zeros: any count there is one that shrank.
+  for (let i = common; i < before.length; i++) if (before[i]! > 0) return trimmed(buckets);
   const window = new Array<number>(length);
   let end = 0;
+  // One pass: differences, the last one not zero, and whether a bucket shrank.
   for (let i = 0; i < length; i++) {
-    const count = buckets[i]! - (i < before.length ? before[i]! : 0);
+    const count = i < common ? buckets[i]! - before[i]! : buckets[i]!;
+    if (count < 0) return trimmed(buckets);
     window[i] = count;
     if (count !== 0) end = i + 1;
   }
