@@ -24,7 +24,7 @@ const TWO_64 = 18446744073709551616;
  */
 const MIN_CACHED_TEXT = 3;
 const MAX_CACHED_TEXT = 32;
-const MAX_CACHED_TEXTS = 512;
+const MAX_CACHED_TEXTS = 256;
 const texts = new Map<string, Uint8Array>();
 
 export class CborWriter {
