@@ -190,8 +190,8 @@ export class CborWriter {
 
   /** An integral number within ±2^64 as a CBOR integer, any other number as float64. */
   number(value: number): void {
-    // The common cases, unsigned integers below 2^32, in one step (QuickJS looks properties up by name: read each once).
-    // Unsigned integers below 2^32 (`>>> 0` keeps exactly those) go the same way.
+    // The common cases, unsigned integers below 2^32 (`>>> 0` keeps exactly those), in one step
+    // (QuickJS looks properties up by name: read each once).
     if (value >>> 0 === value) {
       const bytes = this.bytes;
       const at = this.position;
