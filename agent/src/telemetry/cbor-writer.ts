@@ -18,26 +18,43 @@ const TWO_32 = 4294967296;
 const TWO_53 = 9007199254740992;
 const TWO_64 = 18446744073709551616;
 
+/**
+ * Encoded text items by their text, for texts of 3 to 32 characters: a lookup and one copy cost
+ * less on QuickJS than a loop over the characters. Bounded: cleared when full.
+ */
+const MIN_CACHED_TEXT = 3;
+const MAX_CACHED_TEXT = 32;
+const MAX_CACHED_TEXTS = 256;
+const texts = new Map<string, Uint8Array>();
+
 export class CborWriter {
   private bytes = new Uint8Array(2048);
   private view = new DataView(this.bytes.buffer);
   private position = 0;
+  /** Where the item started: free bytes before it are left for a frame header. */
+  private start = 0;
 
-  /** Starts a new item at the front of the buffer. */
-  reset(): void {
-    this.position = 0;
+  /** Starts a new item, at the front of the buffer or after `headroom` free bytes. */
+  reset(headroom = 0): void {
+    if (headroom > this.bytes.length) this.room(headroom);
+    this.start = headroom;
+    this.position = headroom;
   }
 
-  /** The bytes written since reset(), copied into a buffer of their own after `headroom` free bytes. */
+  /**
+   * The bytes written since reset(), copied into a buffer of their own after `headroom` free
+   * bytes: in one copy when reset() left that headroom in front.
+   */
   take(headroom: number): Uint8Array {
-    const out = new Uint8Array(headroom + this.position);
-    out.set(this.bytes.subarray(0, this.position), headroom);
+    if (headroom === this.start) return this.bytes.slice(0, this.position).subarray(headroom);
+    const out = new Uint8Array(headroom + this.position - this.start);
+    out.set(this.bytes.subarray(this.start, this.position), headroom);
     return out.subarray(headroom);
   }
 
   /** Bytes written since reset(), as a view into the buffer (valid until the next write). */
   written(): Uint8Array {
-    return this.bytes.subarray(0, this.position);
+    return this.bytes.subarray(this.start, this.position);
   }
 
   /** Bytes already encoded (a cached run of items), copied as they are. */
@@ -101,13 +118,84 @@ export class CborWriter {
     this.head(MAJOR_MAP, length);
   }
 
+  /**
+   * An array of texts and numbers (a composite key), as arrayHead(), text() and number() write
+   * it, in one call: small unsigned integers and texts already encoded are copied without one.
+   */
+  textsAndNumbers(parts: ReadonlyArray<string | number>): void {
+    const length = parts.length;
+    this.arrayHead(length);
+    for (let i = 0; i < length; i++) {
+      const part = parts[i]!;
+      if (typeof part === 'number') {
+        const at = this.position;
+        if (part >>> 0 === part && part < 0x100 && at + 2 <= this.bytes.length) {
+          const bytes = this.bytes;
+          if (part < 24) {
+            bytes[at] = part;
+            this.position = at + 1;
+          } else {
+            bytes[at] = 24;
+            bytes[at + 1] = part;
+            this.position = at + 2;
+          }
+        } else this.number(part);
+        continue;
+      }
+      const item = texts.get(part);
+      const at = this.position;
+      if (item !== undefined && at + item.length <= this.bytes.length) {
+        this.bytes.set(item, at);
+        this.position = at + item.length;
+      } else this.text(part);
+    }
+  }
+
+  /** `values[start]` to `values[end - 1]`, each as number() writes it, in one call. */
+  numbers(values: ArrayLike<number>, start: number, end: number): void {
+    let bytes = this.bytes;
+    let at = this.position;
+    for (let i = start; i < end; i++) {
+      const value = values[i]!;
+      if (value >>> 0 === value && value < 0x10000 && at + 3 <= bytes.length) {
+        if (value < 24) bytes[at++] = value;
+        else if (value < 0x100) {
+          bytes[at++] = 24;
+          bytes[at++] = value;
+        } else {
+          bytes[at++] = 25;
+          bytes[at++] = value >> 8;
+          bytes[at++] = value & 0xff;
+        }
+        continue;
+      }
+      this.position = at;
+      this.number(value);
+      bytes = this.bytes;
+      at = this.position;
+    }
+    this.position = at;
+  }
+
+  /** Two numbers, as number() writes them, in one call (a map's label and its value): a small first one costs one step. */
+  pair(first: number, second: number): void {
+    if (first >>> 0 === first && first < 24) {
+      const at = this.position;
+      if (at + 1 > this.bytes.length) this.room(1);
+      this.bytes[at] = first;
+      this.position = at + 1;
+    } else this.number(first);
+    this.number(second);
+  }
+
   /** An integral number within ±2^64 as a CBOR integer, any other number as float64. */
   number(value: number): void {
-    // The common cases, unsigned integers below 2^16, in one step (QuickJS looks properties up by name: read each once).
-    if (value >= 0 && value < 0x10000 && (value | 0) === value) {
+    // The common cases, unsigned integers below 2^32 (`>>> 0` keeps exactly those), in one step
+    // (QuickJS looks properties up by name: read each once).
+    if (value >>> 0 === value) {
       const bytes = this.bytes;
       const at = this.position;
-      if (at + 3 <= bytes.length) {
+      if (at + 5 <= bytes.length) {
         if (value < 24) {
           bytes[at] = value;
           this.position = at + 1;
@@ -115,11 +203,18 @@ export class CborWriter {
           bytes[at] = 24;
           bytes[at + 1] = value;
           this.position = at + 2;
-        } else {
+        } else if (value < 0x10000) {
           bytes[at] = 25;
           bytes[at + 1] = value >> 8;
           bytes[at + 2] = value & 0xff;
           this.position = at + 3;
+        } else {
+          bytes[at] = 26;
+          bytes[at + 1] = value >>> 24;
+          bytes[at + 2] = (value >> 16) & 0xff;
+          bytes[at + 3] = (value >> 8) & 0xff;
+          bytes[at + 4] = value & 0xff;
+          this.position = at + 5;
         }
         return;
       }
@@ -152,6 +247,27 @@ export class CborWriter {
 
   text(value: string): void {
     const length = value.length;
+    // Keys and field names come back record after record: their encoded items are kept.
+    if (length >= MIN_CACHED_TEXT && length <= MAX_CACHED_TEXT) {
+      let item = texts.get(value);
+      if (item === undefined) {
+        const start = this.position;
+        this.uncachedText(value, length);
+        item = this.bytes.slice(start, this.position);
+        if (texts.size >= MAX_CACHED_TEXTS) texts.clear();
+        texts.set(value, item);
+        return;
+      }
+      const at = this.position;
+      if (at + item.length > this.bytes.length) this.room(item.length);
+      this.bytes.set(item, at);
+      this.position = at + item.length;
+      return;
+    }
+    this.uncachedText(value, length);
+  }
+
+  private uncachedText(value: string, length: number): void {
     if (this.position + length + 9 > this.bytes.length) this.room(length + 9);
     // Most texts are ASCII: then the byte length is the string length, and the head goes first.
     const start = this.position;

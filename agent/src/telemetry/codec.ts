@@ -45,10 +45,17 @@ function encoded(write: (w: CborWriter) => void): Uint8Array {
   return w.written().slice();
 }
 
+/** equalBytes() for the 16-byte boot id, without a loop (QuickJS runs loops in bytecode). */
+function sameBootId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== 16 || b.length !== 16) return equalBytes(a, b);
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3] && a[4] === b[4] && a[5] === b[5] && a[6] === b[6] && a[7] === b[7] &&
+    a[8] === b[8] && a[9] === b[9] && a[10] === b[10] && a[11] === b[11] && a[12] === b[12] && a[13] === b[13] && a[14] === b[14] && a[15] === b[15];
+}
+
 function envelopeHead(envelope: Envelope): Uint8Array {
   const { schemaVersion, deviceId, bootId } = envelope;
   // The boot id is compared by content: a caller may fill the same array with another.
-  if (prefix && prefix.schemaVersion === schemaVersion && prefix.deviceId === deviceId && equalBytes(prefix.bootId, bootId)) return prefix.bytes;
+  if (prefix && prefix.schemaVersion === schemaVersion && prefix.deviceId === deviceId && sameBootId(prefix.bootId, bootId)) return prefix.bytes;
   const bytes = encoded((w) => {
     w.mapHead(9);
     w.number(Label.SchemaVersion);
@@ -72,6 +79,9 @@ function moduleNameAndVersion(module: string, version: string): Uint8Array {
       w.text(module);
       w.number(Label.ModuleVersion);
       w.text(version);
+      // The window's label and array head follow at once: they go with these bytes.
+      w.number(Label.Window);
+      w.arrayHead(2);
     });
     moduleFields.set(key, bytes);
   }
@@ -84,17 +94,13 @@ function moduleNameAndVersion(module: string, version: string): Uint8Array {
  */
 export function encodeEnvelope(envelope: Envelope, headroom = 0): Uint8Array {
   const w = writer;
-  w.reset();
+  w.reset(headroom);
   w.raw(envelopeHead(envelope));
-  w.number(Label.Sequence);
-  w.number(envelope.sequence);
-  w.number(Label.Time);
-  w.number(envelope.timeMs);
+  w.pair(Label.Sequence, envelope.sequence);
+  w.pair(Label.Time, envelope.timeMs);
   w.raw(moduleNameAndVersion(envelope.module, envelope.moduleVersion));
-  w.number(Label.Window);
-  w.arrayHead(2);
-  w.number(envelope.window.startMs);
-  w.number(envelope.window.lengthMs);
+  const window = envelope.window;
+  w.pair(window.startMs, window.lengthMs);
   w.number(Label.Data);
   writeRecord(w, envelope.record);
   return w.take(headroom);

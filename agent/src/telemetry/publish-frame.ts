@@ -48,13 +48,15 @@ function varintLength(value: number): number {
 
 /** The whole PUBLISH packet, ready to write. */
 export function publishFrame(packet: PublishPacket): Uint8Array {
-  const { payload, qos } = packet;
+  const payload = packet.payload;
+  const qos = packet.qos;
   const topic = topicBytes(packet.topic);
-  const variable = 2 + topic.length + (qos > 0 ? 2 : 0) + (packet.protocolVersion === 5 ? 1 : 0);
+  const topicLength = topic.length;
+  const variable = 2 + topicLength + (qos > 0 ? 2 : 0) + (packet.protocolVersion === 5 ? 1 : 0);
   const remaining = variable + payload.length;
   const header = 1 + varintLength(remaining) + variable;
   let frame: Uint8Array;
-  if (framable.has(payload) && payload.byteOffset >= header) {
+  if (payload.byteOffset >= header && framable.has(payload)) {
     frame = new Uint8Array(payload.buffer, payload.byteOffset - header, header + payload.length);
   } else {
     frame = new Uint8Array(header + payload.length);
@@ -62,21 +64,22 @@ export function publishFrame(packet: PublishPacket): Uint8Array {
   }
   let at = 0;
   frame[at++] = 0x30 | (packet.dup ? 0x08 : 0) | (qos << 1) | (packet.retain ? 0x01 : 0);
+  // The remaining length is below 2^28 (four varint bytes), so shifts are exact.
   for (let rest = remaining; ; ) {
     const low = rest & 0x7f;
-    rest = Math.floor(rest / 0x80);
+    rest >>>= 7;
     frame[at++] = rest > 0 ? low | 0x80 : low;
     if (rest === 0) break;
   }
-  frame[at++] = topic.length >> 8;
-  frame[at++] = topic.length & 0xff;
+  frame[at++] = topicLength >> 8;
+  frame[at++] = topicLength & 0xff;
   frame.set(topic, at);
-  at += topic.length;
+  at += topicLength;
   if (qos > 0) {
     const id = packet.packetId ?? 0;
     frame[at++] = id >> 8;
     frame[at++] = id & 0xff;
   }
-  if (packet.protocolVersion === 5) frame[at++] = 0;
+  if (packet.protocolVersion === 5) frame[at] = 0;
   return frame;
 }

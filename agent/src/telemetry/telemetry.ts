@@ -89,31 +89,35 @@ export class Telemetry {
 
   /** Queues one record of `module`; returns its sequence number. The window goes out in whole ms. */
   publish(module: string, moduleVersion: string, window: SamplingWindow, record: TelemetryRecord): number {
-    checkTopicLevel('module name', module);
+    const topic = this.topicOf(module);
     const sequence = this.sequences.get(module) ?? 0;
     this.sequences.set(module, sequence + 1);
-    const topic = this.topicOf(module);
     const headroom = publishHeadroom(topic);
+    const options = this.options;
+    const timeMs = Math.floor(options.clock.realtimeMs());
     const payload = encodeEnvelope({
       schemaVersion: SCHEMA_VERSION,
-      deviceId: this.options.deviceId,
-      bootId: this.options.bootId,
+      deviceId: options.deviceId,
+      bootId: options.bootId,
       sequence,
-      timeMs: Math.floor(this.options.clock.realtimeMs()),
+      timeMs,
       module,
       moduleVersion,
       window: { startMs: Math.floor(window.startMs), lengthMs: Math.round(window.lengthMs) },
       record,
     }, headroom);
-    this.options.outbox.push({ topic, payload: withHeadroom(payload, headroom), qos: this.options.qos ?? 1, timeMs: Math.floor(this.options.clock.realtimeMs()) });
+    options.outbox.push({ topic, payload: withHeadroom(payload, headroom), qos: options.qos ?? 1, timeMs });
     this.session.drain();
     return sequence;
   }
 
-  /** One topic string per module, shared by every message the outbox holds for it. */
+  /** One topic string per module, shared by every message the outbox holds for it; the name is checked when its topic is made. */
   private topicOf(module: string): string {
     let topic = this.topics.get(module);
-    if (topic === undefined) this.topics.set(module, (topic = telemetryTopic(this.options.deviceId, module)));
+    if (topic === undefined) {
+      checkTopicLevel('module name', module);
+      this.topics.set(module, (topic = telemetryTopic(this.options.deviceId, module)));
+    }
     return topic;
   }
 

@@ -17,24 +17,17 @@ const KIND_EVENTS = 5;
 function writeKey(w: CborWriter, key: Key): void {
   if (typeof key === 'string') return w.text(key);
   if (typeof key === 'number') return w.number(key);
-  const length = key.length;
-  w.arrayHead(length);
-  // Index loops: QuickJS runs an iterator protocol for every for-of.
-  for (let i = 0; i < length; i++) {
-    const part = key[i]!;
-    if (typeof part === 'string') w.text(part);
-    else w.number(part);
-  }
+  w.textsAndNumbers(key);
 }
 
 /** Keys already written in one map, to see whether any repeats (a map holds each key once). */
 const seen = new Set<string | number>();
 
 /**
- * `{ key => value }`. A key given twice is written once, where it came first, with its last
- * value (as a Map built from the pairs keeps it); composite keys are never the same key.
+ * The pairs of `{ key => value }`. A key given twice is written once, where it came first, with
+ * its last value (as a Map built from the pairs keeps it); composite keys are never the same key.
  */
-function writeKeyed<T>(w: CborWriter, pairs: ReadonlyArray<readonly [Key, T]>, writeValue: (w: CborWriter, value: T) => void): void {
+function uniquePairs<T>(pairs: ReadonlyArray<readonly [Key, T]>): ReadonlyArray<readonly [Key, T]> {
   seen.clear();
   let repeated = false;
   const count = pairs.length;
@@ -44,17 +37,34 @@ function writeKeyed<T>(w: CborWriter, pairs: ReadonlyArray<readonly [Key, T]>, w
     if (seen.has(key)) repeated = true;
     seen.add(key);
   }
-  const unique = repeated ? [...new Map<Key, T>(pairs)] : pairs;
+  return repeated ? [...new Map<Key, T>(pairs)] : pairs;
+}
+
+/** `{ key => number }`: a loop of its own, with no call per value through a callback. */
+function writeKeyedNumbers(w: CborWriter, pairs: ReadonlyArray<readonly [Key, number]>): void {
+  const unique = uniquePairs(pairs);
+  const length = unique.length;
+  w.mapHead(length);
+  for (let i = 0; i < length; i++) {
+    const pair = unique[i]!;
+    const key = pair[0];
+    if (typeof key === 'object') w.textsAndNumbers(key);
+    else if (typeof key === 'string') w.text(key);
+    else w.number(key);
+    w.number(pair[1]);
+  }
+}
+
+function writeKeyedHistograms(w: CborWriter, pairs: ReadonlyArray<readonly [Key, number[]]>): void {
+  const unique = uniquePairs(pairs);
   const length = unique.length;
   w.mapHead(length);
   for (let i = 0; i < length; i++) {
     const pair = unique[i]!;
     writeKey(w, pair[0]);
-    writeValue(w, pair[1]);
+    writeHistogram(w, pair[1]);
   }
 }
-
-const writeNumber = (w: CborWriter, value: number) => w.number(value);
 
 /** [first non-empty bucket index, counts up to the last non-empty one]; [0] when all are empty. */
 function writeHistogram(w: CborWriter, buckets: number[]): void {
@@ -68,7 +78,7 @@ function writeHistogram(w: CborWriter, buckets: number[]): void {
   while (buckets[last] === 0) last--;
   w.arrayHead(last - first + 2);
   w.number(first);
-  for (let i = first; i <= last; i++) w.number(buckets[i]!);
+  w.numbers(buckets, first, last + 1);
 }
 
 function writeValue(w: CborWriter, value: Value): void {
@@ -87,13 +97,13 @@ export function writeRecord(w: CborWriter, record: TelemetryRecord): void {
     case 'gauge':
       w.arrayHead(2);
       w.number(record.kind === 'counter' ? KIND_COUNTER : KIND_GAUGE);
-      return writeKeyed(w, record.kind === 'counter' ? record.deltas : record.values, writeNumber);
+      return writeKeyedNumbers(w, record.kind === 'counter' ? record.deltas : record.values);
     case 'histogram':
       w.arrayHead(3);
       w.number(KIND_HISTOGRAM);
       w.text(record.unit);
       if ('buckets' in record) return writeHistogram(w, record.buckets);
-      return writeKeyed(w, record.series, writeHistogram);
+      return writeKeyedHistograms(w, record.series);
     case 'top':
       w.arrayHead(3);
       w.number(KIND_TOP);

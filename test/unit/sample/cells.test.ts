@@ -31,8 +31,8 @@ interface Layout {
   slots: number;
 }
 
-/** `count` entries' keys and values laid out as a batch read returns them, behind a random lead. */
-function randomChunk(random: Random, layout: Layout, count: number) {
+/** `count` entries' keys and values laid out as a batch read returns them, behind a random lead (none when `aligned`). */
+function randomChunk(random: Random, layout: Layout, count: number, aligned = false) {
   const stride = layout.slots > 1 ? roundUp8(layout.valueSize) : layout.valueSize;
   const valueStride = stride * layout.slots;
   const fill = (length: number) => {
@@ -41,8 +41,8 @@ function randomChunk(random: Random, layout: Layout, count: number) {
     for (let i = 0; i < length; i++) bytes[i] = random() < 0.5 ? edges[randomInt(random, edges.length)]! : randomInt(random, 256);
     return bytes;
   };
-  const keyLead = randomInt(random, 8);
-  const valueLead = randomInt(random, 8);
+  const keyLead = aligned ? 0 : randomInt(random, 8);
+  const valueLead = aligned ? 0 : randomInt(random, 8);
   const keys = fill(keyLead + count * layout.keySize).subarray(keyLead);
   const values = fill(valueLead + count * valueStride).subarray(valueLead);
   return { keys, values, count, stride, valueStride };
@@ -67,6 +67,7 @@ describe('compiled cells agree with decoding then flattening', () => {
   const seed = runSeed(0xce115);
   it.each([4, 8])(`on ${CASES} random key and value types, pointers of %i bytes (seed ${seed.toString(16)})`, (pointerSize) => {
     let compiledCases = 0;
+    let wordCases = 0;
     for (let index = 0; index < CASES; index++) {
       const random = seededRandom(inputSeed(seed, index * 2 + pointerSize));
       const types = new RandomTypes(random, pointerSize);
@@ -82,8 +83,10 @@ describe('compiled cells agree with decoding then flattening', () => {
       if (!cells) continue;
       compiledCases++;
       const reference = new BtfValueDecoder(btf, pointerSize, hints);
-      for (let sample = 0; sample < 3; sample++) {
-        const chunk = randomChunk(random, layout, 1 + randomInt(random, 4));
+      // The last sample's buffers start aligned: where the layout keeps every entry aligned, the variant reading 32-bit words runs.
+      for (let sample = 0; sample < 4; sample++) {
+        const chunk = randomChunk(random, layout, 1 + randomInt(random, 4), sample === 3);
+        if (sample === 3 && cells.aligned && ((layout.keySize | chunk.valueStride) & 3) === 0) wordCases++;
         const runner = new CellsRunner(cells, layout.keySize, layout.valueSize, chunk.valueStride);
         const what = `case ${index} sample ${sample}: key ${btf.describe(keyType)}, value ${btf.describe(valueType)} x${layout.slots}${only ? `, only ${only.join(',')}` : ''}`;
         const expected = referenceCells(reference, keyType, valueType, layout, chunk, only);
@@ -94,6 +97,7 @@ describe('compiled cells agree with decoding then flattening', () => {
     }
     // Shapes left to the generic path (a large array in a key, repeated member names) are few.
     expect(compiledCases).toBeGreaterThan(CASES * 0.8);
+    expect(wordCases).toBeGreaterThan(CASES * 0.05);
   });
 });
 

@@ -13,13 +13,20 @@
 import type { Btf } from '../../btf/btf.ts';
 import { IntEncoding, Kind } from '../../abi/btf-kinds.ts';
 import { isCharLike, MAX_DEPTH, wrappedType, type JsonValue } from './btf-value.ts';
-import { DecoderSource, decoderHelpers } from './compiled-decoder.ts';
+import { DecoderSource, decoderHelpers, WORDS_ARE_LITTLE_ENDIAN, wordsOf } from './compiled-decoder.ts';
 import type { MemberHints } from './field-hints.ts';
 import { asNumber } from './map-records.ts';
 import type { Key } from './records.ts';
 
 /** Appends the cells of the entry whose key is at `ko` of `kb` (`kv` its view) and value at `o` of `b` (`v`) to `out`. */
-export type CompiledCells = (kv: DataView, kb: Uint8Array, ko: number, ke: number, v: DataView, b: Uint8Array, o: number, e: number, out: Array<[Key, number]>) => void;
+type CellsFunction = (kv: DataView, kb: Uint8Array, ko: number, ke: number, v: DataView, b: Uint8Array, o: number, e: number, out: Array<[Key, number]>, kw?: Uint32Array, vw?: Uint32Array) => void;
+
+/**
+ * The cells function, and where the shape reads 32-bit integers on a little-endian machine, a
+ * variant for entries whose offsets are all 4-byte aligned: it reads those as elements of the
+ * buffers' 32-bit words `kw` and `vw`.
+ */
+export type CompiledCells = CellsFunction & { aligned?: CellsFunction };
 
 /** Characters of element code a key's array may repeat inline (as compiled-decoder.ts inlines arrays). */
 const INLINE_ARRAY_SOURCE = 4096;
@@ -66,13 +73,17 @@ class CellsSource {
   private readonly key: DecoderSource;
   private readonly value: DecoderSource;
 
-  constructor(private readonly btf: Btf, private readonly pointerSize: number, hints: MemberHints | null, slots: number, stride: number) {
+  /** `wordReads`: for the variant called with aligned offsets and the buffers' 32-bit words (compiled-decoder.ts). */
+  constructor(private readonly btf: Btf, private readonly pointerSize: number, hints: MemberHints | null, slots: number, stride: number, wordReads = false) {
+    // One function reads both: the key's and the value's expressions share their constants.
     this.key = new DecoderSource(btf, pointerSize, hints);
-    this.value = new DecoderSource(btf, pointerSize, hints, slots, stride);
+    this.value = new DecoderSource(btf, pointerSize, hints, slots, stride, this.key.constants);
+    this.key.wordReads = wordReads;
+    this.value.wordReads = wordReads;
   }
 
-  get constants(): { key: unknown[]; value: unknown[] } {
-    return { key: this.key.constants, value: this.value.constants };
+  get constants(): unknown[] {
+    return this.key.constants;
   }
 
   /** Whether the expressions refer to element functions, which this does not compile. */
@@ -189,16 +200,22 @@ class CellsSource {
  * shape is one for the generic path. Throws the BtfTypeError decoding would throw.
  */
 export function compileCells(btf: Btf, keyTypeId: number, valueTypeId: number, pointerSize: number, hints: MemberHints | null, only: string[] | undefined, slots = 1, stride = 0): CompiledCells | null {
-  const source = new CellsSource(btf, pointerSize, hints, slots, stride);
-  const leaves: string[] = [];
-  if (!source.keyLeaves(keyTypeId, 0, 0, leaves)) return null;
-  const body = source.valueCells(valueTypeId, leaves.map((_, i) => `k${i}`), only);
-  if (body === null || source.usesElements) return null;
-  const keyFunction = `function(v,b,o,e){let t,x,n,s;${leaves.map((leaf, i) => `K[${i}]=${leaf};`).join('')}}`;
-  const cellsFunction = `function(kv,kb,ko,ke,v,b,o,e,out){let t,x,n,s,r,d;key(kv,kb,ko,ke);${leaves.map((_, i) => `const k${i}=K[${i}];`).join('')}${body}}`;
-  const build = new Function('h', 'K', 'kc', 'vc', `const key=(function(c){return ${keyFunction};})(kc);return (function(c){return ${cellsFunction};})(vc);`);
-  const { key, value } = source.constants;
-  return build(helpers, new Array<JsonValue>(leaves.length), key, value) as CompiledCells;
+  const compile = (wordReads: boolean): { cells: CellsFunction; source: string } | null => {
+    const source = new CellsSource(btf, pointerSize, hints, slots, stride, wordReads);
+    const leaves: string[] = [];
+    if (!source.keyLeaves(keyTypeId, 0, 0, leaves)) return null;
+    const body = source.valueCells(valueTypeId, leaves.map((_, i) => `k${i}`), only);
+    if (body === null || source.usesElements) return null;
+    // The key's leaves are read first, with the key's buffer in v, b, o, e and w; then those name the value's.
+    const keyLeaves = leaves.map((leaf, i) => `const k${i}=${leaf};`).join('');
+    const text = `function(v,b,o,e,vv,vb,vo,ve,out,w,vw){let t,x,n,s,r,d;${keyLeaves}v=vv;b=vb;o=vo;e=ve;w=vw;${body}}`;
+    return { cells: new Function('h', 'c', `return ${text};`)(helpers, source.constants) as CellsFunction, source: text };
+  };
+  const generic = compile(false);
+  if (!generic) return null;
+  const cells: CompiledCells = generic.cells;
+  if (WORDS_ARE_LITTLE_ENDIAN && /v\.get(Ui|I)nt32\(/.test(generic.source)) cells.aligned = compile(true)!.cells;
+  return cells;
 }
 
 /** `count` entries read together, keys `keyStride` and values `valueStride` bytes apart (map.ts's MapChunk). */
@@ -214,6 +231,8 @@ export class CellsRunner {
   private keyBytes: Uint8Array = new Uint8Array(0);
   private valueView: DataView = new DataView(new ArrayBuffer(0));
   private valueBytes: Uint8Array = new Uint8Array(0);
+  private keyWords: Uint32Array = new Uint32Array(0);
+  private valueWords: Uint32Array = new Uint32Array(0);
 
   /** `valueSize`: the bytes of one value (of the first per-CPU copy); `valueStride`: from one entry's value to the next. */
   constructor(private readonly cells: CompiledCells, private readonly keySize: number, private readonly valueSize: number, private readonly valueStride: number) {}
@@ -224,16 +243,21 @@ export class CellsRunner {
       if (this.keyView.buffer !== keys.buffer) {
         this.keyView = new DataView(keys.buffer);
         this.keyBytes = new Uint8Array(keys.buffer);
+        this.keyWords = wordsOf(keys.buffer);
       }
       if (this.valueView.buffer !== values.buffer) {
         this.valueView = new DataView(values.buffer);
         this.valueBytes = new Uint8Array(values.buffer);
+        this.valueWords = wordsOf(values.buffer);
       }
+      // Locals: QuickJS looks each property up by name, every entry.
+      const { keyView, keyBytes, keyWords, valueView, valueBytes, valueWords, keySize, valueSize, valueStride } = this;
       let ko = keys.byteOffset;
       let vo = values.byteOffset;
-      for (let i = 0; i < count; i++, ko += this.keySize, vo += this.valueStride) {
-        this.cells(this.keyView, this.keyBytes, ko, ko + this.keySize, this.valueView, this.valueBytes, vo, vo + this.valueSize, out);
-      }
+      // Every entry's key and value start 4-byte aligned, or the variant with DataView reads runs.
+      const aligned = this.cells.aligned !== undefined && ((ko | vo | keySize | valueStride) & 3) === 0;
+      const cells = aligned ? this.cells.aligned! : this.cells;
+      for (let i = 0; i < count; i++, ko += keySize, vo += valueStride) cells(keyView, keyBytes, ko, ko + keySize, valueView, valueBytes, vo, vo + valueSize, out, keyWords, valueWords);
     }
     return out;
   }

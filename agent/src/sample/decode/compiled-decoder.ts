@@ -16,11 +16,26 @@ import { bitfield, hexBytes, integer, isCharLike, MAX_DEPTH, memberBits, wrapped
 import { formatHinted, type FormatHint, type MemberHints } from './field-hints.ts';
 import { sumValues } from './per-cpu-sum.ts';
 
-/** The value of one type at `offset` of `view` (whose bytes are `bytes`); unknown kinds show as hex up to `end`. */
-export type CompiledDecoder = (view: DataView, bytes: Uint8Array, offset: number, end: number) => JsonValue;
+/**
+ * The value of one type at `offset` of `view` (whose bytes are `bytes`); unknown kinds show as
+ * hex up to `end`. `words`, the same buffer as 32-bit words, lets a value at a 4-byte aligned
+ * offset read its aligned 32-bit integers as array elements instead of DataView calls.
+ */
+export type CompiledDecoder = (view: DataView, bytes: Uint8Array, offset: number, end: number, words?: Uint32Array) => JsonValue;
+
+/** Whether this machine stores integers little end first, as the DataView reads here assume: then 32-bit words read the same. */
+export const WORDS_ARE_LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** `buffer` as whole 32-bit words (its trailing bytes left out). */
+export function wordsOf(buffer: ArrayBufferLike): Uint32Array {
+  return new Uint32Array(buffer, 0, buffer.byteLength >> 2);
+}
 
 /** Characters of element code an array may repeat inline before it becomes a loop. */
 const INLINE_ARRAY_SOURCE = 4096;
+
+const fromCharCodes = String.fromCharCode;
+const NOT_ASCII = /[^\x00-\x7f]/;
 
 /** What generated code calls for the rare shapes. */
 export const decoderHelpers = {
@@ -29,16 +44,16 @@ export const decoderHelpers = {
   bits: (view: DataView, first: number, span: number, shift: number, width: number) => jsonInteger(bitfield(view, first, span, shift, width)),
   hex: (bytes: Uint8Array, start: number, end: number) => hexBytes(bytes.subarray(start, end)),
   hinted: (hint: FormatHint, bytes: Uint8Array, start: number, end: number) => formatHinted(hint, bytes.subarray(start, end)),
-  /** A char array: ASCII up to the first NUL read byte by byte, anything else through UTF-8. */
+  /**
+   * A char array: ASCII up to the first NUL taken in one call (one character per byte), anything
+   * else through UTF-8. QuickJS runs a byte loop in bytecode, and a string built a character at a
+   * time costs a string per character.
+   */
   text: (bytes: Uint8Array, start: number, end: number) => {
-    let text = '';
-    for (let i = start; i < end; i++) {
-      const byte = bytes[i]!;
-      if (byte === 0) break;
-      if (byte >= 0x80) return decodeCString(bytes.subarray(start, end));
-      text += String.fromCharCode(byte);
-    }
-    return text;
+    let nul = bytes.indexOf(0, start);
+    if (nul < 0 || nul > end) nul = end;
+    const text = fromCharCodes.apply(null, bytes.subarray(start, nul) as unknown as number[]);
+    return NOT_ASCII.test(text) ? decodeCString(bytes.subarray(start, end)) : text;
   },
   list: (element: CompiledDecoder, view: DataView, bytes: Uint8Array, start: number, count: number, size: number, end: number) => {
     const out: JsonValue[] = [];
@@ -56,12 +71,20 @@ const SAFE = '9007199254740991';
 
 /** Source of one compiled decoder and the element functions and constants it refers to. */
 export class DecoderSource {
-  readonly constants: unknown[] = [];
   readonly functions: string[] = [];
   private readonly functionIds = new Map<string, number>();
+  /**
+   * Set for the variant called only with `o` 4-byte aligned and `w` the buffer's 32-bit words
+   * (on a little-endian machine): 32-bit reads at offsets that stay aligned become `w[...]`.
+   */
+  wordReads = false;
 
-  /** `slots` > 1: per-CPU copies `stride` bytes apart, each leaf summed over them as sumValues() sums. */
-  constructor(private readonly btf: Btf, private readonly pointerSize: number, private readonly hints: MemberHints | null, private readonly slots = 1, private readonly stride = 0) {}
+  /**
+   * `slots` > 1: per-CPU copies `stride` bytes apart, each leaf summed over them as sumValues()
+   * sums. `constants`: the array `c` of the generated code, which sources compiled into one
+   * function share.
+   */
+  constructor(private readonly btf: Btf, private readonly pointerSize: number, private readonly hints: MemberHints | null, private readonly slots = 1, private readonly stride = 0, readonly constants: unknown[] = []) {}
 
   /**
    * A leaf value (a number, a text, a flag) at `o + add`, given by `read(add, end)` with `end`
@@ -77,8 +100,13 @@ export class DecoderSource {
    * An integer leaf: summed inline while both sides are numbers and the sum is exact, which is
    * what sumValues() returns then; anything else (a decimal text past 2^53) goes to it.
    */
-  private integerLeaf(add: number, read: (add: number) => string): string {
+  private integerLeaf(add: number, read: (add: number) => string, size = 8): string {
     let sum = read(add);
+    // Integers of up to 32 bits are numbers, and fewer than 2^21 of them add up exactly.
+    if (size <= 4 && this.slots < 2 ** 21) {
+      for (let slot = 1; slot < this.slots; slot++) sum += `+${read(add + slot * this.stride)}`;
+      return this.slots > 1 ? `(${sum})` : sum;
+    }
     for (let slot = 1; slot < this.slots; slot++) {
       sum = `((s=(x=${sum})+(n=${read(add + slot * this.stride)})),typeof s==='number'&&s<=${SAFE}&&s>=-${SAFE}?s:h.add(x,n))`;
     }
@@ -107,6 +135,13 @@ export class DecoderSource {
   /** An integer of `size` bytes at `o + add`, as a JSON integer. */
   private integer(add: number, size: number, signed: boolean): string {
     const o = at(add);
+    if (this.wordReads && add % 4 === 0 && (size === 4 || size === 8)) {
+      // `w[(o + add) >> 2]`: an element read, where QuickJS makes a DataView read a method call.
+      const word = (a: number, signedWord: boolean) => (signedWord ? `(w[${at(a)}>>2]|0)` : `w[${at(a)}>>2]`);
+      if (size === 4) return word(add, signed);
+      const exact = signed ? `t<=${SAFE}&&t>=-${SAFE}` : `t<=${SAFE}`;
+      return `((t=${word(add + 4, signed)}*4294967296+${word(add, false)}),${exact}?t:h.integer(v,${o},8,${signed}))`;
+    }
     if (size === 1) return signed ? `v.getInt8(${o})` : `v.getUint8(${o})`;
     if (size === 2) return signed ? `v.getInt16(${o},true)` : `v.getUint16(${o},true)`;
     if (size === 4) return signed ? `v.getInt32(${o},true)` : `v.getUint32(${o},true)`;
@@ -136,9 +171,9 @@ export class DecoderSource {
     switch (t.kind) {
       case Kind.INT:
         if (t.encoding & IntEncoding.BOOL) return this.leaf(add, (a) => `(v.getUint8(${at(a)})!==0)`);
-        return this.integerLeaf(add, (a) => this.integer(a, t.size, (t.encoding & IntEncoding.SIGNED) !== 0));
+        return this.integerLeaf(add, (a) => this.integer(a, t.size, (t.encoding & IntEncoding.SIGNED) !== 0), t.size);
       case Kind.PTR:
-        return this.integerLeaf(add, (a) => this.integer(a, this.pointerSize, false));
+        return this.integerLeaf(add, (a) => this.integer(a, this.pointerSize, false), this.pointerSize);
       case Kind.ENUM:
       case Kind.ENUM64: {
         const names = new Map<number | string, string>();
@@ -207,12 +242,18 @@ export class DecoderSource {
 export function compileDecoder(btf: Btf, typeId: number, pointerSize: number, hints: MemberHints | null, slots = 1, stride = 0): CompiledDecoder {
   const source = new DecoderSource(btf, pointerSize, hints, slots, stride);
   const body = source.value(typeId, 0, 0);
-  const make = (expression: string) => `function(v,b,o,e){let t,x,n,s;return ${expression};}`;
+  const make = (expression: string) => `function(v,b,o,e,w){let t,x,n,s;return ${expression};}`;
   const functions: CompiledDecoder[] = [];
   const build = new Function('h', 'c', 'f', `return [${[body, ...source.functions].map(make).join(',')}];`) as (h: typeof decoderHelpers, c: unknown[], f: CompiledDecoder[]) => CompiledDecoder[];
   const [decoder, ...elements] = build(decoderHelpers, source.constants, functions);
   functions.push(...elements);
-  return decoder!;
+  // A second variant reads aligned 32-bit integers as words; element functions keep DataView reads, so not with those.
+  if (!WORDS_ARE_LITTLE_ENDIAN || source.functions.length > 0 || !/v\.get(Ui|I)nt32\(/.test(body)) return decoder!;
+  const wordSource = new DecoderSource(btf, pointerSize, hints, slots, stride);
+  wordSource.wordReads = true;
+  const aligned = new Function('h', 'c', `return ${make(wordSource.value(typeId, 0, 0))};`)(decoderHelpers, wordSource.constants) as CompiledDecoder;
+  const generic = decoder!;
+  return (v, b, o, e, w) => (w !== undefined && (o & 3) === 0 ? aligned(v, b, o, e, w) : generic(v, b, o, e));
 }
 
 /** Decoders of one BTF, compiled on first use and kept. */
@@ -221,6 +262,7 @@ export class DecoderCache {
   /** A DataView and byte array over the whole buffer last decoded from: entries of one batch share them. */
   private view: DataView = new DataView(new ArrayBuffer(0));
   private whole: Uint8Array = new Uint8Array(0);
+  private words: Uint32Array = new Uint32Array(0);
 
   constructor(private readonly btf: Btf, private readonly pointerSize = 8, private readonly hints: MemberHints | null = null) {}
 
@@ -243,8 +285,9 @@ export class DecoderCache {
     if (this.view.buffer !== bytes.buffer) {
       this.view = new DataView(bytes.buffer);
       this.whole = new Uint8Array(bytes.buffer);
+      this.words = wordsOf(bytes.buffer);
     }
-    // Both span the whole buffer, so the offsets are the bytes' own offsets into it.
-    return this.get(typeId, slots, stride)(this.view, this.whole, bytes.byteOffset, bytes.byteOffset + bytes.length);
+    // All span the whole buffer, so the offsets are the bytes' own offsets into it.
+    return this.get(typeId, slots, stride)(this.view, this.whole, bytes.byteOffset, bytes.byteOffset + bytes.length, this.words);
   }
 }

@@ -15,6 +15,8 @@ export interface EventLayout {
   maxEventsPerSecond: number;
 }
 
+const DIGITS = /^\d+$/;
+
 function cell(value: JsonValue | undefined): Value {
   if (value === undefined || value === null) return null;
   if (typeof value === 'object') return JSON.stringify(value);
@@ -43,14 +45,19 @@ export class EventCollector {
 
   /** Adds one decoded record received at `receivedNs`. */
   add(event: JsonValue, receivedNs: bigint): void {
-    if (this.pending.length >= this.budget(receivedNs)) {
+    const layout = this.layout;
+    // The budget is never below one second's worth: below that there is no need to work it out.
+    if (this.pending.length >= layout.maxEventsPerSecond && this.pending.length >= this.budget(receivedNs)) {
       this.dropped++;
       return;
     }
     const fields = event && typeof event === 'object' && !Array.isArray(event) ? event : {};
-    const stamp = this.layout.timestamp === undefined ? undefined : fields[this.layout.timestamp];
-    const timeNs = typeof stamp === 'number' || (typeof stamp === 'string' && /^\d+$/.test(stamp)) ? BigInt(stamp) : receivedNs;
-    this.pending.push({ timeNs, values: this.layout.fields.map((name) => cell(fields[name])) });
+    const stamp = layout.timestamp === undefined ? undefined : fields[layout.timestamp];
+    const timeNs = typeof stamp === 'number' || (typeof stamp === 'string' && DIGITS.test(stamp)) ? BigInt(stamp) : receivedNs;
+    const names = layout.fields;
+    const values = new Array<Value>(names.length);
+    for (let i = 0; i < names.length; i++) values[i] = cell(fields[names[i]!]);
+    this.pending.push({ timeNs, values });
   }
 
   /** Counts losses reported elsewhere (ring buffer reservations the program could not make). */

@@ -63,23 +63,39 @@ export function numericCells(entry: DecodedEntry, only?: string[]): Array<[Key, 
 
 const keyText = (key: Key) => JSON.stringify(key);
 
-/** Per-key amounts over the window, from delta or reset readings. */
+/**
+ * Per-key amounts over the window, from delta or reset readings. Texts and numbers are keys of a
+ * Map as they are (a Map tells 1 from '1'); composite keys go by their JSON text, in a Map of their own.
+ */
 export class Accumulator {
-  private last = new Map<string, number>();
+  private last = new Map<string | number, number>();
+  private lastComposite = new Map<string, number>();
   constructor(private readonly read: ReadMode) {}
 
   amounts(cells: Array<[Key, number]>): Array<[Key, number]> {
     if (this.read === 'reset') return cells;
-    const next = new Map<string, number>();
-    const out: Array<[Key, number]> = [];
-    for (const [key, value] of cells) {
-      const text = keyText(key);
-      const before = this.last.get(text) ?? 0;
-      next.set(text, value);
+    const { last, lastComposite } = this;
+    const next = new Map<string | number, number>();
+    const nextComposite = new Map<string, number>();
+    const out: Array<[Key, number]> = new Array(cells.length);
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      const key = cell[0];
+      const value = cell[1];
+      let before: number | undefined;
+      if (typeof key === 'object') {
+        const text = keyText(key);
+        before = lastComposite.get(text);
+        nextComposite.set(text, value);
+      } else {
+        before = last.get(key);
+        next.set(key, value);
+      }
       // A smaller value means the entry was deleted and recreated: count it from zero.
-      out.push([key, value >= before ? value - before : value]);
+      out[i] = [key, before === undefined || value >= before ? value - (before ?? 0) : value];
     }
     this.last = next;
+    this.lastComposite = nextComposite;
     return out;
   }
 }
@@ -119,35 +135,62 @@ export function topFromCells(accumulator: Accumulator, cells: Array<[Key, number
   return { kind: 'top', entries: amounts.slice(0, topN), other };
 }
 
+/**
+ * `v` as bucket counts, or null when an element is not a number or an integer text. An array
+ * of numbers only (what decoding gives) is returned as it is: each read decodes a fresh one.
+ */
+function asBuckets(v: JsonValue | undefined): number[] | null {
+  if (!Array.isArray(v)) return null;
+  const length = v.length;
+  let i = 0;
+  while (i < length && typeof v[i] === 'number') i++;
+  if (i === length) return v as number[];
+  const buckets = new Array<number>(length);
+  for (let j = 0; j < length; j++) {
+    const count = v[j]!;
+    const number = typeof count === 'number' ? count : asNumber(count);
+    if (number === null) return null;
+    buckets[j] = number;
+  }
+  return buckets;
+}
+
 /** The bucket array of a histogram value: the named field, else the first numeric array. */
 export function bucketsOf(value: JsonValue, field?: string): number[] | null {
-  const asBuckets = (v: JsonValue | undefined) => {
-    if (!Array.isArray(v)) return null;
-    // One pass, no callback per bucket: histograms are read every interval.
-    const buckets = new Array<number>(v.length);
-    for (let i = 0; i < v.length; i++) {
-      const count = v[i]!;
-      const number = typeof count === 'number' ? count : asNumber(count);
-      if (number === null) return null;
-      buckets[i] = number;
-    }
-    return buckets;
-  };
   if (Array.isArray(value)) return asBuckets(value);
   if (!value || typeof value !== 'object') return null;
   if (field !== undefined) return asBuckets(value[field]);
-  for (const member of Object.values(value)) {
-    const buckets = asBuckets(member);
+  for (const name in value) {
+    const buckets = asBuckets(value[name]);
     if (buckets) return buckets;
   }
   return null;
 }
 
-/** The counts since `before`; the counts themselves when any bucket shrank (the entry was recreated). */
+/** `buckets` without its trailing empty buckets (cut in place: the caller owns it). */
+function trimmedInPlace(buckets: number[]): number[] {
+  let end = buckets.length;
+  while (end > 0 && buckets[end - 1] === 0) end--;
+  if (end < buckets.length) buckets.length = end;
+  return buckets;
+}
+
+/** The counts since `before`, trailing empty buckets cut; the counts themselves when any bucket shrank (the entry was recreated). */
 function windowOf(buckets: number[], before: number[]): number[] {
-  for (let i = 0; i < before.length; i++) if (before[i]! > (buckets[i] ?? 0)) return buckets;
-  const window = new Array<number>(buckets.length);
-  for (let i = 0; i < buckets.length; i++) window[i] = buckets[i]! - (before[i] ?? 0);
+  const length = buckets.length;
+  const common = Math.min(length, before.length);
+  // Buckets past the new ones count as zeros: any count there is one that shrank.
+  for (let i = common; i < before.length; i++) if (before[i]! > 0) return trimmed(buckets);
+  const window = new Array<number>(length);
+  let end = 0;
+  // One pass: differences, the last one not zero, and whether a bucket shrank.
+  for (let i = 0; i < length; i++) {
+    const count = i < common ? buckets[i]! - before[i]! : buckets[i]!;
+    if (count < 0) return trimmed(buckets);
+    window[i] = count;
+    if (count !== 0) end = i + 1;
+  }
+  if (end < length) window.length = end;
   return window;
 }
 
@@ -165,19 +208,28 @@ export class HistogramState {
   record(entries: DecodedEntry[]): HistogramRecord {
     const next = new Map<string, number[]>();
     const perKey: Array<[Key, number[]]> = [];
-    for (const entry of entries) {
+    const delta = this.read === 'delta';
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       const buckets = bucketsOf(entry.value, this.field);
       if (!buckets) continue;
       const key = recordKey(entry.key);
       const text = keyText(key);
-      const before = this.read === 'delta' ? this.last.get(text) : undefined;
+      const before = delta ? this.last.get(text) : undefined;
       next.set(text, buckets);
-      perKey.push([key, trimmed(before ? windowOf(buckets, before) : buckets)]);
+      perKey.push([key, before ? windowOf(buckets, before) : trimmed(buckets)]);
     }
     this.last = next;
-    if (this.series) return { kind: 'histogram', unit: this.unit, series: perKey.filter(([, buckets]) => buckets.length > 0) };
+    if (this.series) {
+      const series: Array<[Key, number[]]> = [];
+      for (let i = 0; i < perKey.length; i++) if (perKey[i]![1].length > 0) series.push(perKey[i]!);
+      return { kind: 'histogram', unit: this.unit, series };
+    }
     const merged: number[] = [];
-    for (const [, buckets] of perKey) buckets.forEach((count, i) => (merged[i] = (merged[i] ?? 0) + count));
-    return { kind: 'histogram', unit: this.unit, buckets: trimmed(Array.from(merged, (c) => c ?? 0)) };
+    for (let k = 0; k < perKey.length; k++) {
+      const buckets = perKey[k]![1];
+      for (let i = 0; i < buckets.length; i++) merged[i] = (i < merged.length ? merged[i]! : 0) + buckets[i]!;
+    }
+    return { kind: 'histogram', unit: this.unit, buckets: trimmedInPlace(merged) };
   }
 }
