@@ -40,7 +40,6 @@ const RESTART_EVERY_MS = 60_000;
 const OUTAGE_MS = 120_000;
 const OUTBOX_BYTES = 64 << 20;
 const CLOCK_TICKS_PER_SECOND = 100;
-const PAGE_KIB = 4;
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' } } });
 const minutes = Number(values.minutes);
@@ -53,11 +52,17 @@ if (process.getuid?.() !== 0) {
   process.exit(0);
 }
 
-/** RSS by kind (/proc/<pid>/status, KiB): anonymous (heap, stacks), file-backed (the binary's pages, and the BPF ring buffers the agent maps), shared memory. */
-function rssParts(pid: number): { anonKiB: number; fileKiB: number; shmemKiB: number } {
+/**
+ * RSS from /proc/<pid>/status (KiB): the whole, and by kind: anonymous (heap, stacks), file-backed
+ * (the binary's pages, and the BPF ring buffers the agent maps). Not the rss field of
+ * /proc/<pid>/stat: that one reads the kernel's per-CPU counters without summing them, and lags
+ * the truth by up to 32 pages per CPU (it moved in steps of 128 KiB here while the exact figure
+ * stood still). VmRSS here equals the page-table walk of /proc/<pid>/smaps_rollup to the KiB.
+ */
+function rssParts(pid: number): { rssKiB: number; anonKiB: number; fileKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { anonKiB: field('RssAnon'), fileKiB: field('RssFile'), shmemKiB: field('RssShmem') };
+  return { rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
 
 /** Resident KiB of each mapping (/proc/<pid>/smaps), keyed by its address range, permissions and name. */
@@ -75,10 +80,10 @@ function mappingRss(pid: number): Map<string, number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function procStat(pid: number): { rssKiB: number; cpuTicks: number; fds: number } {
+function procStat(pid: number): { cpuTicks: number; fds: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  // After the command name: utime and stime are fields 14 and 15, rss (pages) 24 (1-based, man 5 proc).
-  return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssKiB: Number(fields[21]) * PAGE_KIB, fds: readdirSync(`/proc/${pid}/fd`).length };
+  // After the command name: utime and stime are fields 14 and 15 (1-based, man 5 proc).
+  return { cpuTicks: Number(fields[11]) + Number(fields[12]), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
 const broker = await Mosquitto.start({ persistent: true });
@@ -205,9 +210,9 @@ for (let minuteEnd = started + 60_000; Date.now() - started < durationMs; minute
   const memory = await agentMemory();
   const cpuPercent = ((stat.cpuTicks - previous.cpuTicks) / CLOCK_TICKS_PER_SECOND / ((now - previousAt) / 1000)) * 100;
   const m = Math.round((now - started) / 60_000);
-  samples.push({ minute: m, rssKiB: stat.rssKiB, anonKiB: parts.anonKiB, fileKiB: parts.fileKiB, mappings, heapKiB: memory.heapKiB, mallocKiB: memory.mallocKiB, cpuPercent, fds: stat.fds });
+  samples.push({ minute: m, rssKiB: parts.rssKiB, anonKiB: parts.anonKiB, fileKiB: parts.fileKiB, mappings, heapKiB: memory.heapKiB, mallocKiB: memory.mallocKiB, cpuPercent, fds: stat.fds });
   const mallocColumn = memory.mallocKiB === undefined ? '?' : `${memory.mallocKiB} (${memory.mallocFreeKiB})`;
-  console.log(`${String(m).padStart(5)} ${String(stat.rssKiB).padStart(9)} ${`${parts.anonKiB}/${parts.fileKiB}`.padStart(12)} ${String(memory.heapKiB ?? '?').padStart(13)} ${mallocColumn.padStart(19)} ${cpuPercent.toFixed(1).padStart(7)} ${String(stat.fds).padStart(5)} ${String(lastCounters?.sent ?? 0).padStart(9)} ${String(received.size).padStart(9)} ${String(lastCounters?.depth ?? 0).padStart(14)} ${String(lastCounters?.bytes ?? 0).padStart(14)}   ${brokerNote}`);
+  console.log(`${String(m).padStart(5)} ${String(parts.rssKiB).padStart(9)} ${`${parts.anonKiB}/${parts.fileKiB}`.padStart(12)} ${String(memory.heapKiB ?? '?').padStart(13)} ${mallocColumn.padStart(19)} ${cpuPercent.toFixed(1).padStart(7)} ${String(stat.fds).padStart(5)} ${String(lastCounters?.sent ?? 0).padStart(9)} ${String(received.size).padStart(9)} ${String(lastCounters?.depth ?? 0).padStart(14)} ${String(lastCounters?.bytes ?? 0).padStart(14)}   ${brokerNote}`);
   brokerNote = 'up';
   previous = stat;
   previousAt = now;
