@@ -65,13 +65,13 @@ function rssParts(pid: number): { rssKiB: number; anonKiB: number; fileKiB: numb
   return { rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
 
-/** Resident KiB of each mapping (/proc/<pid>/smaps), keyed by its address range, permissions and name. */
+/** Resident KiB of each mapping (/proc/<pid>/smaps), keyed by where it starts, its permissions and name (the heap's end moves). */
 function mappingRss(pid: number): Map<string, number> {
   const rss = new Map<string, number>();
   let mapping = '';
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
     const header = /^([0-9a-f]+-[0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (header) mapping = `${header[1]} ${header[2]} ${header[3] || '[anonymous]'}`;
+    if (header) mapping = `${header[1]!.split('-')[0]} ${header[2]} ${header[3] || '[anonymous]'}`;
     const resident = /^Rss:\s+(\d+) kB/.exec(line);
     if (resident) rss.set(mapping, Number(resident[1]));
   }
