@@ -23,7 +23,7 @@ import { O_APPEND, O_CLOEXEC, O_CREAT, O_RDONLY, O_WRONLY } from '../../abi/open
 import { isSysError, MoteError } from '../../errors.ts';
 import { decodeUtf8, encodeUtf8 } from '../../bytes/utf8.ts';
 import { encodeFrame, scanSegment, type LogRecord } from './frame.ts';
-import { SegmentReader } from './segment-reader.ts';
+import { READ_CHUNK, SegmentReader } from './segment-reader.ts';
 
 export type LogFiles = Pick<Sys, 'open' | 'close' | 'read' | 'write' | 'fsync' | 'readFile' | 'writeFileAtomic' | 'unlink' | 'mkdir' | 'readDir'>;
 
@@ -85,6 +85,8 @@ export class SegmentLog {
   private fd: number | undefined;
   /** Where read-back stopped, kept for the next read of the same segment. */
   private reader: SegmentReader | undefined;
+  /** The readers' buffer, made at the first read-back and kept for the log's life. */
+  private readBuffer: Uint8Array | undefined;
   private firstNeeded = 0;
   private ackedOnDisk = -1;
   private unsynced = false;
@@ -178,10 +180,12 @@ export class SegmentLog {
     if (!segment) return [];
     if (this.reader?.base !== segment.base) {
       this.reader?.close();
-      this.reader = new SegmentReader(this.files, this.path(segmentName(segment.base)), segment.base);
+      this.reader = new SegmentReader(this.files, this.path(segmentName(segment.base)), segment.base, (this.readBuffer ??= new Uint8Array(READ_CHUNK)));
     }
     try {
       const { records, damage } = this.reader.read(from, Math.min(count, segment.base + segment.count - from));
+      // A buffer a very large frame grew is not kept past this segment.
+      this.readBuffer = this.reader.buffer.length <= 4 * READ_CHUNK ? this.reader.buffer : undefined;
       if (damage !== undefined) this.warn(`outbox ${this.options.dir}: ${segmentName(segment.base)} is damaged on read-back (${damage})`);
       return records;
     } catch (error) {

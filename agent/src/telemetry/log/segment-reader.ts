@@ -2,8 +2,10 @@
  * Reads one segment of the outbox log forward, a frame at a time, through a small buffer that is
  * reused: the outbox drains a backlog in order, so each read-back continues where the last one
  * stopped, every byte is read and checked once, and memory holds one chunk, not the segment
- * (a frame larger than the chunk grows the buffer to fit it, for the rest of that segment).
- * A read behind the reader's position starts the file again.
+ * (a frame larger than the chunk grows the buffer to fit it). The buffer is the log's, handed
+ * from one segment's reader to the next, so a drain through many segments allocates it once and
+ * leaves no chunk-sized holes in the C allocator's heap. A read behind the reader's position
+ * starts the file again.
  */
 import type { Sys } from '../../sys/types.ts';
 import { O_CLOEXEC, O_RDONLY } from '../../abi/open-flags.ts';
@@ -12,12 +14,12 @@ import { readFrame, type LogRecord } from './frame.ts';
 export type ReaderFiles = Pick<Sys, 'open' | 'close' | 'read'>;
 
 const READ_FLAGS = O_RDONLY | O_CLOEXEC;
-const CHUNK = 64 * 1024;
+/** The read buffer's first size: a few dozen records of the agent's usual size. */
+export const READ_CHUNK = 16 * 1024;
 
 export class SegmentReader {
   private fd: number | undefined;
-  private buffer = new Uint8Array(CHUNK);
-  private view = new DataView(this.buffer.buffer);
+  private view: DataView;
   /** Unread bytes are buffer[start, end). */
   private start = 0;
   private end = 0;
@@ -25,12 +27,15 @@ export class SegmentReader {
   /** The index of the next frame in the buffer or the file. */
   private next: number;
 
+  /** `buffer`: the read buffer, the previous reader's (read `buffer` back after a read: a large frame grows it). */
   constructor(
     private readonly files: ReaderFiles,
     private readonly path: string,
     readonly base: number,
+    public buffer: Uint8Array,
   ) {
     this.next = base;
+    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
 
   /**
