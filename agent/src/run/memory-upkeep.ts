@@ -13,9 +13,8 @@
  * Between bursts, steady publishing leaves cycles that only the collector frees (about 10 KiB/s
  * on the soak). Left to QuickJS, the heap climbs for minutes to its threshold before a
  * collection, and RSS keeps the top of that saw-tooth. So the upkeep also collects every
- * COLLECT_MS, which keeps the heap near its floor, and then trims: glibc keeps up to 128 KiB free
- * at the top of its heap and every free page inside it until asked (the soak saw RSS step by
- * 128 KiB with QuickJS's heap flat). No heap walk (memoryUsage) and no new threshold there.
+ * COLLECT_MS, which keeps the heap near its floor; that is a collection only, with no heap walk
+ * (memoryUsage) and no trim.
  */
 import type { Sys } from '../sys/types.ts';
 import type { Logger, TimerHandle, Timers } from '../telemetry/runtime.ts';
@@ -82,7 +81,6 @@ export class MemoryUpkeep {
   private scheduleCollection(): void {
     this.collectTimer = this.timers.setTimeout(() => {
       this.controls.collectGarbage();
-      this.controls.trimMemory();
       this.scheduleCollection();
     }, COLLECT_MS);
   }

@@ -1,8 +1,8 @@
 /**
  * The upkeep's policy (agent/src/run/memory-upkeep.ts): a release only once a backlog of more
  * than BACKLOG messages has drained to empty, once per burst, and QuickJS's next collection set
- * from the heap left after collecting; between bursts, a collection and a trim every
- * COLLECT_MS. The controls here record the calls and play a heap that collection shrinks; the binding's own calls run in test/agent/memory-upkeep.test.ts.
+ * from the heap left after collecting; between bursts, a bare collection every COLLECT_MS. The controls here record the calls and play a heap that
+ * collection shrinks; the binding's own calls run in test/agent/memory-upkeep.test.ts.
  */
 import { expect, it } from 'vitest';
 import { BACKLOG, CHECK_MS, COLLECT_MS, MemoryUpkeep, type MemoryControls } from '../../../agent/src/run/memory-upkeep.ts';
@@ -45,7 +45,7 @@ it('never sets the next collection below QuickJS\'s first threshold', () => {
   expect(calls).toContain(`threshold ${256 * 1024}`);
 });
 
-it('collects and trims every COLLECT_MS between bursts, with no heap walk and no threshold', () => {
+it('collects every COLLECT_MS between bursts: a collection only, no heap walk, no threshold, no trim', () => {
   const { controls, calls } = recording(6_000_000, 2_000_000);
   const walks: number[] = [];
   const usage = controls.memoryUsage;
@@ -67,7 +67,7 @@ it('collects and trims every COLLECT_MS between bursts, with no heap walk and no
   fire(COLLECT_MS);
   fire(COLLECT_MS);
   fire(CHECK_MS);
-  expect(calls).toEqual(['collect', 'trim', 'collect', 'trim']);
+  expect(calls).toEqual(['collect', 'collect']);
   expect(walks).toEqual([]);
   upkeep.stop();
   expect(pending.size).toBe(0);
