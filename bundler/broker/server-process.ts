@@ -2,32 +2,13 @@
  * A server program started for tests, benchmarks and `mote start` (mosquitto, nats-server,
  * VictoriaMetrics): spawned with its arguments, ready once it accepts TCP connections on its
  * loopback port, killed with a signal of the caller's choice (SIGKILL plays a crash), and started
- * again with the same arguments. Its output is kept for error messages. Also the loopback port
- * helpers they share.
+ * again with the same arguments. Its output is kept for error messages. It counts as ready only
+ * once the process it started is the one listening on its port, never another program there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { accepts, listensOn } from './loopback-ports.ts';
 
-/** A port nobody listens on right now, on 127.0.0.1. */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
-export async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
+export { accepts, freeLoopbackPort } from './loopback-ports.ts';
 
 export class ServerProcess {
   private child: ChildProcess | undefined;
@@ -60,10 +41,19 @@ export class ServerProcess {
     let spawnError: Error | undefined;
     child.once('error', (error) => (spawnError = error));
     const deadline = Date.now() + timeoutMs;
+    let someoneElse = false;
     while (Date.now() < deadline) {
       if (child.exitCode !== null || spawnError) break;
-      if (await accepts(this.port)) return;
+      if (await accepts(this.port)) {
+        const ours = listensOn(child.pid!, this.port);
+        if (ours !== false) return;
+        someoneElse = true;
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (someoneElse) {
+      await this.kill('SIGKILL');
+      throw new Error(`${this.name}: another program listens on 127.0.0.1:${this.port}; stop it, or run again for another port (${this.output.slice(-500).trim()})`);
     }
     if (spawnError) throw new Error(`${this.name}: cannot run ${this.program} (${spawnError.message}); run 'npm run setup' to install the Debian packages`);
     throw new Error(`${this.name} did not start on 127.0.0.1:${this.port} (exit ${child.exitCode}): ${this.output.slice(-2000)}`);
