@@ -4,9 +4,10 @@
  * gives a just-closed port out again, and test files run in parallel processes. So a port is
  * taken at random below the kernel's ephemeral range (where outgoing connections never take it),
  * must be bindable now, and is reserved across processes by a file named after it in
- * <tmp>/mote-ports holding the reserving process's pid; the reservation ends when that process
- * exits (a file whose process is gone is taken over). Also, which process listens on a port, from
- * /proc, so that a server is known to be ready only when it is the one listening.
+ * <tmp>/mote-ports holding the reserving process's pid. The reservation ends when that process
+ * exits; the files of processes that are gone (killed before their exit handler) are taken over,
+ * and swept at each process's first call. Also, which process listens on a port, from /proc, so
+ * that a server is known to be ready only when it is the one listening.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
@@ -77,6 +78,20 @@ function releaseAll(): void {
 }
 process.once('exit', releaseAll);
 
+/** Removes the reservations of processes that are gone (killed ones never ran their exit handler). */
+function sweepStale(): void {
+  for (const name of readdirSync(RESERVATIONS)) {
+    const file = join(RESERVATIONS, name);
+    try {
+      const holder = Number(readFileSync(file, 'utf8'));
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !alive(holder)) unlinkSync(file);
+    } catch {
+      // Removed or taken over meanwhile.
+    }
+  }
+}
+let swept = false;
+
 async function bindable(port: number): Promise<boolean> {
   const server = net.createServer();
   const bound = await new Promise<boolean>((resolve) => {
@@ -90,6 +105,10 @@ async function bindable(port: number): Promise<boolean> {
 /** A port on 127.0.0.1 that nobody listens on now and that no other launch is handed until this process exits. */
 export async function freeLoopbackPort(): Promise<number> {
   mkdirSync(RESERVATIONS, { recursive: true, mode: 0o1777 });
+  if (!swept) {
+    swept = true;
+    sweepStale();
+  }
   const high = ephemeralLow();
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = high - 1 - Math.floor(Math.random() * SPAN);

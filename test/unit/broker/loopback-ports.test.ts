@@ -1,11 +1,11 @@
 /**
  * Loopback ports for launched servers (bundler/broker/loopback-ports.ts): never handed out twice,
- * within a process or across processes, and a server counts as started only when it is the one
+ * within a process or across processes, no reservation left behind by a process that is gone, and a server counts as started only when it is the one
  * listening on its port. A real mosquitto plays the server: once on a free port, once on a port
  * another program holds.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,12 @@ it('hands out distinct, bindable ports below the ephemeral range, each reserved 
   }
 });
 
-it('never hands out a port another living process reserved, and frees its reservations when that process exits', async () => {
+it('never hands out a port another living process reserved, frees its reservations when that process exits, and sweeps those of dead ones', async () => {
+  // A reservation left by a process that is gone (port 1 is never drawn): the next process's first call removes it.
+  const dead = spawn('true');
+  await once(dead, 'exit');
+  const stale = join(tmpdir(), 'mote-ports', '1');
+  writeFileSync(stale, String(dead.pid));
   // 300 ports each from 10,000: without reservations two processes would share about 9.
   const script = `const { freeLoopbackPort } = await import(${JSON.stringify(MODULE)});
     const ports = []; for (let i = 0; i < ${COUNT}; i++) ports.push(await freeLoopbackPort());
@@ -42,6 +47,7 @@ it('never hands out a port another living process reserved, and frees its reserv
   await waitFor(() => output.includes('\n') || child.exitCode !== null, 'the other process to reserve its ports', 30_000);
   if (!output.startsWith('[')) throw new Error(`the other process failed: ${output}`);
   const theirs = JSON.parse(output) as number[];
+  expect(existsSync(stale)).toBe(false);
   expect(theirs).toHaveLength(COUNT);
   const ours: number[] = [];
   for (let i = 0; i < COUNT; i++) ours.push(await freeLoopbackPort());
