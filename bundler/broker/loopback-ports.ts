@@ -38,7 +38,21 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Reserves `port` for this process, or says another living process holds it. */
+/**
+ * Whether the reservation `file` belongs to a process that is gone. A file that cannot be read,
+ * or holds no pid yet (its owner is between creating and writing it), is not: it is someone's.
+ */
+function heldByGone(file: string): boolean {
+  let holder: number;
+  try {
+    holder = Number(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+  return Number.isInteger(holder) && holder > 0 && holder !== process.pid && !alive(holder);
+}
+
+/** Reserves `port` for this process, taking over a reservation whose process is gone; false if another holds it. */
 function reserve(port: number): boolean {
   const file = join(RESERVATIONS, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -50,13 +64,7 @@ function reserve(port: number): boolean {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(file, 'utf8'));
-      } catch {
-        // Removed meanwhile, or still being written: try once more.
-      }
-      if (holder === process.pid || (Number.isInteger(holder) && holder > 0 && alive(holder))) return false;
+      if (!heldByGone(file)) return false;
       try {
         unlinkSync(file);
       } catch {
@@ -83,14 +91,15 @@ function sweepStale(): void {
   for (const name of readdirSync(RESERVATIONS)) {
     const file = join(RESERVATIONS, name);
     try {
-      const holder = Number(readFileSync(file, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !alive(holder)) unlinkSync(file);
+      if (heldByGone(file)) unlinkSync(file);
     } catch {
       // Removed or taken over meanwhile.
     }
   }
 }
-let swept = false;
+
+/** Below this port the draws are made; set, with the sweep, at the process's first call. */
+let ceiling: number | undefined;
 
 async function bindable(port: number): Promise<boolean> {
   const server = net.createServer();
@@ -105,11 +114,11 @@ async function bindable(port: number): Promise<boolean> {
 /** A port on 127.0.0.1 that nobody listens on now and that no other launch is handed until this process exits. */
 export async function freeLoopbackPort(): Promise<number> {
   mkdirSync(RESERVATIONS, { recursive: true, mode: 0o1777 });
-  if (!swept) {
-    swept = true;
+  if (ceiling === undefined) {
+    ceiling = ephemeralLow();
     sweepStale();
   }
-  const high = ephemeralLow();
+  const high = ceiling;
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = high - 1 - Math.floor(Math.random() * SPAN);
     if (reservedHere.has(port) || !(await bindable(port))) continue;
@@ -155,16 +164,14 @@ function listeners(table: string, port: number): Array<[string, string]> | undef
  */
 function listeningInodes(port: number): Set<string> | undefined {
   const v4 = listeners('/proc/net/tcp', port);
-  const v6 = listeners('/proc/net/tcp6', port) ?? [];
   if (v4 === undefined) return undefined;
-  const loopback = '0100007F';
-  const any4 = '00000000';
-  const preferences = [(address: string) => address === loopback, (address: string) => address === any4];
-  for (const matches of preferences) {
-    const inodes = v4.filter(([address]) => matches(address)).map(([, inode]) => inode);
+  for (const address of ['0100007F', '00000000']) {
+    const inodes = v4.filter(([bound]) => bound === address).map(([, inode]) => inode);
     if (inodes.length > 0) return new Set(inodes);
   }
-  return new Set(v6.filter(([address]) => address === '0'.repeat(32) || address === '0000000000000000FFFF00000100007F').map(([, inode]) => inode));
+  const v6 = listeners('/proc/net/tcp6', port) ?? [];
+  const takesIpv4 = (bound: string) => bound === '0'.repeat(32) || bound === '0000000000000000FFFF00000100007F';
+  return new Set(v6.filter(([bound]) => takesIpv4(bound)).map(([, inode]) => inode));
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Loopback ports for launched servers (bundler/broker/loopback-ports.ts): never handed out twice,
- * within a process or across processes, no reservation left behind by a process that is gone, and a server counts as started only when it is the one
- * listening on its port. A real mosquitto plays the server: once on a free port, once on a port
- * another program holds.
+ * within a process or across processes, no reservation left behind by a process that is gone, and
+ * a server counts as started only when it is the one listening on its port. A real mosquitto
+ * plays the server: once on a free port, once on a port another program holds.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,9 @@
 /**
  * The upkeep's policy (agent/src/run/memory-upkeep.ts): a release only once a backlog of more
  * than BACKLOG messages has drained to empty, once per burst, and QuickJS's next collection set
- * from the heap left after collecting; between bursts, a bare collection every COLLECT_MS. The controls here record the calls and play a heap that
- * collection shrinks; the binding's own calls run in test/agent/memory-upkeep.test.ts.
+ * from the heap left after collecting; between bursts, a bare collection every COLLECT_MS. The
+ * controls here record the calls and play a heap that collection shrinks; the binding's own calls
+ * run in test/agent/memory-upkeep.test.ts.
  */
 import { expect, it } from 'vitest';
 import { BACKLOG, CHECK_MS, COLLECT_MS, MemoryUpkeep, type MemoryControls } from '../../../agent/src/run/memory-upkeep.ts';
